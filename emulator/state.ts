@@ -1,0 +1,133 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+export interface IssuedToken {
+  clientId: string;
+  scope: string;
+  expiresAt: number;
+}
+
+export interface EmulatorClient {
+  clientId: string;
+  clientSecret?: string;
+  /** PEM of the certificate whose key signs client assertions. */
+  certificatePem?: string;
+  /** Service connection ids whose Azure Pipelines OIDC tokens this app trusts (federated credentials). */
+  federatedConnections?: string[];
+}
+
+export interface Workspace {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+}
+
+export interface Deployment {
+  name: string;
+  /** Scoring answers of an unhealthy deployment are 502, as from a crashed container. */
+  healthy: boolean;
+}
+
+export interface OnlineEndpoint {
+  workspace: Workspace;
+  name: string;
+  resource: Record<string, unknown>;
+  keys: { primaryKey: string; secondaryKey: string };
+  deployments: Map<string, Deployment>;
+}
+
+export interface ContainerGroup {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  resource: Record<string, unknown>;
+  port?: number;
+}
+
+export interface Operation {
+  /** Status polls still answered InProgress. */
+  remainingPolls: number;
+  outcome: 'Succeeded' | 'Failed';
+  error?: { code: string; message: string };
+  complete: () => void;
+}
+
+export interface PlanEvent {
+  url: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+export function secretValue(prefix: string): string {
+  return `${prefix}${randomBytes(18).toString('base64url')}`;
+}
+
+/** Everything the emulator knows; tests read and seed it directly. */
+export class EmulatorState {
+  readonly tenantId = randomUUID();
+  readonly subscriptionId = randomUUID();
+  readonly clients = new Map<string, EmulatorClient>();
+  readonly tokens = new Map<string, IssuedToken>();
+  readonly oidcTokens = new Map<string, string>();
+  readonly amlTokens = new Map<string, { endpoint: string; expiresAt: number }>();
+  readonly workspaces: Workspace[] = [];
+  readonly onlineEndpoints = new Map<string, OnlineEndpoint>();
+  readonly containerGroups = new Map<string, ContainerGroup>();
+  readonly operations = new Map<string, Operation>();
+  readonly planEvents: PlanEvent[] = [];
+  /** Listeners (container stand-ins) to stop with the emulator. */
+  readonly stopOnClose: (() => Promise<void>)[] = [];
+  /** The job access token (System.AccessToken) the OIDC route accepts. */
+  systemAccessToken = secretValue('sat-');
+  /** The X-IDENTITY-HEADER value the managed-identity route accepts. */
+  identityHeader = secretValue('idh-');
+  /** Client id of the user-assigned managed identity (the system-assigned one needs none). */
+  managedIdentityClientId = randomUUID();
+  /** Status polls before an emulated long-running operation finishes. */
+  lroPolls = 1;
+  /** Retry-After (seconds) on long-running operation responses. */
+  retryAfterSeconds = 0;
+  pageSize = 100;
+
+  constructor() {
+    this.workspaces.push({ subscriptionId: this.subscriptionId, resourceGroup: 'rg-mlops', name: 'mlw-emulator', location: 'westeurope' });
+    const clientId = randomUUID();
+    this.clients.set(clientId, { clientId, clientSecret: secretValue('cs-'), federatedConnections: [] });
+  }
+
+  /** The default app registration (service principal) the emulator starts with. */
+  get defaultClient(): EmulatorClient {
+    return this.clients.values().next().value as EmulatorClient;
+  }
+
+  get defaultWorkspace(): Workspace {
+    return this.workspaces[0];
+  }
+
+  findWorkspace(subscriptionId: string, resourceGroup: string, name: string): Workspace | undefined {
+    return this.workspaces.find(
+      (w) =>
+        w.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() &&
+        w.resourceGroup.toLowerCase() === resourceGroup.toLowerCase() &&
+        w.name.toLowerCase() === name.toLowerCase(),
+    );
+  }
+
+  issueToken(clientId: string, scope: string, lifetimeSeconds = 3600): { token: string; expiresIn: number } {
+    const token = secretValue('emu-at-');
+    this.tokens.set(token, { clientId, scope, expiresAt: Date.now() + lifetimeSeconds * 1000 });
+    return { token, expiresIn: lifetimeSeconds };
+  }
+
+  validToken(authorization: string | undefined): IssuedToken | undefined {
+    const m = /^Bearer (.+)$/i.exec(authorization ?? '');
+    const issued = m ? this.tokens.get(m[1]) : undefined;
+    return issued && issued.expiresAt > Date.now() ? issued : undefined;
+  }
+
+  startOperation(op: Omit<Operation, 'remainingPolls'>): string {
+    const id = randomUUID();
+    this.operations.set(id, { ...op, remainingPolls: this.lroPolls });
+    return id;
+  }
+}

@@ -1,0 +1,67 @@
+import * as fs from 'node:fs';
+
+const SECRET_KEY = /(key|secret|token|password|assertion|sas|credential|authtoken|sig)$/i;
+const SECRET_HEADERS = new Set(['authorization', 'x-identity-header', 'secret', 'x-tfs-fedauthredirect-token', 'api-key', 'ocp-apim-subscription-key']);
+
+/** Replaces secret values (by key name) in a parsed JSON body with ***. */
+export function redactJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') ? '***' : redactJson(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function redactText(text: string): string {
+  return text
+    .replace(/((?:client_secret|client_assertion|access_token|sig|password)=)[^&\s]*/gi, '$1***')
+    .replace(/(Bearer |Basic )[^\s"]+/g, '$1***');
+}
+
+export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? '***' : v;
+  return out;
+}
+
+function bodyForLog(body: string | undefined): unknown {
+  if (body === undefined || body === '') return null;
+  try {
+    return redactJson(JSON.parse(body));
+  } catch {
+    return redactText(body);
+  }
+}
+
+export interface TrafficEntry {
+  method: string;
+  url: string;
+  status: number;
+  requestHeaders: Record<string, unknown>;
+  requestBody: string | undefined;
+  responseHeaders: Record<string, unknown>;
+  responseBody: string | undefined;
+}
+
+/** Appends one JSON line per answered request to the file named by EMULATOR_TRAFFIC_LOG, secrets replaced. */
+export class TrafficLog {
+  constructor(private readonly file: string | undefined) {}
+
+  write(entry: TrafficEntry): void {
+    if (!this.file) return;
+    const line = {
+      method: entry.method,
+      url: redactText(entry.url),
+      status: entry.status,
+      requestHeaders: redactHeaders(entry.requestHeaders),
+      requestBody: bodyForLog(entry.requestBody),
+      responseHeaders: redactHeaders(entry.responseHeaders),
+      responseBody: bodyForLog(entry.responseBody),
+    };
+    fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+  }
+}
