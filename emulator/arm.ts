@@ -65,9 +65,9 @@ export function page(req: EmulatorRequest, items: unknown[], pageSize: number): 
   const value = items.slice(start, start + pageSize);
   const body: Record<string, unknown> = { value };
   if (start + pageSize < items.length) {
-    const next = new URL(req.url.toString());
-    next.searchParams.set('$skipToken', String(start + pageSize));
-    body.nextLink = `${baseUrl(req)}${next.pathname}${next.search}`;
+    const query = [...req.url.searchParams].filter(([k]) => k !== '$skipToken').map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    query.push(`$skipToken=${start + pageSize}`);
+    body.nextLink = `${baseUrl(req)}${req.url.pathname}?${query.join('&')}`;
   }
   return json(200, body);
 }

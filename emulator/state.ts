@@ -88,6 +88,8 @@ export class EmulatorState {
   /** Retry-After (seconds) on long-running operation responses. */
   retryAfterSeconds = 0;
   pageSize = 100;
+  /** When set, the next long-running operation ends Failed with this error (then it is cleared). */
+  failNextOperation: { code: string; message: string } | undefined;
 
   constructor() {
     this.workspaces.push({ subscriptionId: this.subscriptionId, resourceGroup: 'rg-mlops', name: 'mlw-emulator', location: 'westeurope' });
@@ -127,7 +129,9 @@ export class EmulatorState {
 
   startOperation(op: Omit<Operation, 'remainingPolls'>): string {
     const id = randomUUID();
-    this.operations.set(id, { ...op, remainingPolls: this.lroPolls });
+    const failure = this.failNextOperation;
+    this.failNextOperation = undefined;
+    this.operations.set(id, { ...op, remainingPolls: this.lroPolls, ...(failure ? { outcome: 'Failed', error: failure } : {}) });
     return id;
   }
 }

@@ -35,12 +35,11 @@ export function armErrorFromResponse(
   const attempts = headers.get('x-azureml-tasks-attempts');
   const detail = body?.details?.map((d) => d.message).filter(Boolean).join(' ');
   const parts = [
-    `${operation} failed: HTTP ${status}`,
+    `${operation} failed${attempts ? ` after ${attempts} attempts` : ''}: HTTP ${status}`,
     body?.code ? ` ${body.code}` : '',
     `: ${body?.message ?? (bodyText?.slice(0, 300) || 'no error details in the response')}`,
     detail ? ` ${detail}` : '',
     body?.target ? ` (target: ${body.target})` : '',
-    attempts ? ` after ${attempts} attempts` : '',
     requestId ? ` [request id ${requestId}]` : '',
   ];
   return new AzureError(parts.join(''), { status, code: body?.code, target: body?.target, requestId, operation });
@@ -68,7 +67,7 @@ export function toAzureError(operation: string, err: unknown): AzureError {
   }
   const where = e.request?.url ? ` (${describeUrl(e.request.url)})` : '';
   const attempts = e.attempts ? ` after ${e.attempts} attempts` : '';
-  return new AzureError(`${operation} failed${where}: ${e.code ? `${e.code} ` : ''}${errorMessage(err)}${attempts}`, {
+  return new AzureError(`${operation} failed${attempts}${where}: ${e.code ? `${e.code} ` : ''}${errorMessage(err)}`, {
     code: e.code,
     operation,
   });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { InputError } from '../errors';
 import type { EndpointAuth, Platform, TaskOutcome } from './platform';
 
 export interface FakeEndpoint {
@@ -43,7 +44,7 @@ export class FakePlatform implements Platform {
 
   input(name: string, required: boolean): string | undefined {
     const value = lookup(this.options.inputs, name);
-    if (required && !value) throw new Error(`Input required: ${name}`);
+    if (required && !value) throw new InputError(name, 'is required but has no value.');
     return value;
   }
 

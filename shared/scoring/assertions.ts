@@ -53,22 +53,41 @@ function parsePath(source: string, fail: (reason: string) => never): Segment[] {
   return segments;
 }
 
+/** Length of the path at the start of `text`: up to the first space or ')' outside quotes. */
+function pathLength(text: string): number {
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inQuotes) {
+      if (c === '\\') i++;
+      else if (c === '"') inQuotes = false;
+    } else if (c === '"') inQuotes = true;
+    else if (/\s|\)/.test(c)) return i;
+  }
+  return text.length;
+}
+
 export function parseAssertion(text: string, line: number): Assertion {
   const fail = (reason: string): never => {
     throw new AssertionSyntaxError(line, text, reason);
   };
-  const subject = /^(len\(\s*(\$[^)\s]*)\s*\)|\$\S*)\s*(.*)$/.exec(text.trim());
-  if (!subject) fail("expected '<path> <operator> <value>', e.g. len($.predictions) == 2");
-  const m = subject as RegExpExecArray;
-  const length = m[1].startsWith('len(');
-  const path = parsePath(length ? m[2] : m[1], fail);
-  const rest = m[3].trim();
+  let source = text.trim();
+  const length = /^len\(\s*/.exec(source);
+  if (length) source = source.slice(length[0].length);
+  if (!source.startsWith('$')) fail("expected '<path> <operator> <value>', e.g. len($.predictions) == 2");
+  const end = pathLength(source);
+  const path = parsePath(source.slice(0, end), fail);
+  let rest = source.slice(end).trim();
+  if (length) {
+    if (!rest.startsWith(')')) fail("len( is not closed with ')'");
+    rest = rest.slice(1).trim();
+  }
   const operator = OPERATORS.find((op) => rest.startsWith(op));
   if (!operator) fail(`expected an operator (${OPERATORS.join(' ')}) after the path`);
   const valueText = rest.slice((operator as string).length).trim();
   if (operator === 'exists') {
     if (valueText) fail("'exists' takes no value");
-    return { text, line, path, length, operator };
+    return { text, line, path, length: !!length, operator };
   }
   if (!valueText) fail(`'${operator}' needs a value`);
   let expected: unknown;
@@ -79,7 +98,7 @@ export function parseAssertion(text: string, line: number): Assertion {
     else fail(`the value '${valueText}' is not a JSON literal (quote strings: "text")`);
   }
   if (['<', '<=', '>', '>='].includes(operator as string) && typeof expected !== 'number') fail(`'${operator}' compares numbers; '${valueText}' is not a number`);
-  return { text, line, path, length, operator: operator as Operator, expected };
+  return { text, line, path, length: !!length, operator: operator as Operator, expected };
 }
 
 function resolve(root: unknown, path: Segment[]): { found: boolean; value?: unknown } {

@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
-import { runBundle, visibleText, type BundleRun } from '../support/bundle-runner';
-import { emulatorConnection, type Scheme } from '../support/connection';
-import { seedEndpoint, startTestEmulator } from '../support/emulator';
+import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
+import { emulatorConnection, type Scheme } from '../../scripts/lib/emulator-connection';
+import { seedEndpoint, startTrustedEmulator } from '../../emulator/seed';
 
 const PAYLOAD = JSON.stringify({ data: [[1, 2, 3], [0.5, 0.25, 0.25]] });
 
@@ -22,7 +22,7 @@ describe('SmokeTest bundle against the emulator', function () {
   let emulator: Emulator;
 
   before(async () => {
-    emulator = await startTestEmulator();
+    emulator = await startTrustedEmulator();
     seedEndpoint(emulator, { name: 'ep-key', authMode: 'Key' });
     seedEndpoint(emulator, { name: 'ep-token', authMode: 'AMLToken', compute: 'aks-attached' });
     seedEndpoint(emulator, { name: 'ep-aad', authMode: 'AADToken' });
@@ -178,7 +178,7 @@ describe('SmokeTest bundle against the emulator', function () {
 
     it('bad input names the input and the allowed values, with no Azure call', async () => {
       const log = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'traffic-')), 'log.jsonl');
-      const logged = await startTestEmulator(log);
+      const logged = await startTrustedEmulator(log);
       try {
         const connection = emulatorConnection(logged, 'spnKey');
         const run = await runBundle('SmokeTest', { inputs: endpointInputs('ep-key', { authMode: 'password' }), connection });

@@ -1,10 +1,10 @@
-import { startEmulator, type Emulator } from '../../emulator/server';
+import { startEmulator, type Emulator } from './server';
 
-/** Starts an emulator on the certificate the test run trusts (scripts/test.js makes it). */
-export async function startTestEmulator(trafficLog?: string): Promise<Emulator> {
+/** Starts an emulator on the certificate the run trusts (scripts/trusted-node.js makes it). */
+export async function startTrustedEmulator(trafficLog?: string): Promise<Emulator> {
   const certFile = process.env.EMULATOR_TLS_CERT;
   const keyFile = process.env.EMULATOR_TLS_KEY;
-  if (!certFile || !keyFile) throw new Error('Run the tests with `npm test`: it makes and trusts the emulator certificate.');
+  if (!certFile || !keyFile) throw new Error('Start through `npm test` or `npm run demo`: they make and trust the emulator certificate.');
   return startEmulator({ tls: { certFile, keyFile }, trafficLog });
 }
 
@@ -15,7 +15,7 @@ export interface SeedEndpoint {
   compute?: string;
 }
 
-/** Creates an online endpoint and its deployments directly in the emulator's state. */
+/** Creates an online endpoint and its deployments directly in the emulator's state (until deployment routes exist). */
 export function seedEndpoint(emulator: Emulator, seed: SeedEndpoint): void {
   const ws = emulator.state.defaultWorkspace;
   const traffic: Record<string, number> = {};

@@ -1,0 +1,125 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { emulatorClients, endpointPath } from '../test/support/arm';
+import { REPO_ROOT } from '../scripts/lib/run-bundle';
+import { startTrustedEmulator } from './seed';
+import type { Emulator } from './server';
+
+async function call(emulator: Emulator, method: string, pathAndQuery: string, body?: unknown, token = true) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${emulator.state.issueToken(emulator.info.clientId, 'https://management.azure.com/.default').token}`;
+  const res = await fetch(`${emulator.url}${pathAndQuery}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+}
+
+describe('emulator', function () {
+  this.timeout(60_000);
+
+  it('`npm run emulator -- --json` prints exactly one JSON line, then serves until SIGTERM', async () => {
+    // Its own process group, so SIGTERM reaches the emulator itself and not only npm.
+    const child = spawn('npm', ['run', 'emulator', '--', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no JSON line; stdout: ${stdout}`)), 30_000);
+      child.stdout.on('data', () => stdout.includes('\n') && (clearTimeout(timer), resolve()));
+    });
+    const info = JSON.parse(stdout.trim()) as Record<string, string>;
+    assert.deepEqual(Object.keys(info).sort(), ['armUrl', 'authorityHost', 'caCertFile', 'clientId', 'clientSecret', 'planEventsUrl', 'resourceGroup', 'subscriptionId', 'tenantId', 'workspace'].sort());
+    assert.match(info.armUrl, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.ok(fs.readFileSync(info.caCertFile, 'utf8').includes('BEGIN CERTIFICATE'));
+    // stdout closes only when every process holding it (npm and the emulator) has exited.
+    const closed = new Promise<void>((resolve) => child.stdout.on('close', () => resolve()));
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(-(child.pid as number), 'SIGTERM');
+    await closed;
+    assert.equal(stdout.trim().split('\n').length, 1);
+  });
+
+  describe('ARM behaviour', () => {
+    let emulator: Emulator;
+    let log: string;
+    before(async () => {
+      log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-')), 'traffic.jsonl');
+      emulator = await startTrustedEmulator(log);
+    });
+    after(() => emulator.stop());
+
+    it('requires a bearer token and a supported api-version', async () => {
+      const ws = `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/${emulator.info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emulator.info.workspace}`;
+      assert.equal((await call(emulator, 'GET', `${ws}?api-version=2024-04-01`, undefined, false)).body?.error.code, 'InvalidAuthenticationToken');
+      assert.equal((await call(emulator, 'GET', ws)).body?.error.code, 'MissingApiVersionParameter');
+      const bad = await call(emulator, 'GET', `${ws}?api-version=2019-01-01`);
+      assert.equal(bad.status, 400);
+      assert.match(bad.body?.error.message, /The api-version '2019-01-01' is invalid\. The supported versions are '.*2024-04-01.*'/);
+      const ok = await call(emulator, 'GET', `${ws}?api-version=2024-04-01`);
+      assert.equal(ok.body?.name, emulator.info.workspace);
+      assert.equal((await call(emulator, 'GET', `${ws}/nothingHere?api-version=2024-04-01`)).body?.error.code, 'InvalidResourceType');
+      const missingWs = await call(emulator, 'GET', `${ws.replace(emulator.info.workspace, 'other')}/onlineEndpoints?api-version=2024-04-01`);
+      assert.equal(missingWs.status, 404);
+      assert.match(missingWs.body?.error.message, /workspaces\/other' under resource group/);
+    });
+
+    it('pages lists with an absolute nextLink that the SDK follows', async () => {
+      const { clients } = emulatorClients(emulator);
+      for (let i = 0; i < 5; i++) await call(emulator, 'PUT', `${endpointPath(emulator, `ep-page-${i}`)}?api-version=2024-04-01`, { location: 'westeurope', properties: { authMode: 'Key' } });
+      emulator.state.pageSize = 2;
+      try {
+        const first = await call(emulator, 'GET', `${endpointPath(emulator, '').slice(0, -1)}?api-version=2024-04-01`);
+        assert.equal(first.body?.value.length, 2);
+        assert.match(first.body?.nextLink, /^https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.*\$skipToken=2/);
+        const names: string[] = [];
+        for await (const ep of clients.ml().onlineEndpoints.list(emulator.info.resourceGroup, emulator.info.workspace)) names.push(ep.name as string);
+        assert.deepEqual(names.filter((n) => n.startsWith('ep-page-')).sort(), ['ep-page-0', 'ep-page-1', 'ep-page-2', 'ep-page-3', 'ep-page-4']);
+      } finally {
+        emulator.state.pageSize = 100;
+      }
+    });
+
+    it('answers online endpoint writes with the LRO headers ARM uses', async () => {
+      const put = await call(emulator, 'PUT', `${endpointPath(emulator, 'ep-hdr')}?api-version=2024-04-01`, { location: 'westeurope', properties: { authMode: 'AMLToken' } });
+      assert.equal(put.status, 201);
+      assert.match(put.headers.get('azure-asyncoperation') ?? '', /mfeOperationsStatus/);
+      assert.equal(put.headers.get('x-ms-async-operation-timeout'), 'PT1H');
+      const patch = await call(emulator, 'PATCH', `${endpointPath(emulator, 'ep-hdr')}?api-version=2024-04-01`, { tags: { a: '1' } });
+      assert.equal(patch.status, 202);
+      assert.match(patch.headers.get('location') ?? '', /mfeOperationResults/);
+      assert.ok(patch.headers.get('retry-after') !== null);
+      const traffic = await call(emulator, 'PATCH', `${endpointPath(emulator, 'ep-hdr')}?api-version=2024-04-01`, { properties: { traffic: { blue: 100 } } });
+      assert.equal(traffic.status, 400);
+      assert.match(traffic.body?.error.message, /Change traffic with a PUT/);
+      const token = await call(emulator, 'POST', `${endpointPath(emulator, 'ep-hdr')}/token?api-version=2024-04-01`);
+      assert.equal(typeof token.body?.expiryTimeUtc, 'number');
+      const keys = await call(emulator, 'POST', `${endpointPath(emulator, 'ep-hdr')}/listKeys?api-version=2024-04-01`);
+      assert.equal(keys.status, 400);
+      const k8sAad = await call(emulator, 'PUT', `${endpointPath(emulator, 'ep-k8s')}?api-version=2024-04-01`, { location: 'westeurope', properties: { authMode: 'AADToken', compute: 'aks' } });
+      assert.match(k8sAad.body?.error.message, /Kubernetes online endpoints support only the Key and AMLToken/);
+    });
+
+    it('logs every answered request as a JSON line, faults included, secrets replaced', async () => {
+      emulator.faults.add({ path: '/listKeys', fault: { type: 'status', status: 503 }, times: 1 });
+      await call(emulator, 'PUT', `${endpointPath(emulator, 'ep-log')}?api-version=2024-04-01`, { location: 'westeurope', properties: { authMode: 'Key' } });
+      const injected = await call(emulator, 'POST', `${endpointPath(emulator, 'ep-log')}/listKeys?api-version=2024-04-01`);
+      assert.equal(injected.status, 503);
+      const keys = await call(emulator, 'POST', `${endpointPath(emulator, 'ep-log')}/listKeys?api-version=2024-04-01`);
+      await fetch(`${emulator.url}/${emulator.info.tenantId}/oauth2/v2.0/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=client_credentials&client_id=${emulator.info.clientId}&client_secret=${emulator.info.clientSecret}&scope=x`,
+      });
+      const text = fs.readFileSync(log, 'utf8');
+      const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+      for (const line of lines) assert.deepEqual(Object.keys(line), ['method', 'url', 'status', 'requestHeaders', 'requestBody', 'responseHeaders', 'responseBody']);
+      assert.ok(lines.some((l) => l.status === 503 && l.url.endsWith('/listKeys?api-version=2024-04-01')));
+      const listKeys = lines.find((l) => l.status === 200 && l.url.includes('/listKeys'));
+      assert.deepEqual(listKeys?.responseBody, { primaryKey: '***', secondaryKey: '***' });
+      assert.equal(listKeys?.requestHeaders.authorization, '***');
+      assert.ok(lines.some((l) => typeof l.requestBody === 'string' && l.requestBody.includes('client_secret=***')));
+      for (const secret of [keys.body?.primaryKey, keys.body?.secondaryKey, emulator.info.clientSecret]) assert.ok(!text.includes(secret), 'secret in traffic log');
+    });
+  });
+});

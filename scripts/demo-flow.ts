@@ -1,0 +1,96 @@
+import { seedEndpoint, startTrustedEmulator } from '../emulator/seed';
+import type { Emulator } from '../emulator/server';
+import { emulatorConnection, type Scheme } from './lib/emulator-connection';
+import { runBundle, type BundleRun } from './lib/run-bundle';
+
+/**
+ * The demo of the flows built so far, on the task bundles against the embedded emulator. Each step prints a
+ * progress line; the run ends with a summary table and a non-zero exit code if any step failed.
+ */
+interface Step {
+  name: string;
+  task: string;
+  scheme?: Scheme;
+  inputs: (emulator: Emulator) => Record<string, string>;
+}
+
+const PAYLOAD = JSON.stringify({ data: [[0.038, 0.051, 0.062, 0.022, -0.044, -0.035, -0.043, -0.003, 0.02, -0.018]] });
+
+async function createContainerGroup(emulator: Emulator, name: string): Promise<void> {
+  const { subscriptionId, resourceGroup, clientId } = emulator.info;
+  const token = emulator.state.issueToken(clientId, 'https://management.azure.com/.default').token;
+  const url = `${emulator.url}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/${name}?api-version=2023-05-01`;
+  const body = {
+    location: 'westeurope',
+    properties: {
+      osType: 'Linux',
+      containers: [{ name: 'model', properties: { image: 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference', ports: [{ port: 5001 }], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }],
+      ipAddress: { type: 'Public', ports: [{ port: 5001, protocol: 'TCP' }], dnsNameLabel: name },
+    },
+  };
+  const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`creating container group ${name}: HTTP ${res.status} ${await res.text()}`);
+}
+
+const STEPS: Step[] = [
+  {
+    name: 'Smoke test: online endpoint, key auth, workload identity federation',
+    task: 'SmokeTest',
+    scheme: 'wif',
+    inputs: (e) => ({ target: 'onlineEndpoint', resourceGroupName: e.info.resourceGroup, workspaceName: e.info.workspace, endpointName: 'diabetes-prod', payload: PAYLOAD, requestCount: '20', maxLatencyMs: '1000', assertions: 'len($.predictions) == 1' }),
+  },
+  {
+    name: 'Smoke test: 0% canary deployment through the deployment header, certificate auth',
+    task: 'SmokeTest',
+    scheme: 'spnCertificate',
+    inputs: (e) => ({ target: 'onlineEndpoint', resourceGroupName: e.info.resourceGroup, workspaceName: e.info.workspace, endpointName: 'diabetes-prod', deploymentName: 'green', payload: PAYLOAD, assertions: '$.deployment == "green"' }),
+  },
+  {
+    name: 'Smoke test: Kubernetes endpoint with Azure ML token, client secret',
+    task: 'SmokeTest',
+    scheme: 'spnKey',
+    inputs: (e) => ({ target: 'onlineEndpoint', resourceGroupName: e.info.resourceGroup, workspaceName: e.info.workspace, endpointName: 'diabetes-aks', payload: PAYLOAD, requestCount: '10' }),
+  },
+  {
+    name: 'Smoke test: container group (QA), managed identity',
+    task: 'SmokeTest',
+    scheme: 'msi',
+    inputs: (e) => ({ target: 'containerGroup', resourceGroupName: e.info.resourceGroup, containerGroupName: 'diabetes-qa', payload: PAYLOAD, requestCount: '10', assertions: '$.predictions[0] > 0' }),
+  },
+];
+
+async function main(): Promise<void> {
+  const emulator = await startTrustedEmulator();
+  console.log(`Emulator on ${emulator.url}`);
+  const rows: { step: string; run: BundleRun }[] = [];
+  try {
+    seedEndpoint(emulator, { name: 'diabetes-prod', authMode: 'Key', deployments: { blue: { traffic: 100 }, green: { traffic: 0 } } });
+    seedEndpoint(emulator, { name: 'diabetes-aks', authMode: 'AMLToken', compute: 'aks-prod' });
+    await createContainerGroup(emulator, 'diabetes-qa');
+    for (const [i, step] of STEPS.entries()) {
+      console.log(`[${i + 1}/${STEPS.length}] ${step.name} ...`);
+      const connection = step.scheme ? emulatorConnection(emulator, step.scheme, `demo-${step.scheme}`) : undefined;
+      const run = await runBundle(step.task, { inputs: step.inputs(emulator), connection });
+      console.log(`      ${run.result}: ${run.message} (${run.durationMs} ms)`);
+      rows.push({ step: step.name, run });
+    }
+  } finally {
+    await emulator.stop();
+  }
+  console.log('\nSummary');
+  console.log('| Step | Result | Status | p50 ms | p95 ms |');
+  console.log('|---|---|---|---|---|');
+  for (const { step, run } of rows) {
+    console.log(`| ${step} | ${run.result} | ${run.outputs.statusCode ?? '-'} | ${run.outputs.latencyP50Ms ?? '-'} | ${run.outputs.latencyP95Ms ?? '-'} |`);
+  }
+  const failed = rows.filter((r) => r.run.result !== 'Succeeded');
+  if (failed.length) {
+    console.error(`\n${failed.length} step(s) failed.`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => {
+  console.error(`Demo failed: ${(err as Error).stack}`);
+  process.exitCode = 1;
+});

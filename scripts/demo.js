@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// `npm run demo`: builds, runs the demo flows on the bundles against the embedded emulator, packs the VSIX.
+'use strict';
+const path = require('node:path');
+const { build, runTrusted } = require('./trusted-node');
+
+build();
+const status = runTrusted([path.join(__dirname, '..', 'out', 'scripts', 'demo-flow.js')]);
+if (status !== 0) process.exit(status);
+process.exit(runTrusted([path.join(__dirname, 'package.js'), '--no-build']));

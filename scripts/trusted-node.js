@@ -1,0 +1,25 @@
+'use strict';
+// Makes this run's emulator certificate and runs `node <args>` with it trusted: NODE_EXTRA_CA_CERTS is read only
+// when a process starts, so the process that talks to the emulator must be started with it.
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+
+function runTrusted(args) {
+  const tlsDir = path.join(root, 'out', 'tls');
+  fs.mkdirSync(tlsDir, { recursive: true });
+  const certFile = path.join(tlsDir, 'localhost.crt.pem');
+  const keyFile = path.join(tlsDir, 'localhost.key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2', '-keyout', keyFile, '-out', certFile,
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: certFile, EMULATOR_TLS_CERT: certFile, EMULATOR_TLS_KEY: keyFile };
+  return spawnSync(process.execPath, args, { stdio: 'inherit', env, cwd: root }).status ?? 1;
+}
+
+function build() {
+  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit', cwd: root });
+}
+
+module.exports = { runTrusted, build, root };
