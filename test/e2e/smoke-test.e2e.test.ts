@@ -138,7 +138,42 @@ describe('SmokeTest bundle against the emulator', function () {
     assert.match(run.stdout, /HTTP 503; retrying/);
   });
 
+  it('reads the payload from a file and sends a W3C traceparent and the deployment header the server sees', async () => {
+    const log = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'traffic-')), 'log.jsonl');
+    const logged = await startTrustedEmulator(log);
+    try {
+      seedEndpoint(logged, { name: 'ep-trace', deployments: { blue: { traffic: 100 }, green: { traffic: 0 } } });
+      const payloadFile = path.join(path.dirname(log), 'payload.json');
+      fs.writeFileSync(payloadFile, PAYLOAD);
+      const connection = emulatorConnection(logged, 'spnKey');
+      const run = await runBundle('SmokeTest', {
+        inputs: { target: 'onlineEndpoint', resourceGroupName: logged.info.resourceGroup, workspaceName: logged.info.workspace, endpointName: 'ep-trace', deploymentName: 'green', payloadFile, requestCount: '2' },
+        connection,
+      });
+      assertSucceeded(run);
+      const scoring = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.url.endsWith('/inference/ep-trace/score'));
+      assert.equal(scoring.length, 3, 'one readiness request and two measured ones');
+      const traceIds = new Set(scoring.map((l) => /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(l.requestHeaders.traceparent)?.[1]));
+      assert.equal(traceIds.size, 1, 'one trace for the run');
+      assert.ok(!traceIds.has(undefined));
+      assert.equal(new Set(scoring.map((l) => l.requestHeaders.traceparent)).size, 3, 'a span per request');
+      assert.ok(scoring.every((l) => l.requestHeaders['azureml-model-deployment'] === 'green' && l.requestHeaders.authorization === '***'));
+      assert.deepEqual(scoring[0].requestBody, JSON.parse(PAYLOAD));
+    } finally {
+      await logged.stop();
+    }
+  });
+
   describe('failures are clear errors', () => {
+    it('a request past the per-request timeout', async () => {
+      emulator.faults.add({ path: '/inference/ep-key/score', fault: { type: 'latency', ms: 2500 }, times: 1, after: 1 });
+      const connection = emulatorConnection(emulator, 'spnKey');
+      const run = await runBundle('SmokeTest', { inputs: endpointInputs('ep-key', { timeoutSeconds: '1', assertions: '' }), connection });
+      assert.equal(run.result, 'Failed');
+      assert.match(run.message ?? '', /status is 200 \(request 1: ETIMEDOUT: no complete answer within 1000 ms\)/);
+      assert.equal(run.outputs.statusCode, '0');
+    });
+
     it('wrong status', async () => {
       const run = await runBundle('SmokeTest', { inputs: { target: 'url', scoringUri: `${emulator.url}/inference/ep-key/score`, payload: PAYLOAD, authMode: 'none', readyDeadlineSeconds: '0' } });
       assert.equal(run.result, 'Failed');
