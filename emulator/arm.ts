@@ -11,7 +11,7 @@ export const API_VERSIONS: Record<string, string[]> = {
   'microsoft.containerinstance': ['2021-09-01', '2022-09-01', '2023-05-01', '2024-10-01-preview'],
 };
 
-const WS = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}';
+export const WS = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}';
 const ACI = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerInstance/containerGroups/{name}';
 
 /** ARM's own checks, done before routing: a valid bearer token and a supported api-version. */
@@ -35,15 +35,15 @@ export function armPreflight(state: EmulatorState, req: EmulatorRequest): Emulat
   return undefined;
 }
 
-function baseUrl(req: EmulatorRequest): string {
+export function baseUrl(req: EmulatorRequest): string {
   return `https://${req.headers.host}`;
 }
 
-function apiVersionOf(req: EmulatorRequest): string {
+export function apiVersionOf(req: EmulatorRequest): string {
   return req.url.searchParams.get('api-version') as string;
 }
 
-function workspaceOf(state: EmulatorState, req: EmulatorRequest): Workspace {
+export function workspaceOf(state: EmulatorState, req: EmulatorRequest): Workspace {
   const { sub, rg, ws } = req.params;
   const found = state.findWorkspace(sub, rg, ws);
   if (!found) {
@@ -55,7 +55,7 @@ function workspaceOf(state: EmulatorState, req: EmulatorRequest): Workspace {
   return found;
 }
 
-function workspaceId(ws: Workspace): string {
+export function workspaceId(ws: Workspace): string {
   return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.name}`;
 }
 
@@ -72,7 +72,7 @@ export function page(req: EmulatorRequest, items: unknown[], pageSize: number): 
   return json(200, body);
 }
 
-function systemData(existing?: Record<string, unknown>): Record<string, unknown> {
+export function systemData(existing?: Record<string, unknown>): Record<string, unknown> {
   const now = new Date().toISOString();
   return {
     createdAt: (existing?.createdAt as string) ?? now,
@@ -93,7 +93,7 @@ function asyncOperationHeaders(state: EmulatorState, req: EmulatorRequest, provi
   };
 }
 
-function locationHeaders(state: EmulatorState, req: EmulatorRequest, provider: string, location: string, opId: string): Record<string, string> {
+export function locationHeaders(state: EmulatorState, req: EmulatorRequest, provider: string, location: string, opId: string): Record<string, string> {
   return {
     Location: `${baseUrl(req)}/subscriptions/${req.params.sub}/providers/${provider}/locations/${location}/mfeOperationResults/${opId}?api-version=${apiVersionOf(req)}`,
     'Retry-After': String(state.retryAfterSeconds),

@@ -6,6 +6,7 @@ export interface EmulatorRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   rawBody: string;
+  rawBuffer: Buffer;
   /** JSON body, form fields for form posts, else undefined. */
   body: unknown;
   params: Record<string, string>;
@@ -15,6 +16,8 @@ export interface EmulatorResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Bytes sent as they are (blob downloads), instead of a JSON body. */
+  raw?: Buffer;
 }
 
 export type Handler = (req: EmulatorRequest) => EmulatorResponse | Promise<EmulatorResponse>;

@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { armPreflight, armRoutes, scoringRoutes } from './arm';
+import { assetRoutes, blobHandler, STORAGE_ACCOUNT } from './assets';
+import { jobRoutes } from './jobs';
+import { mlflowRoutes } from './mlflow';
 import { makeSelfSignedCert, type TlsFiles } from './cert';
 import { entraRoutes } from './entra';
 import { FaultInjector, type FaultRule } from './faults';
@@ -78,9 +81,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const state = new EmulatorState();
   const faults = new FaultInjector();
   const log = new TrafficLog(options.trafficLog ?? process.env.EMULATOR_TRAFFIC_LOG);
-  const routes: Route[] = [...controlRoutes(state, faults), ...entraRoutes(state), ...scoringRoutes(state), ...armRoutes(state)];
+  state.jobsRoot = path.join(scratch, 'jobs');
+  const routes: Route[] = [
+    ...controlRoutes(state, faults), ...entraRoutes(state), ...scoringRoutes(state), ...mlflowRoutes(state),
+    ...armRoutes(state), ...assetRoutes(state), ...jobRoutes(state, tls.certFile),
+  ];
 
   async function answer(req: EmulatorRequest): Promise<EmulatorResponse> {
+    const blob = blobHandler(state, req);
+    if (blob) return blob;
     const match = matchRoute(routes, req.method, req.path);
     if (req.path.toLowerCase().startsWith('/subscriptions/')) {
       const refused = armPreflight(state, req);
@@ -102,7 +111,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     incoming.on('data', (c: Buffer) => chunks.push(c));
     incoming.on('end', () => {
       void (async () => {
-        const rawBody = Buffer.concat(chunks).toString('utf8');
+        const rawBuffer = Buffer.concat(chunks);
+        const rawBody = rawBuffer.toString('utf8');
         const url = new URL(incoming.url ?? '/', `https://${incoming.headers.host}`);
         const method = (incoming.method ?? 'GET').toUpperCase();
         const entry = { method, url: url.toString(), requestHeaders: incoming.headers as Record<string, unknown>, requestBody: rawBody };
@@ -119,7 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {});
         } else {
           try {
-            response = await answer({ method, url, path: url.pathname, headers: incoming.headers, rawBody, body: parseBody(rawBody, incoming.headers['content-type']), params: {} });
+            response = await answer({ method, url, path: url.pathname, headers: incoming.headers, rawBody, rawBuffer, body: parseBody(rawBody, incoming.headers['content-type']), params: {} });
           } catch (err) {
             response = json(500, { error: { code: 'InternalServerError', message: `Emulator error: ${(err as Error).message}` } });
           }
@@ -128,11 +138,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         const headers: Record<string, string> = {
           'x-ms-request-id': crypto.randomUUID(),
           ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+          ...(response.raw ? { 'content-type': 'application/octet-stream', 'content-length': String(response.raw.length) } : {}),
           ...(response.headers ?? {}),
         };
-        log.write({ ...entry, status: response.status, responseHeaders: headers, responseBody: text });
+        const isBinary = url.pathname.startsWith(`/${STORAGE_ACCOUNT}/`);
+        log.write({ ...entry, requestBody: isBinary ? `<${rawBuffer.length} bytes>` : rawBody, status: response.status, responseHeaders: headers, responseBody: response.raw ? `<${response.raw.length} bytes>` : text });
         res.writeHead(response.status, headers);
-        res.end(text);
+        res.end(response.raw ?? text);
       })();
     });
   });
@@ -158,6 +170,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     addRoutes: (extra) => routes.push(...extra),
     stop: async () => {
+      for (const job of state.jobs.values()) job.process?.kill('SIGKILL');
       await Promise.all(state.stopOnClose.map((stop) => stop()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { AssetVersion } from './assets';
+import type { JobRecord } from './jobs';
+import type { MlflowRun } from './mlflow';
 
 export interface IssuedToken {
   clientId: string;
@@ -75,6 +78,18 @@ export class EmulatorState {
   readonly containerGroups = new Map<string, ContainerGroup>();
   readonly operations = new Map<string, Operation>();
   readonly planEvents: PlanEvent[] = [];
+  readonly assets = new Map<string, AssetVersion>();
+  readonly jobs = new Map<string, JobRecord>();
+  readonly mlflowRuns = new Map<string, MlflowRun>();
+  /** Blob store of the workspace's storage account: blob path -> content. */
+  readonly blobs = new Map<string, Buffer>();
+  readonly sasTokens = new Set<string>();
+  /** Tokens handed to job steps for MLflow (AZUREML_RUN_TOKEN / MLFLOW_TRACKING_TOKEN). */
+  readonly runTokens = new Set<string>();
+  readonly blobContainer = `azureml-blobstore-${randomUUID()}`;
+  readonly storageKey = secretValue('stk-');
+  /** Folder where job steps run (each in its own subfolder). */
+  jobsRoot = '';
   /** Listeners (container stand-ins) to stop with the emulator. */
   readonly stopOnClose: (() => Promise<void>)[] = [];
   /** The job access token (System.AccessToken) the OIDC route accepts. */

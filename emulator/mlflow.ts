@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
+import type { EmulatorState } from './state';
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface MlflowRun {
+  info: {
+    run_id: string;
+    run_uuid: string;
+    experiment_id: string;
+    run_name: string;
+    status: 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+    start_time: number;
+    end_time?: number;
+    artifact_uri: string;
+    lifecycle_stage: 'active';
+  };
+  metrics: Map<string, MetricPoint[]>;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export function experimentId(name: string): string {
+  const h = createHash('sha1').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+export function createRun(state: EmulatorState, runId: string, experiment: string, runName: string, tags: Record<string, string> = {}): MlflowRun {
+  const run: MlflowRun = {
+    info: { run_id: runId, run_uuid: runId, experiment_id: experimentId(experiment), run_name: runName, status: 'RUNNING', start_time: Date.now(), artifact_uri: `azureml://experiments/${experiment}/runs/${runId}/artifacts`, lifecycle_stage: 'active' },
+    metrics: new Map(),
+    params: {},
+    tags: { 'mlflow.runName': runName, ...tags },
+  };
+  state.mlflowRuns.set(runId, run);
+  return run;
+}
+
+/** The run as MLflow's REST API shows it: the latest value of each metric (by timestamp, then step). */
+export function runJson(run: MlflowRun): unknown {
+  const latest = [...run.metrics.values()].map((points) =>
+    points.reduce((a, b) => (b.timestamp > a.timestamp || (b.timestamp === a.timestamp && b.step >= a.step) ? b : a)),
+  );
+  return {
+    info: run.info,
+    data: {
+      metrics: latest,
+      params: Object.entries(run.params).map(([key, value]) => ({ key, value })),
+      tags: Object.entries(run.tags).map(([key, value]) => ({ key, value })),
+    },
+  };
+}
+
+function mlflowError(status: number, code: string, message: string): EmulatorResponse {
+  return json(status, { error_code: code, message });
+}
+
+function logMetric(run: MlflowRun, m: Partial<MetricPoint>): void {
+  if (!m.key || typeof m.value !== 'number') return;
+  const points = run.metrics.get(m.key) ?? [];
+  points.push({ key: m.key, value: m.value, timestamp: m.timestamp ?? Date.now(), step: m.step ?? 0 });
+  run.metrics.set(m.key, points);
+}
+
+/** `tags.x = 'v'`, `attributes.run_name = 'v'` and `attributes.status = 'v'` clauses joined by AND. */
+function matches(run: MlflowRun, filter: string): boolean {
+  if (!filter.trim()) return true;
+  return filter.split(/\s+and\s+/i).every((clause) => {
+    const m = /^\s*(tags|attributes|tag|attribute)\.(`[^`]+`|[\w.]+)\s*(=|!=)\s*'([^']*)'\s*$/i.exec(clause);
+    if (!m) return false;
+    const key = m[2].replace(/`/g, '');
+    const actual = m[1].toLowerCase().startsWith('tag') ? run.tags[key] : (run.info as Record<string, unknown>)[key];
+    return m[3] === '=' ? actual === m[4] : actual !== m[4];
+  });
+}
+
+const BASE = '/mlflow/v2.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/api/2.0/mlflow';
+
+/** MLflow tracking REST (the subset Azure ML clients use), behind a bearer token. */
+export function mlflowRoutes(state: EmulatorState): Route[] {
+  const authed = (handler: (req: EmulatorRequest) => EmulatorResponse) => (req: EmulatorRequest) => {
+    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer)) return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
+    return handler(req);
+  };
+  const find = (runId: string | null | undefined) => (runId ? state.mlflowRuns.get(runId) : undefined);
+  const notFound = (runId: unknown) => mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Run '${String(runId)}' not found.`);
+  const body = (req: EmulatorRequest) => (req.body ?? {}) as Record<string, any>;
+  return [
+    route('GET', `${BASE}/runs/get`, authed((req) => {
+      const run = find(req.url.searchParams.get('run_id') ?? req.url.searchParams.get('run_uuid'));
+      return run ? json(200, { run: runJson(run) }) : notFound(req.url.searchParams.get('run_id'));
+    })),
+    route('POST', `${BASE}/runs/search`, authed((req) => {
+      const b = body(req);
+      const experiments = new Set<string>(b.experiment_ids ?? []);
+      const runs = [...state.mlflowRuns.values()]
+        .filter((r) => experiments.size === 0 || experiments.has(r.info.experiment_id))
+        .filter((r) => matches(r, String(b.filter ?? '')))
+        .sort((a, z) => z.info.start_time - a.info.start_time);
+      const start = Number(b.page_token ?? 0) || 0;
+      const max = Number(b.max_results ?? 1000);
+      const pageRuns = runs.slice(start, start + max);
+      return json(200, { runs: pageRuns.map(runJson), ...(start + max < runs.length ? { next_page_token: String(start + max) } : {}) });
+    })),
+    route('GET', `${BASE}/metrics/get-history`, authed((req) => {
+      const run = find(req.url.searchParams.get('run_id'));
+      if (!run) return notFound(req.url.searchParams.get('run_id'));
+      return json(200, { metrics: run.metrics.get(req.url.searchParams.get('metric_key') ?? '') ?? [] });
+    })),
+    route('POST', `${BASE}/runs/create`, authed((req) => {
+      const b = body(req);
+      const runId = crypto.randomUUID().replace(/-/g, '');
+      const tags = Object.fromEntries(((b.tags ?? []) as { key: string; value: string }[]).map((t) => [t.key, t.value]));
+      const run = createRun(state, runId, String(b.experiment_id ?? 'Default'), String(b.run_name ?? runId), tags);
+      run.info.experiment_id = String(b.experiment_id ?? run.info.experiment_id);
+      return json(200, { run: runJson(run) });
+    })),
+    route('POST', `${BASE}/runs/update`, authed((req) => {
+      const b = body(req);
+      const run = find(b.run_id);
+      if (!run) return notFound(b.run_id);
+      if (b.status) run.info.status = b.status;
+      if (b.end_time) run.info.end_time = b.end_time;
+      return json(200, { run_info: run.info });
+    })),
+    route('POST', `${BASE}/runs/log-metric`, authed((req) => {
+      const b = body(req);
+      const run = find(b.run_id);
+      if (!run) return notFound(b.run_id);
+      logMetric(run, b);
+      return json(200, {});
+    })),
+    route('POST', `${BASE}/runs/log-batch`, authed((req) => {
+      const b = body(req);
+      const run = find(b.run_id);
+      if (!run) return notFound(b.run_id);
+      for (const m of b.metrics ?? []) logMetric(run, m);
+      for (const p of b.params ?? []) run.params[p.key] = String(p.value);
+      for (const t of b.tags ?? []) run.tags[t.key] = String(t.value);
+      return json(200, {});
+    })),
+  ];
+}

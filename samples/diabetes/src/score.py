@@ -1,0 +1,25 @@
+"""Scoring script for the Azure ML inference server: init() loads the model, run() predicts.
+
+Request: {"data": [[age, sex, bmi, bp, s1, s2, s3, s4, s5, s6], ...]}; answer: {"predictions": [...]}.
+"""
+import json
+import os
+
+import ridge
+
+model = None
+
+
+def init():
+    global model
+    root = os.environ.get("AZUREML_MODEL_DIR", os.path.dirname(__file__))
+    for folder, _, files in os.walk(root):
+        if "model.json" in files:
+            model = ridge.load(os.path.join(folder, "model.json"))
+            return
+    raise FileNotFoundError(f"model.json not found under {root}")
+
+
+def run(raw_data):
+    rows = json.loads(raw_data)["data"]
+    return {"predictions": [round(ridge.predict(model, row), 3) for row in rows]}

@@ -1,0 +1,36 @@
+import { createDefaultHttpClient, createEmptyPipeline, createHttpHeaders, createPipelineRequest, type HttpClient, type HttpMethods, type Pipeline } from '@azure/core-rest-pipeline';
+import type { Clock } from '../clock';
+import { armErrorFromResponse, toAzureError } from './arm-error';
+import { DEFAULT_RETRY, retryPolicy, type RetrySettings } from './retry-policy';
+
+/**
+ * Requests to data-plane URLs that carry their own credential (a SAS URL), through the same retry policy as
+ * ARM calls: storage throttles and resets like everything else.
+ */
+export class DataPlaneClient {
+  private readonly pipeline: Pipeline = createEmptyPipeline();
+  private readonly http: HttpClient = createDefaultHttpClient();
+
+  constructor(clock: Clock, log: (message: string) => void, retry: RetrySettings = DEFAULT_RETRY) {
+    this.pipeline.addPolicy(retryPolicy(retry, clock, log));
+  }
+
+  async send(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}): Promise<number> {
+    const request = createPipelineRequest({ url, method, headers: createHttpHeaders(headers), body });
+    let response;
+    try {
+      response = await this.pipeline.sendRequest(this.http, request);
+    } catch (err) {
+      throw toAzureError(operation, err);
+    }
+    if (response.status >= 400) throw armErrorFromResponse(operation, response.status, response.headers, response.bodyAsText ?? undefined);
+    return response.status;
+  }
+
+  /** Put Blob (block blob) of `data` at a SAS URL; `blobPath` is appended to the URL's path. */
+  putBlob(sasFolderUrl: string, blobPath: string, data: Buffer): Promise<number> {
+    const url = new URL(sasFolderUrl);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}/${blobPath.split('/').map(encodeURIComponent).join('/')}`;
+    return this.send('PUT', url.toString(), `Upload ${blobPath}`, data, { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2021-08-06', 'content-type': 'application/octet-stream' });
+  }
+}

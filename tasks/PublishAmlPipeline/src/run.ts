@@ -1,0 +1,68 @@
+import { listAssetVersions } from '../../../shared/aml/assets';
+import { workspacePath } from '../../../shared/azure/connection';
+import { DataPlaneClient } from '../../../shared/azure/data-plane';
+import { inGroup } from '../../../shared/platform/platform';
+import type { RunResult } from '../../../shared/run-task';
+import type { TaskDeps } from '../../../shared/task-deps';
+import type { PublishParams } from './inputs';
+import { PipelinePublisher, type PublishAction } from './publish';
+
+function studioLink(params: PublishParams, name: string, version: string): string {
+  return `https://ml.azure.com/components/${encodeURIComponent(name)}/${encodeURIComponent(version)}/details?wsid=${workspacePath(params.workspace)}`;
+}
+
+function summary(params: PublishParams, componentId: string, actions: PublishAction[], archived: string[]): string {
+  const verb: Record<PublishAction['outcome'], string> = { created: 'registered', exists: 'unchanged', wouldCreate: 'would register', uploaded: 'uploaded', reused: 'unchanged (same content hash)', wouldUpload: 'would upload' };
+  return [
+    `### ${params.dryRun ? 'Dry run: pipeline component not published' : 'Pipeline component published'}`,
+    '',
+    `**[${params.componentName}:${params.componentVersion}](${studioLink(params, params.componentName, params.componentVersion)})** in workspace \`${params.workspace.workspace}\``,
+    '',
+    `Component id: \`${componentId}\``,
+    '',
+    '| Asset | Name | Version | Result | Detail |',
+    '|---|---|---|---|---|',
+    ...actions.map((a) => `| ${a.kind} | ${a.name} | ${a.version} | ${verb[a.outcome]} | ${(a.detail ?? '').replace(/\|/g, '\\|')} |`),
+    ...(archived.length ? ['', `Archived previous versions: ${archived.join(', ')}`] : []),
+    '',
+  ].join('\n');
+}
+
+export async function run(params: PublishParams, deps: TaskDeps): Promise<RunResult> {
+  const { platform } = deps;
+  const clients = deps.arm(params.connection);
+  const storage = new DataPlaneClient(deps.clock, (m) => platform.info(m));
+  const publisher = new PipelinePublisher({
+    clients,
+    ws: params.workspace,
+    storage,
+    version: params.componentVersion,
+    tags: params.tags,
+    dryRun: params.dryRun,
+    log: (m) => platform.info(m),
+  });
+  platform.info(`${params.dryRun ? 'Dry run: validating' : 'Publishing'} ${params.pipelineFile} as component ${params.componentName}:${params.componentVersion}`);
+  const componentId = await inGroup(platform, 'Code, environments and components', () => publisher.pipeline(params.pipeline, params.componentName));
+
+  const archived: string[] = [];
+  if (params.archivePreviousVersions) {
+    for (const old of await listAssetVersions(clients, params.workspace, 'components', params.componentName)) {
+      if (old.name === params.componentVersion) continue;
+      archived.push(old.name);
+      if (!params.dryRun) {
+        await clients.rest().request('PUT', old.id, { operation: `Archive component '${params.componentName}' version '${old.name}'`, body: { properties: { ...old.properties, isArchived: true } } });
+      }
+      platform.info(`component ${params.componentName}:${old.name} ${params.dryRun ? 'would be archived' : 'archived'}`);
+    }
+  }
+
+  platform.setOutput('componentId', componentId);
+  platform.setOutput('componentName', params.componentName);
+  platform.setOutput('componentVersion', params.componentVersion);
+  platform.uploadSummary('Azure ML pipeline', summary(params, componentId, publisher.actions, archived));
+  const created = publisher.actions.filter((a) => a.outcome === 'created' || a.outcome === 'uploaded').length;
+  const message = params.dryRun
+    ? `Dry run: ${publisher.actions.filter((a) => a.outcome === 'wouldCreate' || a.outcome === 'wouldUpload').length} asset(s) would be written; nothing was.`
+    : `Published ${params.componentName}:${params.componentVersion} (${created} asset(s) written, ${publisher.actions.length - created} unchanged).`;
+  return { outcome: 'Succeeded', message };
+}
