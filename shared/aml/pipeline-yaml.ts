@@ -15,6 +15,8 @@ export type EnvironmentRef =
 
 export interface CommandComponent {
   type: 'command';
+  /** Defined inside a pipeline job rather than in a component file. */
+  inline: boolean;
   key: string;
   file: string;
   name: string;
@@ -180,6 +182,7 @@ class Reader {
     const portKeys = ['type', 'default', 'optional', 'description', 'min', 'max', 'enum', 'mode', 'path'];
     return {
       type: 'command',
+      inline: where !== '',
       key,
       file: doc.file,
       name,

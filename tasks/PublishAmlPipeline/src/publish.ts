@@ -102,12 +102,14 @@ export class PipelinePublisher {
     });
   }
 
-  private async command(c: CommandComponent): Promise<string> {
+  /** Inline command jobs become components named after their pipeline and job, so pipelines never collide. */
+  private async command(c: CommandComponent, inlineName: string): Promise<string> {
+    const name = c.inline ? inlineName : c.name;
     return this.once(`component:${c.key}`, async () => {
       const [codeId, envId] = await Promise.all([c.codeDir ? this.code(c.codeDir) : Promise.resolve(undefined), this.environment(c.environment)]);
       const spec = {
         $schema: COMMAND_SCHEMA,
-        name: c.name,
+        name,
         version: this.p.version,
         display_name: c.displayName,
         description: c.description,
@@ -120,15 +122,15 @@ export class PipelinePublisher {
         ...(c.environmentVariables ? { environment_variables: c.environmentVariables } : {}),
         ...(c.isDeterministic !== undefined ? { is_deterministic: c.isDeterministic } : {}),
       };
-      return this.register(c.name, spec, c.description);
+      return this.register(name, spec, c.description);
     });
   }
 
-  private ref(ref: ComponentRef): Promise<string> {
+  private ref(ref: ComponentRef, inlineName: string): Promise<string> {
     const { clients, ws } = this.p;
     if (ref.kind === 'registered') return this.once(`component:${ref.name}:${ref.version}`, () => existingVersionId(clients, ws, 'components', ref.name, ref.version));
     if (ref.kind === 'latest') return this.once(`component:${ref.name}@latest`, () => latestVersionId(clients, ws, 'components', ref.name));
-    return ref.component.type === 'command' ? this.command(ref.component) : this.pipeline(ref.component, ref.component.name ?? `${ref.component.displayName ?? 'pipeline'}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_'));
+    return ref.component.type === 'command' ? this.command(ref.component, inlineName) : this.pipeline(ref.component, ref.component.name ?? `${ref.component.displayName ?? 'pipeline'}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_'));
   }
 
   private async register(name: string, spec: Record<string, unknown>, description?: string): Promise<string> {
@@ -144,7 +146,7 @@ export class PipelinePublisher {
       const jobs: Record<string, unknown> = {};
       for (const [nodeName, node] of Object.entries(def.jobs)) {
         jobs[nodeName] = {
-          componentId: await this.ref(node.component),
+          componentId: await this.ref(node.component, `${name}_${nodeName}`.toLowerCase().replace(/[^a-z0-9_]/g, '_')),
           type: node.type,
           ...(node.compute ? { computeId: node.compute } : {}),
           ...(node.displayName ? { display_name: node.displayName } : {}),

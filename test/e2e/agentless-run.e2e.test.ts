@@ -1,0 +1,154 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Emulator } from '../../emulator/server';
+import { startTrustedEmulator } from '../../emulator/seed';
+import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { REPO_ROOT, runBundle } from '../../scripts/lib/run-bundle';
+import { ServerTaskSimulator } from '../../scripts/lib/server-task-simulator';
+
+const TASK_JSON = path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json');
+const ENV = '    environment:\n      name: shell\n      image: mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest\n';
+
+describe('RunAmlPipelineAgentless through the server-task simulator', function () {
+  this.timeout(120_000);
+  let emulator: Emulator;
+  let ids: Record<string, string>;
+
+  async function publish(file: string, name: string): Promise<string> {
+    const run = await runBundle('PublishAmlPipeline', {
+      inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, pipelineFile: file, componentName: name, componentVersion: '1' },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    return run.outputs.componentId;
+  }
+
+  function shellPipeline(command: string): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-')), 'pipeline.yml');
+    fs.writeFileSync(file, `type: pipeline\njobs:\n  step:\n    command: ${command}\n${ENV}`);
+    return file;
+  }
+
+  function simulator(inputs: Record<string, string>, variables: Record<string, string> = {}): ServerTaskSimulator {
+    const { info } = emulator;
+    return new ServerTaskSimulator(
+      TASK_JSON,
+      { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, ...inputs },
+      { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
+      variables,
+    );
+  }
+
+  const job = (name: string) => [...emulator.state.jobs.values()].find((j) => j.name === name);
+
+  before(async () => {
+    emulator = await startTrustedEmulator();
+    ids = {
+      sample: await publish(path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml'), 'diabetes_pipeline'),
+      quick: await publish(shellPipeline('echo done'), 'quick_pipeline'),
+      slow: await publish(shellPipeline('sleep 30'), 'slow_pipeline'),
+      failing: await publish(shellPipeline('exit 3'), 'failing_pipeline'),
+      oneSecond: await publish(shellPipeline('sleep 1'), 'one_second_pipeline'),
+    };
+  });
+  after(() => emulator.stop());
+
+  it('submit: one PUT with the webhook; the sample trains for real and the task completes from the callback', async () => {
+    const sim = simulator({ componentId: ids.sample, experimentName: 'diabetes', pipelineInputs: '{"alpha": {"jobInputType": "literal", "value": "0.5"}}', tags: '"team": "ml"' });
+    const { result } = await sim.run(60_000);
+    assert.equal(result, 'Succeeded');
+    assert.equal(sim.requests.length, 1);
+    const put = sim.requests[0];
+    assert.equal(put.method, 'PUT');
+    assert.match(put.url, /\/jobs\/azdo-7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90-1\?api-version=2024-10-01$/);
+    const body = JSON.parse(put.body);
+    const hook = body.properties.notificationSetting.webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3'];
+    assert.deepEqual(Object.keys(hook), ['webhookType', 'eventType', 'PlanUri', 'ProjectId', 'HubName', 'PlanId', 'JobId', 'TimelineId', 'TaskInstanceId', 'AuthToken']);
+    assert.equal(hook.AuthToken, sim.accessToken);
+    assert.deepEqual(body.properties.tags, { BuildId: '101', BuildUri: 'vstfs:///Build/Build/101', AzureDevOpsPlanId: '7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90', team: 'ml' });
+    const record = job('azdo-7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90-1')!;
+    assert.equal(record.resource.properties.status, 'Completed');
+    assert.deepEqual(record.steps, { prep: 'Completed', train: 'Completed', evaluate: 'Completed' });
+    const root = emulator.state.mlflowRuns.get(record.name)!;
+    const r2 = root.metrics.get('r2')![0].value;
+    const mse = root.metrics.get('mse')![0].value;
+    assert.ok(r2 > 0.3 && r2 < 0.7, `r2 ${r2}`);
+    assert.ok(mse > 1500 && mse < 4500, `mse ${mse}`);
+    assert.ok(emulator.state.mlflowRuns.get(`${record.name}_train`)?.metrics.has('train_mse'));
+    assert.ok(fs.existsSync(path.join(record.outputs.model, 'model.json')), 'the pipeline output holds the model');
+    assert.ok(sim.events.every((e) => e.authorized));
+  });
+
+  it('a failing step fails the task', async () => {
+    const sim = simulator({ componentId: ids.failing, jobName: 'fails-1' });
+    assert.equal((await sim.run(30_000)).result, 'Failed');
+    assert.equal(job('fails-1')?.resource.properties.status, 'Failed');
+  });
+
+  it('cancel from the pipeline side cancels the job', async () => {
+    const sim = simulator({ componentId: ids.slow, jobName: 'slow-1' });
+    const { result } = await sim.run(30_000, async (s) => {
+      while (job('slow-1')?.steps.step !== 'Running') await new Promise((r) => setTimeout(r, 50));
+      const cancel = await s.cancel();
+      assert.equal(cancel?.status, 202);
+      assert.match(cancel?.url ?? '', /\/jobs\/slow-1\/cancel\?api-version=2024-10-01$/);
+    });
+    assert.equal(result, 'Canceled');
+    for (let i = 0; i < 100 && job('slow-1')?.resource.properties.status !== 'Canceled'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(job('slow-1')?.resource.properties.status, 'Canceled');
+  });
+
+  it('a bad component id fails the task on the PUT response, with its message', async () => {
+    const sim = simulator({ componentId: ids.sample.replace('diabetes_pipeline', 'no_such_pipeline'), jobName: 'bad-1' });
+    const { result, message } = await sim.run(5_000);
+    assert.equal(result, 'Failed');
+    assert.match(message, /answered 404: Component '.*\/components\/no_such_pipeline\/versions\/1' was not found\./);
+    assert.equal(job('bad-1'), undefined);
+  });
+
+  it('a job that ends within a second of submission still calls back (the webhook is in the PUT)', async () => {
+    const sim = simulator({ componentName: 'quick_pipeline', componentVersion: '1', jobName: 'quick-1' });
+    const started = Date.now();
+    assert.equal((await sim.run(10_000)).result, 'Succeeded');
+    assert.ok(Date.now() - started < 5_000);
+  });
+
+  describe('attach mode', () => {
+    async function submitElsewhere(name: string, componentId: string): Promise<void> {
+      const { info } = emulator;
+      const token = emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token;
+      const url = `${emulator.url}/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/${name}?api-version=2024-04-01`;
+      const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId } }) });
+      assert.equal(res.status, 201);
+    }
+
+    it('PATCHes the webhook exactly as the Azure ML docs publish it and completes from the callback', async () => {
+      await submitElsewhere('attach-1', ids.oneSecond);
+      const sim = simulator({ mode: 'attach', jobName: 'attach-1' });
+      const { result } = await sim.run(10_000);
+      assert.equal(result, 'Succeeded');
+      const patch = sim.requests[0];
+      assert.equal(patch.method, 'PATCH');
+      assert.match(patch.url, /\/jobs\/attach-1\?api-version=2023-04-01-preview$/);
+      assert.deepEqual(Object.keys(JSON.parse(patch.body).Properties.NotificationSetting.Webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3']), ['WebhookType', 'EventType', 'PlanUri', 'ProjectId', 'HubName', 'PlanId', 'JobId', 'TimelineId', 'TaskInstanceId', 'AuthToken']);
+    });
+
+    it('a job that ended before the PATCH never calls back: the wait runs to the timeout (the documented limit)', async () => {
+      await submitElsewhere('attach-late', ids.quick);
+      while (job('attach-late')?.resource.properties.status !== 'Completed') await new Promise((r) => setTimeout(r, 50));
+      const { result } = await simulator({ mode: 'attach', jobName: 'attach-late' }).run(1_500);
+      assert.equal(result, 'TimedOut');
+    });
+  });
+
+  it('the emulator refuses notificationSetting below api-version 2024-10-01, as the service does', async () => {
+    const { info } = emulator;
+    const token = emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token;
+    const url = `${emulator.url}/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/old-api?api-version=2024-04-01`;
+    const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId: ids.quick, notificationSetting: { webhooks: {} } } }) });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /Could not find member 'notificationSetting'.*2024-10-01/);
+  });
+});
