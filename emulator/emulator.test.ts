@@ -123,3 +123,33 @@ describe('emulator', function () {
     });
   });
 });
+
+describe('emulator MLflow', function () {
+  this.timeout(30_000);
+  let emulator: Emulator;
+  before(async () => (emulator = await startTrustedEmulator()));
+  after(() => emulator.stop());
+
+  async function mlflow(method: string, op: string, body?: unknown): Promise<Record<string, any>> {
+    const { subscriptionId, resourceGroup, workspace, clientId } = emulator.info;
+    const token = emulator.state.issueToken(clientId, 'https://ml.azure.com/.default').token;
+    const url = `${emulator.url}/mlflow/v2.0/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/api/2.0/mlflow/${op}`;
+    const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return (await res.json()) as Record<string, any>;
+  }
+
+  it('creates runs, logs metrics, returns the latest value per key, history, and searches children by parent', async () => {
+    const parent = (await mlflow('POST', 'runs/create', { experiment_id: 'exp', run_name: 'pipeline' })).run.info.run_id;
+    const child = (await mlflow('POST', 'runs/create', { experiment_id: 'exp', run_name: 'train', tags: [{ key: 'mlflow.parentRunId', value: parent }] })).run.info.run_id;
+    await mlflow('POST', 'runs/log-metric', { run_id: child, key: 'loss', value: 0.9, timestamp: 1, step: 0 });
+    await mlflow('POST', 'runs/log-batch', { run_id: child, metrics: [{ key: 'loss', value: 0.4, timestamp: 2, step: 1 }, { key: 'r2', value: 0.5, timestamp: 2, step: 0 }], params: [{ key: 'alpha', value: '0.5' }] });
+    const got = await mlflow('GET', `runs/get?run_id=${child}`);
+    assert.deepEqual(got.run.data.metrics.map((m: { key: string; value: number }) => [m.key, m.value]).sort(), [['loss', 0.4], ['r2', 0.5]]);
+    assert.deepEqual(got.run.data.params, [{ key: 'alpha', value: '0.5' }]);
+    const history = await mlflow('GET', `metrics/get-history?run_id=${child}&metric_key=loss`);
+    assert.deepEqual(history.metrics.map((m: { value: number }) => m.value), [0.9, 0.4]);
+    const search = await mlflow('POST', 'runs/search', { experiment_ids: ['exp'], filter: `tags.mlflow.parentRunId = '${parent}' and attributes.run_name = 'train'` });
+    assert.deepEqual(search.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [child]);
+    assert.equal((await mlflow('GET', 'runs/get?run_id=nope')).error_code, 'RESOURCE_DOES_NOT_EXIST');
+  });
+});

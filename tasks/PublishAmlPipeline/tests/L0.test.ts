@@ -1,0 +1,39 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { MockTestRunner } from 'azure-pipelines-task-lib/mock-test';
+import { REPO_ROOT } from '../../../scripts/lib/run-bundle';
+
+async function runScenario(scenario: string): Promise<MockTestRunner> {
+  process.env.L0_SCENARIO = scenario;
+  process.env.L0_SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml');
+  const tr = new MockTestRunner(path.join(__dirname, 'l0-scenario.js'), path.join(REPO_ROOT, 'tasks', 'PublishAmlPipeline', 'task.json'));
+  tr.nodePath = process.execPath; // never download Node (ado-extension.md 6.2)
+  await tr.runAsync();
+  return tr;
+}
+
+describe('PublishAmlPipeline L0 (mock runner on the tsc output)', function () {
+  this.timeout(30_000);
+  after(() => {
+    delete process.env.L0_SCENARIO;
+    delete process.env.L0_SAMPLE;
+  });
+
+  it('fails on a pipeline file that does not exist', async () => {
+    const tr = await runScenario('missingFile');
+    assert.ok(tr.failed);
+    assert.ok(tr.errorIssues.some((e) => /^Input 'pipelineFile': file '.*nope\.yml' does not exist/.test(e)), tr.stdout);
+  });
+
+  it('fails on an invalid component name before any Azure call', async () => {
+    const tr = await runScenario('badName');
+    assert.ok(tr.failed);
+    assert.ok(tr.errorIssues.some((e) => e.startsWith("Input 'componentName': 'Not-Valid' is not a valid component name")), tr.stdout);
+  });
+
+  it('fails on a non-boolean dryRun, naming the allowed values', async () => {
+    const tr = await runScenario('badBool');
+    assert.ok(tr.failed);
+    assert.ok(tr.createdErrorIssue("Input 'dryRun': 'maybe' is not a boolean; allowed values: true, false."), tr.stdout);
+  });
+});
