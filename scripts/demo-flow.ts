@@ -1,7 +1,9 @@
+import * as path from 'node:path';
 import { seedEndpoint, startTrustedEmulator } from '../emulator/seed';
 import type { Emulator } from '../emulator/server';
 import { emulatorConnection, type Scheme } from './lib/emulator-connection';
-import { runBundle, type BundleRun } from './lib/run-bundle';
+import { REPO_ROOT, runBundle, type BundleRun } from './lib/run-bundle';
+import { ServerTaskSimulator } from './lib/server-task-simulator';
 
 /**
  * The demo of the flows built so far, on the task bundles against the embedded emulator. Each step prints a
@@ -30,6 +32,30 @@ async function createContainerGroup(emulator: Emulator, name: string): Promise<v
   };
   const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status >= 300) throw new Error(`creating container group ${name}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** CI part of the flow: publish the sample pipeline, then train it from a server job (no agent held). */
+async function train(emulator: Emulator): Promise<{ publish: BundleRun; result: string; jobName: string; metrics: Record<string, number>; seconds: number }> {
+  const publish = await runBundle('PublishAmlPipeline', {
+    inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, pipelineFile: path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml'), componentName: 'diabetes_pipeline' },
+    connection: emulatorConnection(emulator, 'wif', 'demo-publish'),
+    env: { BUILD_BUILDID: '2026', BUILD_REPOSITORY_NAME: 'mlops-demo', BUILD_SOURCEVERSION: 'a1b2c3d' },
+  });
+  console.log(`      ${publish.result}: ${publish.message}`);
+  if (publish.result !== 'Succeeded') return { publish, result: 'Skipped', jobName: '-', metrics: {}, seconds: 0 };
+  const { info } = emulator;
+  const sim = new ServerTaskSimulator(
+    path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json'),
+    { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, componentId: publish.outputs.componentId, experimentName: 'diabetes', pipelineInputs: '{"alpha": {"jobInputType": "literal", "value": "1.0"}}' },
+    { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
+  );
+  const started = Date.now();
+  const { result } = await sim.run(120_000);
+  const jobName = new URL(sim.requests[0].url).pathname.split('/').pop() as string;
+  const run = emulator.state.mlflowRuns.get(jobName);
+  const metrics = Object.fromEntries([...(run?.metrics ?? new Map()).entries()].map(([k, points]) => [k, points[points.length - 1].value]));
+  console.log(`      agentless run ${jobName}: ${result} in ${((Date.now() - started) / 1000).toFixed(1)} s; mse ${metrics.mse?.toFixed(1)}, r2 ${metrics.r2?.toFixed(3)}`);
+  return { publish, result, jobName, metrics, seconds: (Date.now() - started) / 1000 };
 }
 
 const STEPS: Step[] = [
@@ -63,10 +89,13 @@ async function main(): Promise<void> {
   const emulator = await startTrustedEmulator();
   console.log(`Emulator on ${emulator.url}`);
   const rows: { step: string; run: BundleRun }[] = [];
+  let training: Awaited<ReturnType<typeof train>> | undefined;
   try {
     seedEndpoint(emulator, { name: 'diabetes-prod', authMode: 'Key', deployments: { blue: { traffic: 100 }, green: { traffic: 0 } } });
     seedEndpoint(emulator, { name: 'diabetes-aks', authMode: 'AMLToken', compute: 'aks-prod' });
     await createContainerGroup(emulator, 'diabetes-qa');
+    console.log('[CI] Publish the diabetes pipeline and train it agentless ...');
+    training = await train(emulator);
     for (const [i, step] of STEPS.entries()) {
       console.log(`[${i + 1}/${STEPS.length}] ${step.name} ...`);
       const connection = step.scheme ? emulatorConnection(emulator, step.scheme, `demo-${step.scheme}`) : undefined;
@@ -78,12 +107,16 @@ async function main(): Promise<void> {
     await emulator.stop();
   }
   console.log('\nSummary');
+  if (training) {
+    console.log(`Published ${training.publish.outputs.componentName}:${training.publish.outputs.componentVersion}; training job ${training.jobName}: ${training.result} (mse ${training.metrics.mse?.toFixed(1)}, r2 ${training.metrics.r2?.toFixed(3)})\n`);
+  }
   console.log('| Step | Result | Status | p50 ms | p95 ms |');
   console.log('|---|---|---|---|---|');
   for (const { step, run } of rows) {
     console.log(`| ${step} | ${run.result} | ${run.outputs.statusCode ?? '-'} | ${run.outputs.latencyP50Ms ?? '-'} | ${run.outputs.latencyP95Ms ?? '-'} |`);
   }
   const failed = rows.filter((r) => r.run.result !== 'Succeeded');
+  if (training?.result !== 'Succeeded') failed.push({ step: 'training', run: training?.publish as BundleRun });
   if (failed.length) {
     console.error(`\n${failed.length} step(s) failed.`);
     process.exitCode = 1;
