@@ -275,10 +275,6 @@ function patchAccepted(apiVersion: string): boolean {
   return apiVersion === '2023-04-01-preview' || hasNotificationSetting(apiVersion);
 }
 
-function jobView(job: JobRecord): Record<string, any> {
-  return { ...job.resource, properties: { ...job.resource.properties, steps: undefined } };
-}
-
 /** Jobs: PUT (pipeline jobs that really run), GET, list, cancel and the webhook PATCH. */
 export function jobRoutes(state: EmulatorState, certFile: string): Route[] {
   return [
@@ -322,7 +318,7 @@ export function jobRoutes(state: EmulatorState, certFile: string): Route[] {
       setImmediate(() => void execute(state, job, certFile));
       return json(201, resource);
     }),
-    route('GET', `${WS}/jobs/{name}`, (req) => json(200, jobView(getJob(state, req)))),
+    route('GET', `${WS}/jobs/{name}`, (req) => json(200, getJob(state, req).resource)),
     route('GET', `${WS}/jobs`, (req) => {
       const ws = workspaceOf(state, req);
       const tag = req.url.searchParams.get('tag');
@@ -331,7 +327,7 @@ export function jobRoutes(state: EmulatorState, certFile: string): Route[] {
         .filter((j) => j.workspace === ws)
         .filter((j) => !tagKey || (tagKey in (j.resource.properties.tags ?? {}) && (tagValue === undefined || j.resource.properties.tags[tagKey] === tagValue)))
         .sort((a, b) => String(b.resource.systemData.createdAt).localeCompare(String(a.resource.systemData.createdAt)))
-        .map(jobView);
+        .map((j) => j.resource);
       return page(req, items, state.pageSize);
     }),
     route('POST', `${WS}/jobs/{name}/cancel`, (req) => {
@@ -358,7 +354,7 @@ export function jobRoutes(state: EmulatorState, certFile: string): Route[] {
       }
       const tags = prop(props, 'tags');
       if (tags && typeof tags === 'object') job.resource.properties.tags = { ...job.resource.properties.tags, ...tags };
-      return json(200, jobView(job));
+      return json(200, job.resource);
     }),
   ];
 }

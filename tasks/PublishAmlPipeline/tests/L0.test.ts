@@ -1,23 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { MockTestRunner } from 'azure-pipelines-task-lib/mock-test';
 import { REPO_ROOT } from '../../../scripts/lib/run-bundle';
+import { runL0 } from '../../../test/support/l0';
 
-async function runScenario(scenario: string): Promise<MockTestRunner> {
-  process.env.L0_SCENARIO = scenario;
-  process.env.L0_SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml');
-  const tr = new MockTestRunner(path.join(__dirname, 'l0-scenario.js'), path.join(REPO_ROOT, 'tasks', 'PublishAmlPipeline', 'task.json'));
-  tr.nodePath = process.execPath; // never download Node (ado-extension.md 6.2)
-  await tr.runAsync();
-  return tr;
-}
+const runScenario = (scenario: string) =>
+  runL0('PublishAmlPipeline', path.join(__dirname, 'l0-scenario.js'), { L0_SCENARIO: scenario, L0_SAMPLE: path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml') });
 
 describe('PublishAmlPipeline L0 (mock runner on the tsc output)', function () {
   this.timeout(30_000);
-  after(() => {
-    delete process.env.L0_SCENARIO;
-    delete process.env.L0_SAMPLE;
-  });
 
   it('fails on a pipeline file that does not exist', async () => {
     const tr = await runScenario('missingFile');

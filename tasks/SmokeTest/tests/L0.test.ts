@@ -1,32 +1,22 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { MockTestRunner } from 'azure-pipelines-task-lib/mock-test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from '../../../scripts/lib/run-bundle';
-
-async function runScenario(scenario: string): Promise<MockTestRunner> {
-  process.env.L0_SCENARIO = scenario;
-  const tr = new MockTestRunner(path.join(__dirname, 'l0-scenario.js'), path.join(REPO_ROOT, 'tasks', 'SmokeTest', 'task.json'));
-  tr.nodePath = process.execPath; // never download Node (ado-extension.md 6.2)
-  await tr.runAsync();
-  return tr;
-}
+import { runL0 } from '../../../test/support/l0';
 
 describe('SmokeTest L0 (mock runner on the tsc output)', function () {
   this.timeout(30_000);
   let server: ChildProcess;
+  let scoringUri: string;
+  const runScenario = (scenario: string) => runL0('SmokeTest', path.join(__dirname, 'l0-scenario.js'), { L0_SCENARIO: scenario, L0_SCORING_URI: scoringUri });
   before(async () => {
     // runAsync blocks this process (spawnSync), so the scoring server must live in a process of its own.
     const scoring = JSON.stringify(path.join(REPO_ROOT, 'out', 'emulator', 'scoring.js'));
     server = spawn(process.execPath, ['-e', `require(${scoring}).startEchoServer({ model: 'l0' }).then((s) => console.log(s.port))`]);
     const port = await new Promise<string>((resolve) => server.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
-    process.env.L0_SCORING_URI = `http://127.0.0.1:${port}/score`;
+    scoringUri = `http://127.0.0.1:${port}/score`;
   });
-  after(() => {
-    delete process.env.L0_SCENARIO;
-    delete process.env.L0_SCORING_URI;
-    server.kill();
-  });
+  after(() => server.kill());
 
   it('succeeds against a scoring URL and sets its outputs', async () => {
     const tr = await runScenario('success');
