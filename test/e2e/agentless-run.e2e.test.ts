@@ -51,6 +51,7 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
       slow: await publish(shellPipeline('sleep 30'), 'slow_pipeline'),
       failing: await publish(shellPipeline('exit 3'), 'failing_pipeline'),
       oneSecond: await publish(shellPipeline('sleep 1'), 'one_second_pipeline'),
+      failsAfterASecond: await publish(shellPipeline('sleep 1 && exit 3'), 'fails_after_a_second'),
     };
   });
   after(() => emulator.stop());
@@ -135,12 +136,38 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
       assert.deepEqual(Object.keys(JSON.parse(patch.body).Properties.NotificationSetting.Webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3']), ['WebhookType', 'EventType', 'PlanUri', 'ProjectId', 'HubName', 'PlanId', 'JobId', 'TimelineId', 'TaskInstanceId', 'AuthToken']);
     });
 
+    it('a failing job fails the attached task', async () => {
+      await submitElsewhere('attach-fail', ids.failsAfterASecond);
+      assert.equal((await simulator({ mode: 'attach', jobName: 'attach-fail' }).run(10_000)).result, 'Failed');
+    });
+
+    it('cancel from the pipeline side cancels the attached job', async () => {
+      await submitElsewhere('attach-slow', ids.slow);
+      const { result } = await simulator({ mode: 'attach', jobName: 'attach-slow' }).run(30_000, async (s) => {
+        assert.equal((await s.cancel())?.status, 202);
+      });
+      assert.equal(result, 'Canceled');
+      for (let i = 0; i < 100 && job('attach-slow')?.resource.properties.status !== 'Canceled'; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(job('attach-slow')?.resource.properties.status, 'Canceled');
+    });
+
     it('a job that ended before the PATCH never calls back: the wait runs to the timeout (the documented limit)', async () => {
       await submitElsewhere('attach-late', ids.quick);
       while (job('attach-late')?.resource.properties.status !== 'Completed') await new Promise((r) => setTimeout(r, 50));
       const { result } = await simulator({ mode: 'attach', jobName: 'attach-late' }).run(1_500);
       assert.equal(result, 'TimedOut');
     });
+  });
+
+  it('runs a nested pipeline component, binding outputs across levels', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nested-'));
+    fs.writeFileSync(path.join(dir, 'inner.yml'), `type: pipeline\nname: inner_steps\ninputs:\n  word:\n    type: string\noutputs:\n  said:\n    type: uri_folder\njobs:\n  say:\n    command: echo \${{inputs.word}} > \${{outputs.out}}/said.txt\n${ENV}    inputs:\n      word: \${{parent.inputs.word}}\n    outputs:\n      out: \${{parent.outputs.said}}\n`);
+    fs.writeFileSync(path.join(dir, 'outer.yml'), `type: pipeline\ninputs:\n  word: hello\njobs:\n  inner:\n    type: pipeline\n    component: file:./inner.yml\n    inputs:\n      word: \${{parent.inputs.word}}\n  check:\n    command: grep -q nested \${{inputs.said}}/said.txt\n${ENV}    inputs:\n      said: \${{parent.jobs.inner.outputs.said}}\n`);
+    const componentId = await publish(path.join(dir, 'outer.yml'), 'nested_pipeline');
+    const sim = simulator({ componentId, jobName: 'nested-1', pipelineInputs: '{"word": {"jobInputType": "literal", "value": "nested"}}' });
+    assert.equal((await sim.run(30_000)).result, 'Succeeded');
+    assert.deepEqual(job('nested-1')?.steps, { 'inner/say': 'Completed', inner: 'Completed', check: 'Completed' });
+    assert.ok([...emulator.state.assets.values()].some((a) => a.kind === 'components' && a.name === 'inner_steps'));
   });
 
   it('the emulator refuses notificationSetting below api-version 2024-10-01, as the service does', async () => {
