@@ -293,7 +293,8 @@ export function armRoutes(state: EmulatorState): Route[] {
         properties: {
           friendlyName: ws.name,
           discoveryUrl: `${baseUrl(req)}/discovery`,
-          mlFlowTrackingUri: `azureml://${ws.location}.api.azureml.ms/mlflow/v1.0${workspaceId(ws)}`,
+          // The emulator's own host, so clients reach its MLflow routes (the service gives <region>.api.azureml.ms).
+          mlFlowTrackingUri: `azureml://${req.headers.host}/mlflow/v1.0${workspaceId(ws)}`,
           provisioningState: 'Succeeded',
           publicNetworkAccess: 'Enabled',
         },

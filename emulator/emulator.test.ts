@@ -153,3 +153,44 @@ describe('emulator MLflow', function () {
     assert.equal((await mlflow('GET', 'runs/get?run_id=nope')).error_code, 'RESOURCE_DOES_NOT_EXIST');
   });
 });
+
+describe('emulator model registry', function () {
+  this.timeout(30_000);
+  let emulator: Emulator;
+  before(async () => (emulator = await startTrustedEmulator()));
+  after(() => emulator.stop());
+
+  async function arm(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
+    const { subscriptionId, resourceGroup, workspace, clientId } = emulator.info;
+    const token = emulator.state.issueToken(clientId, 'https://management.azure.com/.default').token;
+    const url = `${emulator.url}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/models/${path}${path.includes('?') ? '&' : '?'}api-version=2024-04-01`;
+    const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : {} };
+  }
+
+  it('versions: tag filters, ordering, $top, paging, archive flags, immutability and the next version', async () => {
+    for (const [v, tags] of [['1', { a: '1' }], ['2', { a: '2', prod: 'yes' }], ['3', { a: '1' }]] as const) {
+      assert.equal((await arm('PUT', `m/versions/${v}`, { properties: { modelUri: `azureml://datastores/workspaceblobstore/paths/m/${v}`, tags } })).status, 201);
+    }
+    const names = (r: { body: Record<string, any> }) => r.body.value.map((x: { name: string }) => x.name);
+    assert.deepEqual(names(await arm('GET', 'm/versions')), ['3', '2', '1']);
+    assert.deepEqual(names(await arm('GET', `m/versions?$orderBy=${encodeURIComponent('createdtime asc')}`)), ['1', '2', '3']);
+    assert.deepEqual(names(await arm('GET', 'm/versions?tags=a=1')), ['3', '1']);
+    assert.deepEqual(names(await arm('GET', 'm/versions?tags=prod')), ['2']);
+    assert.deepEqual(names(await arm('GET', 'm/versions?$top=1')), ['3']);
+    emulator.state.pageSize = 2;
+    const first = await arm('GET', 'm/versions');
+    emulator.state.pageSize = 100;
+    assert.equal(first.body.value.length, 2);
+    assert.match(first.body.nextLink, /\$skipToken=2/);
+    assert.equal((await arm('PUT', 'm/versions/1', { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/m/1', isArchived: true } })).status, 200);
+    assert.deepEqual(names(await arm('GET', 'm/versions')), ['3', '2']);
+    assert.deepEqual(names(await arm('GET', 'm/versions?listViewType=ArchivedOnly')), ['1']);
+    const changed = await arm('PUT', 'm/versions/2', { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/other' } });
+    assert.equal(changed.status, 409);
+    assert.equal((await arm('GET', 'm')).body.properties.nextVersion, '4');
+    const badJob = await arm('PUT', 'm/versions/9', { properties: { modelUri: 'azureml://jobs/nope/outputs/model/paths/' } });
+    assert.match(badJob.body.error.message, /job 'nope' was not found/);
+  });
+});

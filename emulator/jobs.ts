@@ -308,7 +308,7 @@ export function jobRoutes(state: EmulatorState, certFile: string): Route[] {
           tags: props.tags ?? {},
           status: 'NotStarted',
           services: {
-            Tracking: { jobServiceType: 'Tracking', endpoint: `azureml://${ws.location}.api.azureml.ms/mlflow/v1.0${workspaceId(ws)}?` },
+            Tracking: { jobServiceType: 'Tracking', endpoint: `azureml://${req.headers.host}/mlflow/v1.0${workspaceId(ws)}?` },
             Studio: { jobServiceType: 'Studio', endpoint: `https://ml.azure.com/runs/${name}?wsid=${workspaceId(ws)}` },
           },
         },

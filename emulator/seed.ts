@@ -1,3 +1,7 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRun } from './mlflow';
 import { startEmulator, type Emulator } from './server';
 
 /** Starts an emulator on the certificate the run trusts (scripts/trusted-node.js makes it). */
@@ -45,4 +49,48 @@ export function seedEndpoint(emulator: Emulator, seed: SeedEndpoint): void {
       },
     },
   });
+}
+
+export interface SeedJob {
+  name: string;
+  status?: 'Completed' | 'Failed' | 'Running' | 'Canceled';
+  /** Metrics of the pipeline job's own MLflow run. */
+  metrics?: Record<string, number>;
+  /** Metrics of step runs, by step name. */
+  steps?: Record<string, Record<string, number>>;
+  tags?: Record<string, string>;
+}
+
+/** A finished pipeline job with a `model` output and MLflow runs, as if it had trained (for gate tests). */
+export function seedJob(emulator: Emulator, seed: SeedJob): void {
+  const { state } = emulator;
+  const ws = state.defaultWorkspace;
+  const id = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.name}/jobs/${seed.name}`;
+  const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), `model-${seed.name}-`));
+  fs.writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify({ job: seed.name }));
+  state.jobs.set(id.toLowerCase(), {
+    workspace: ws,
+    name: seed.name,
+    baseUrl: emulator.url,
+    cancelRequested: false,
+    outputs: { model: modelDir },
+    steps: {},
+    resource: {
+      id,
+      name: seed.name,
+      type: 'Microsoft.MachineLearningServices/workspaces/jobs',
+      systemData: { createdAt: new Date(Date.now() + state.jobs.size).toISOString() },
+      properties: { jobType: 'Pipeline', status: seed.status ?? 'Completed', experimentName: 'gate', displayName: seed.name, tags: seed.tags ?? {} },
+    },
+  });
+  const log = (runId: string, metrics: Record<string, number>) => {
+    const run = state.mlflowRuns.get(runId);
+    for (const [key, value] of Object.entries(metrics)) run?.metrics.set(key, [{ key, value, timestamp: Date.now(), step: 0 }]);
+  };
+  createRun(state, seed.name, 'gate', seed.name);
+  log(seed.name, seed.metrics ?? {});
+  for (const [step, metrics] of Object.entries(seed.steps ?? {})) {
+    createRun(state, `${seed.name}_${step}`, 'gate', step, { 'mlflow.parentRunId': seed.name, 'azureml.nodeid': step });
+    log(`${seed.name}_${step}`, metrics);
+  }
 }

@@ -7,6 +7,7 @@ import { armPreflight, armRoutes, scoringRoutes } from './arm';
 import { assetRoutes, blobHandler, STORAGE_ACCOUNT } from './assets';
 import { jobRoutes } from './jobs';
 import { mlflowRoutes } from './mlflow';
+import { modelRoutes } from './models';
 import { makeSelfSignedCert, type TlsFiles } from './cert';
 import { entraRoutes } from './entra';
 import { FaultInjector, type FaultRule } from './faults';
@@ -84,7 +85,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   state.jobsRoot = path.join(scratch, 'jobs');
   const routes: Route[] = [
     ...controlRoutes(state, faults), ...entraRoutes(state), ...scoringRoutes(state), ...mlflowRoutes(state),
-    ...armRoutes(state), ...assetRoutes(state), ...jobRoutes(state, tls.certFile),
+    ...armRoutes(state), ...assetRoutes(state), ...modelRoutes(state), ...jobRoutes(state, tls.certFile),
   ];
 
   async function answer(req: EmulatorRequest): Promise<EmulatorResponse> {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AssetVersion } from './assets';
 import type { JobRecord } from './jobs';
 import type { MlflowRun } from './mlflow';
+import type { ModelVersionRecord } from './models';
 
 export interface IssuedToken {
   clientId: string;
@@ -81,6 +82,8 @@ export class EmulatorState {
   readonly assets = new Map<string, AssetVersion>();
   readonly jobs = new Map<string, JobRecord>();
   readonly mlflowRuns = new Map<string, MlflowRun>();
+  /** Model container key -> its versions in registration order. */
+  readonly modelVersions = new Map<string, ModelVersionRecord[]>();
   /** Blob store of the workspace's storage account: blob path -> content. */
   readonly blobs = new Map<string, Buffer>();
   readonly sasTokens = new Set<string>();

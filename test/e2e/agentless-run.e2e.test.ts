@@ -82,6 +82,20 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     assert.ok(sim.events.every((e) => e.authorized));
   });
 
+  it('then the gate registers the model the real job trained, with its real metrics', async () => {
+    const name = 'azdo-7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90-1';
+    const run = await runBundle('EvaluateAndRegister', {
+      inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, modelName: 'diabetes', rules: 'mse lower\nr2 higher threshold=0.3' },
+      connection: emulatorConnection(emulator, 'wif'),
+      env: { SYSTEM_PLANID: '7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90' },
+    });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.equal(run.outputs.modelVersion, '1');
+    const decision = JSON.parse(run.outputs.decision);
+    assert.equal(decision.job, name);
+    assert.ok(decision.rules[1].candidate > 0.3);
+  });
+
   it('a failing step fails the task', async () => {
     const sim = simulator({ componentId: ids.failing, jobName: 'fails-1' });
     assert.equal((await sim.run(30_000)).result, 'Failed');

@@ -1,0 +1,132 @@
+import { fail, json, route, type EmulatorRequest, type Route } from './http';
+import { page, systemData, workspaceId, workspaceOf, WS } from './arm';
+import type { EmulatorState, Workspace } from './state';
+
+export interface ModelVersionRecord {
+  workspace: Workspace;
+  name: string;
+  version: string;
+  created: number;
+  resource: Record<string, any>;
+}
+
+const MODEL_TYPES = ['CustomModel', 'MLFlowModel', 'TritonModel', 'custom_model', 'mlflow_model', 'triton_model'];
+const MUTABLE = ['tags', 'description', 'isArchived', 'stage'];
+
+function modelKey(ws: Workspace, name: string): string {
+  return `${workspaceId(ws)}/models/${name}`.toLowerCase();
+}
+
+function versionsOf(state: EmulatorState, ws: Workspace, name: string): ModelVersionRecord[] {
+  return state.modelVersions.get(modelKey(ws, name)) ?? [];
+}
+
+/** `tags=a=1,b` (Azure ML's filter): every listed tag present, with the value when one is given. */
+function tagFilter(raw: string | null): (tags: Record<string, string>) => boolean {
+  if (!raw) return () => true;
+  const wanted = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t): [string, string | undefined] => (t.includes('=') ? [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)] : [t, undefined]));
+  return (tags) => wanted.every(([k, v]) => k in tags && (v === undefined || tags[k] === v));
+}
+
+function numeric(version: string): number {
+  return /^\d+$/.test(version) ? Number(version) : -1;
+}
+
+function containerResource(state: EmulatorState, ws: Workspace, name: string): Record<string, unknown> {
+  const versions = versionsOf(state, ws, name);
+  const latest = [...versions].sort((a, b) => b.created - a.created)[0];
+  const maxNumber = Math.max(0, ...versions.map((v) => numeric(v.version)));
+  return {
+    id: `${workspaceId(ws)}/models/${name}`,
+    name,
+    type: 'Microsoft.MachineLearningServices/workspaces/models',
+    properties: { description: null, tags: {}, properties: {}, isArchived: false, latestVersion: latest?.version, nextVersion: String(maxNumber + 1) },
+  };
+}
+
+function resolveModelUri(state: EmulatorState, req: EmulatorRequest, uri: string): void {
+  const m = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)(?:\/paths\/?(.*))?$/.exec(uri);
+  if (!m) return;
+  const ws = workspaceOf(state, req);
+  const job = state.jobs.get(`${workspaceId(ws)}/jobs/${m[1]}`.toLowerCase());
+  if (!job) fail(400, 'UserError', `modelUri '${uri}': job '${m[1]}' was not found.`, 'properties.modelUri');
+  if (!job.outputs[m[2]]) fail(400, 'UserError', `modelUri '${uri}': job '${m[1]}' has no output '${m[2]}'.`, 'properties.modelUri');
+}
+
+/** Model containers and versions: tag filters, ordering, $top, paging and archive flags. */
+export function modelRoutes(state: EmulatorState): Route[] {
+  return [
+    route('PUT', `${WS}/models/{name}/versions/{version}`, (req) => {
+      const ws = workspaceOf(state, req);
+      const { name, version } = req.params;
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name)) fail(400, 'UserError', `Model name '${name}' is invalid: letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
+      const props = (((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {}) as Record<string, any>;
+      if (!props.modelUri) fail(400, 'UserError', 'properties.modelUri is required.', 'properties.modelUri');
+      if (props.modelType && !MODEL_TYPES.includes(props.modelType)) fail(400, 'UserError', `modelType '${props.modelType}' is not one of CustomModel, MLFlowModel, TritonModel.`, 'properties.modelType');
+      const versions = versionsOf(state, ws, name);
+      const existing = versions.find((v) => v.version === version);
+      if (existing) {
+        for (const [k, v] of Object.entries(props)) {
+          if (!MUTABLE.includes(k) && JSON.stringify(existing.resource.properties[k]) !== JSON.stringify(v)) {
+            fail(409, 'UserError', `Model '${name}' version '${version}' already exists; only tags, description, stage and isArchived can change (not '${k}').`);
+          }
+        }
+        Object.assign(existing.resource.properties, Object.fromEntries(Object.entries(props).filter(([k]) => MUTABLE.includes(k))));
+        existing.resource.systemData = systemData(existing.resource.systemData);
+        return json(200, existing.resource);
+      }
+      resolveModelUri(state, req, String(props.modelUri));
+      const record: ModelVersionRecord = {
+        workspace: ws,
+        name,
+        version,
+        created: Date.now() + versions.length / 1000,
+        resource: {
+          id: `${workspaceId(ws)}/models/${name}/versions/${version}`,
+          name: version,
+          type: 'Microsoft.MachineLearningServices/workspaces/models/versions',
+          systemData: systemData(),
+          properties: { description: null, tags: {}, properties: {}, isAnonymous: false, isArchived: false, modelType: 'CustomModel', flavors: {}, stage: 'Development', ...props, provisioningState: 'Succeeded' },
+        },
+      };
+      state.modelVersions.set(modelKey(ws, name), [...versions, record]);
+      return json(201, record.resource);
+    }),
+    route('GET', `${WS}/models/{name}/versions/{version}`, (req) => {
+      const ws = workspaceOf(state, req);
+      const found = versionsOf(state, ws, req.params.name).find((v) => v.version === req.params.version);
+      if (!found) fail(404, 'UserError', `Model '${req.params.name}' version '${req.params.version}' was not found in workspace '${ws.name}'.`);
+      return json(200, found.resource);
+    }),
+    route('GET', `${WS}/models/{name}/versions`, (req) => {
+      const ws = workspaceOf(state, req);
+      const q = req.url.searchParams;
+      const view = (q.get('listViewType') ?? 'ActiveOnly').toLowerCase();
+      const matchesTags = tagFilter(q.get('tags'));
+      const order = (q.get('$orderBy') ?? 'createdtime desc').toLowerCase();
+      let items = versionsOf(state, ws, req.params.name)
+        .filter((v) => view === 'all' || (view === 'archivedonly') === Boolean(v.resource.properties.isArchived))
+        .filter((v) => matchesTags(v.resource.properties.tags ?? {}))
+        .filter((v) => !q.get('version') || v.version === q.get('version'));
+      const direction = order.endsWith('asc') ? 1 : -1;
+      items = items.sort((a, b) => direction * (order.startsWith('version') ? numeric(a.version) - numeric(b.version) : a.created - b.created));
+      const top = Number(q.get('$top') ?? '0');
+      if (top > 0) items = items.slice(0, top);
+      return page(req, items.map((v) => v.resource), state.pageSize);
+    }),
+    route('GET', `${WS}/models/{name}`, (req) => {
+      const ws = workspaceOf(state, req);
+      if (!versionsOf(state, ws, req.params.name).length) fail(404, 'UserError', `Model '${req.params.name}' was not found in workspace '${ws.name}'.`);
+      return json(200, containerResource(state, ws, req.params.name));
+    }),
+    route('GET', `${WS}/models`, (req) => {
+      const ws = workspaceOf(state, req);
+      const names = [...state.modelVersions.values()].filter((v) => v[0]?.workspace === ws).map((v) => v[0].name).sort();
+      return page(req, names.map((n) => containerResource(state, ws, n)), state.pageSize);
+    }),
+  ];
+}

@@ -1,0 +1,27 @@
+import type { ArmClients } from '../azure/arm-client';
+import { workspacePath, type WorkspaceRef } from '../azure/connection';
+import { AzureError } from '../errors';
+
+export interface JobResource {
+  id: string;
+  name: string;
+  properties: { status?: string; experimentName?: string; displayName?: string; tags?: Record<string, string>; jobType?: string };
+}
+
+export function jobPath(ws: WorkspaceRef, name: string): string {
+  return `${workspacePath(ws)}/jobs/${encodeURIComponent(name)}`;
+}
+
+export async function getJob(clients: ArmClients, ws: WorkspaceRef, name: string): Promise<JobResource> {
+  const job = await clients.rest().tryGet<JobResource>(jobPath(ws, name), `Get job '${name}'`);
+  if (!job) throw new AzureError(`Job '${name}' was not found in workspace '${ws.workspace}'.`);
+  return job;
+}
+
+/** The newest job carrying tag `key=value` (e.g. the plan id the agentless task stamps). */
+export async function latestJobWithTag(clients: ArmClients, ws: WorkspaceRef, key: string, value: string): Promise<JobResource | undefined> {
+  const page = await clients.rest().request<{ value?: JobResource[] }>('GET', `${workspacePath(ws)}/jobs?tag=${encodeURIComponent(`${key}=${value}`)}&jobType=Pipeline`, {
+    operation: `List jobs tagged ${key}=${value}`,
+  });
+  return page.body.value?.find((j) => j.properties.tags?.[key] === value);
+}

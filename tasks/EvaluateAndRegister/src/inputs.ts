@@ -1,0 +1,83 @@
+import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
+import { InputError } from '../../../shared/errors';
+import type { TaskInputs } from '../../../shared/platform/inputs';
+import { parseRules, type Rule } from './rules';
+
+export const MODEL_TYPES = { custom_model: 'CustomModel', mlflow_model: 'MLFlowModel', triton_model: 'TritonModel' } as const;
+export type ModelType = keyof typeof MODEL_TYPES;
+export type Champion = { kind: 'tag'; key: string; value: string } | { kind: 'latest' } | { kind: 'none' };
+export type OnNotBetter = 'skip' | 'fail' | 'registerOnly';
+
+export interface EvaluateParams {
+  connection: ArmConnection;
+  workspace: WorkspaceRef;
+  jobName?: string;
+  planId?: string;
+  metricsSource?: string;
+  modelName: string;
+  modelUri?: string;
+  modelOutputName: string;
+  modelType: ModelType;
+  rules: Rule[];
+  champion: Champion;
+  onNotBetter: OnNotBetter;
+  promoteTag?: { key: string; value: string };
+  description?: string;
+  tags: Record<string, string>;
+}
+
+const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
+
+function keyValue(input: string, raw: string, example: string): { key: string; value: string } {
+  const eq = raw.indexOf('=');
+  if (eq <= 0 || eq === raw.length - 1) throw new InputError(input, `'${raw}' is not of the form key=value, e.g. ${example}.`);
+  return { key: raw.slice(0, eq).trim(), value: raw.slice(eq + 1).trim() };
+}
+
+function readChampion(inputs: TaskInputs): Champion {
+  const raw = inputs.optionalString('champion') ?? 'tag:lifecycle=production';
+  if (raw === 'latest' || raw === 'none') return { kind: raw };
+  if (raw.startsWith('tag:')) return { kind: 'tag', ...keyValue('champion', raw.slice(4), 'tag:lifecycle=production') };
+  throw new InputError('champion', `'${raw}' is not allowed; allowed values: tag:<key>=<value> (e.g. tag:lifecycle=production), latest, none.`);
+}
+
+export function readInputs(inputs: TaskInputs): EvaluateParams {
+  const { platform } = inputs;
+  const connection = readArmConnection(inputs);
+  const workspace = readWorkspace(inputs, connection);
+  const modelName = inputs.requiredString('modelName');
+  if (!MODEL_NAME.test(modelName)) throw new InputError('modelName', `'${modelName}' is not a valid model name: letters, digits, '-', '_' and '.', starting with a letter or digit.`);
+  const modelPath = inputs.optionalString('modelPath');
+  if (modelPath && !/^(azureml|https):\/\//.test(modelPath)) {
+    throw new InputError('modelPath', `'${modelPath}' must be an azureml:// or https:// URI, e.g. azureml://datastores/workspaceblobstore/paths/models/diabetes/.`);
+  }
+  const promote = inputs.optionalString('promoteTag') ?? 'lifecycle=production';
+  const jobName = inputs.optionalString('jobName');
+  const planId = platform.variable('System.PlanId');
+  if (!jobName && !planId) throw new InputError('jobName', 'is required outside a pipeline run (without it the task looks for the job tagged with this run\'s plan id).');
+  const lineage: Record<string, string | undefined> = {
+    BuildId: platform.variable('Build.BuildId'),
+    BuildUri: platform.variable('Build.BuildUri'),
+    Repository: platform.variable('Build.Repository.Name'),
+    SourceVersion: platform.variable('Build.SourceVersion'),
+  };
+  const tags = { ...inputs.keyValues('tags') };
+  for (const [k, v] of Object.entries(lineage)) if (v) tags[k] = v;
+  return {
+    connection,
+    workspace,
+    jobName,
+    planId,
+    metricsSource: inputs.optionalString('metricsSource'),
+    modelName,
+    modelUri: modelPath,
+    modelOutputName: inputs.optionalString('modelOutputName') ?? 'model',
+    modelType: inputs.enumOf('modelType', Object.keys(MODEL_TYPES) as ModelType[], 'custom_model'),
+    rules: parseRules(inputs.lines('rules')),
+    champion: readChampion(inputs),
+    onNotBetter: inputs.enumOf('onNotBetter', ['skip', 'fail', 'registerOnly'] as const, 'skip'),
+    promoteTag: promote === 'none' ? undefined : keyValue('promoteTag', promote, 'lifecycle=production'),
+    description: inputs.optionalString('description'),
+    tags,
+  };
+}

@@ -1,0 +1,152 @@
+import { getJob, latestJobWithTag, type JobResource } from '../../../shared/aml/jobs';
+import { MlflowClient } from '../../../shared/aml/mlflow';
+import { listModelVersions, nextModelVersion, putModelVersion, type ModelVersion } from '../../../shared/aml/models';
+import type { ArmClients } from '../../../shared/azure/arm-client';
+import { AzureError, CheckFailedError } from '../../../shared/errors';
+import type { RunResult } from '../../../shared/run-task';
+import type { TaskDeps } from '../../../shared/task-deps';
+import { MODEL_TYPES, type EvaluateParams } from './inputs';
+import { evaluateRule, type RuleResult } from './rules';
+
+const PLAN_TAG = 'AzureDevOpsPlanId';
+/** Tag recording the gate's verdict on a registered version, so a re-run converges without re-deciding. */
+const GATE_TAG = 'gate';
+
+interface ChampionInfo {
+  version: ModelVersion;
+  metrics: Record<string, number>;
+  source: string;
+}
+
+export interface Decision {
+  job: string;
+  better: boolean;
+  champion: { version: string; source: string } | null;
+  rules: { metric: string; candidate: number; champion: number | null; required: string; pass: boolean; note?: string }[];
+  action: 'registered' | 'registeredNotPromoted' | 'skipped' | 'failed' | 'alreadyRegistered';
+  promoted?: { tag: string; to: string; from: string[] };
+}
+
+async function findJob(params: EvaluateParams, clients: ArmClients): Promise<JobResource> {
+  const job = params.jobName
+    ? await getJob(clients, params.workspace, params.jobName)
+    : await latestJobWithTag(clients, params.workspace, PLAN_TAG, params.planId as string);
+  if (!job) throw new AzureError(`No job tagged ${PLAN_TAG}=${params.planId} was found in workspace '${params.workspace.workspace}'; set jobName.`);
+  if (job.properties.status !== 'Completed') {
+    throw new CheckFailedError(`Job '${job.name}' is ${job.properties.status ?? 'in an unknown state'}, not Completed: there is no trained model to evaluate.`);
+  }
+  return job;
+}
+
+async function findChampion(params: EvaluateParams, clients: ArmClients, mlflow: MlflowClient): Promise<ChampionInfo | undefined> {
+  const c = params.champion;
+  if (c.kind === 'none') return undefined;
+  const [version] = await listModelVersions(clients, params.workspace, params.modelName, c.kind === 'tag' ? `${c.key}=${c.value}` : undefined);
+  if (!version) return undefined;
+  const jobName = version.properties.jobName;
+  const fromJob = jobName ? await mlflow.metrics(jobName, params.metricsSource).catch(() => undefined) : undefined;
+  if (fromJob && Object.keys(fromJob.metrics).length) return { version, metrics: fromJob.metrics, source: `MLflow run of its training job '${jobName}'` };
+  const tags = version.properties.tags ?? {};
+  const metrics = Object.fromEntries(params.rules.filter((r) => tags[r.metric] !== undefined && Number.isFinite(Number(tags[r.metric]))).map((r) => [r.metric, Number(tags[r.metric])]));
+  return { version, metrics, source: 'metric tags stored on the version' };
+}
+
+/** Tags the new holder first, then takes the tag off every previous holder, so the tag is never unassigned. */
+async function promote(params: EvaluateParams, clients: ArmClients, version: ModelVersion): Promise<Decision['promoted']> {
+  const tag = params.promoteTag as { key: string; value: string };
+  const tags = version.properties.tags ?? {};
+  if (tags[tag.key] !== tag.value) {
+    await putModelVersion(clients, params.workspace, params.modelName, version.name, { ...version.properties, tags: { ...tags, [tag.key]: tag.value } }, `Tag model '${params.modelName}' version '${version.name}' ${tag.key}=${tag.value}`);
+  }
+  const from: string[] = [];
+  for (const holder of await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)) {
+    if (holder.name === version.name) continue;
+    const rest = { ...(holder.properties.tags ?? {}) };
+    delete rest[tag.key];
+    await putModelVersion(clients, params.workspace, params.modelName, holder.name, { ...holder.properties, tags: rest }, `Remove ${tag.key}=${tag.value} from model '${params.modelName}' version '${holder.name}'`);
+    from.push(holder.name);
+  }
+  return { tag: `${tag.key}=${tag.value}`, to: version.name, from };
+}
+
+function summary(params: EvaluateParams, d: Decision, champion: ChampionInfo | undefined, version?: string): string {
+  const verdict = { registered: 'registered and promoted', registeredNotPromoted: 'registered (not promoted)', skipped: 'not registered', failed: 'not registered', alreadyRegistered: 'already registered' }[d.action];
+  return [
+    `### ${d.better ? 'Better than the champion' : champion ? 'Not better than the champion' : 'First model'}: ${params.modelName}${version ? ` v${version}` : ''} ${verdict}`,
+    '',
+    `Job \`${d.job}\`; champion: ${champion ? `v${champion.version.name} (metrics from the ${champion.source})` : 'none'}.`,
+    '',
+    '| Metric | Rule | Candidate | Champion | Required | Result |',
+    '|---|---|---|---|---|---|',
+    ...d.rules.map((r) => `| ${r.metric} | \`${params.rules.find((x) => x.metric === r.metric)?.text}\` | ${r.candidate} | ${r.champion ?? '-'} | ${r.required}${r.note ? ` (${r.note})` : ''} | ${r.pass ? 'pass' : '**fail**'} |`),
+    ...(d.promoted ? ['', `Promoted ${d.promoted.tag} to v${d.promoted.to}${d.promoted.from.length ? `, removed from v${d.promoted.from.join(', v')}` : ''}.`] : []),
+    '',
+  ].join('\n');
+}
+
+export async function run(params: EvaluateParams, deps: TaskDeps): Promise<RunResult> {
+  const { platform } = deps;
+  const clients = deps.arm(params.connection);
+  const job = await findJob(params, clients);
+  const mlflow = await MlflowClient.forWorkspace(clients, params.workspace);
+  const candidateRun = await mlflow.metrics(job.name, params.metricsSource);
+  if (!candidateRun) throw new AzureError(`Job '${job.name}' has no MLflow run in workspace '${params.workspace.workspace}'.`);
+  const candidate = candidateRun.metrics;
+  const missing = params.rules.filter((r) => candidate[r.metric] === undefined).map((r) => r.metric);
+  if (missing.length) {
+    throw new CheckFailedError(`The candidate (job '${job.name}'${params.metricsSource ? `, step '${params.metricsSource}'` : ''}) has no metric ${missing.map((m) => `'${m}'`).join(', ')}; it logged: ${Object.keys(candidate).join(', ') || 'nothing'}.`);
+  }
+  platform.info(`Candidate: job ${job.name} (MLflow run ${candidateRun.runId}): ${params.rules.map((r) => `${r.metric}=${candidate[r.metric]}`).join(', ')}`);
+
+  const champion = await findChampion(params, clients, mlflow);
+  platform.info(champion ? `Champion: ${params.modelName} v${champion.version.name}, metrics from the ${champion.source}.` : 'No champion: this is the first model.');
+  const results: RuleResult[] = params.rules.map((r) => evaluateRule(r, candidate[r.metric], champion?.metrics[r.metric], champion !== undefined));
+  const better = results.every((r) => r.pass);
+  const decision: Decision = {
+    job: job.name,
+    better,
+    champion: champion ? { version: champion.version.name, source: champion.source } : null,
+    rules: results.map((r) => ({ metric: r.metric, candidate: r.candidate, champion: r.champion ?? null, required: r.required, pass: r.pass, ...(r.note ? { note: r.note } : {}) })),
+    action: 'skipped',
+  };
+  for (const r of results) platform.info(`${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: candidate ${r.candidate}, champion ${r.champion ?? '-'}, required ${r.required}${r.note ? ` (${r.note})` : ''}`);
+
+  let registered: ModelVersion | undefined;
+  const [existing] = await listModelVersions(clients, params.workspace, params.modelName, `jobName=${job.name}`);
+  if (existing) {
+    registered = existing;
+    decision.action = 'alreadyRegistered';
+    platform.info(`Model ${params.modelName} v${existing.name} already holds job ${job.name}: nothing registered.`);
+    if (params.promoteTag && existing.properties.tags?.[GATE_TAG] === 'passed') decision.promoted = await promote(params, clients, existing);
+  } else if (better || params.onNotBetter === 'registerOnly') {
+    const version = await nextModelVersion(clients, params.workspace, params.modelName);
+    const metricTags = Object.fromEntries(params.rules.map((r) => [r.metric, String(candidate[r.metric])]));
+    registered = await putModelVersion(clients, params.workspace, params.modelName, version, {
+      modelUri: params.modelUri ?? `azureml://jobs/${job.name}/outputs/${params.modelOutputName}/paths/`,
+      modelType: MODEL_TYPES[params.modelType],
+      jobName: job.name,
+      description: params.description ?? `Trained by job ${job.name}`,
+      tags: { ...params.tags, jobName: job.name, ...metricTags, [GATE_TAG]: better ? 'passed' : 'notBetter' },
+    }, `Register model '${params.modelName}' version '${version}'`);
+    platform.info(`Registered ${params.modelName} v${version}.`);
+    decision.action = better && params.promoteTag ? 'registered' : 'registeredNotPromoted';
+    if (better && params.promoteTag) decision.promoted = await promote(params, clients, registered);
+  } else {
+    decision.action = params.onNotBetter === 'fail' ? 'failed' : 'skipped';
+  }
+  if (decision.promoted) platform.info(`Promoted ${decision.promoted.tag} to v${decision.promoted.to}${decision.promoted.from.length ? `; removed from v${decision.promoted.from.join(', v')}` : ''}.`);
+
+  platform.setOutput('registered', String(registered !== undefined));
+  platform.setOutput('modelName', params.modelName);
+  platform.setOutput('modelVersion', registered?.name ?? '');
+  platform.setOutput('modelId', registered?.id ?? '');
+  platform.setOutput('championVersion', champion?.version.name ?? '');
+  platform.setOutput('decision', JSON.stringify(decision));
+  platform.uploadSummary('Model gate', summary(params, decision, champion, registered?.name));
+
+  const against = champion ? `not better than the champion v${champion.version.name}` : 'fails its thresholds (no champion)';
+  const failedRules = results.filter((r) => !r.pass).map((r) => `${r.rule} (candidate ${r.candidate}, required ${r.required})`).join('; ');
+  if (decision.action === 'failed') throw new CheckFailedError(`The candidate from job '${job.name}' is ${against}: ${failedRules}.`);
+  if (decision.action === 'skipped') return { outcome: 'SucceededWithIssues', message: `The candidate from job '${job.name}' is ${against}: ${failedRules}. Nothing registered.` };
+  return { outcome: 'Succeeded', message: `${params.modelName} v${registered?.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}.` };
+}

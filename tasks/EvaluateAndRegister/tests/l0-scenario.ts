@@ -1,0 +1,18 @@
+// One L0 scenario, chosen by L0_SCENARIO: input validation fails before any Azure call, so no mock is needed.
+import * as path from 'node:path';
+import { TaskMockRunner } from 'azure-pipelines-task-lib/mock-run';
+
+const tmr = new TaskMockRunner(path.join(__dirname, '..', 'index.js'));
+const scenario = process.env.L0_SCENARIO;
+tmr.setInput('azureSubscription', 'arm');
+tmr.setInput('resourceGroupName', 'rg');
+tmr.setInput('workspaceName', 'ws');
+tmr.setInput('jobName', 'job-1');
+tmr.setInput('modelName', 'diabetes');
+tmr.setInput('rules', scenario === 'badRule' ? 'mse lower\nr2 higher threshold=high' : 'mse lower');
+if (scenario === 'badChampion') tmr.setInput('champion', 'production');
+if (scenario === 'badOnNotBetter') tmr.setInput('onNotBetter', 'ignore');
+process.env.ENDPOINT_URL_arm = 'https://management.azure.com/';
+process.env.ENDPOINT_AUTH_arm = JSON.stringify({ scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 'k' } });
+process.env.ENDPOINT_DATA_arm_SUBSCRIPTIONID = 'sub';
+tmr.run();
