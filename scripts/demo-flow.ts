@@ -35,27 +35,44 @@ async function createContainerGroup(emulator: Emulator, name: string): Promise<v
 }
 
 /** CI part of the flow: publish the sample pipeline, then train it from a server job (no agent held). */
-async function train(emulator: Emulator): Promise<{ publish: BundleRun; result: string; jobName: string; metrics: Record<string, number>; seconds: number }> {
+interface Training {
+  publish: BundleRun;
+  result: string;
+  jobName: string;
+  metrics: Record<string, number>;
+  gate?: BundleRun;
+}
+
+/** The gate after training: register and promote only a better model. */
+async function gate(emulator: Emulator, jobName: string): Promise<BundleRun> {
+  const run = await runBundle('EvaluateAndRegister', {
+    inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, jobName, modelName: 'diabetes', rules: 'mse lower\nr2 higher threshold=0.3' },
+    connection: emulatorConnection(emulator, 'wif', 'demo-gate'),
+  });
+  console.log(`      gate: ${run.result}: ${run.message}`);
+  return run;
+}
+
+async function train(emulator: Emulator, alpha: string, jobName: string): Promise<Training> {
   const publish = await runBundle('PublishAmlPipeline', {
     inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, pipelineFile: path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml'), componentName: 'diabetes_pipeline' },
     connection: emulatorConnection(emulator, 'wif', 'demo-publish'),
     env: { BUILD_BUILDID: '2026', BUILD_REPOSITORY_NAME: 'mlops-demo', BUILD_SOURCEVERSION: 'a1b2c3d' },
   });
   console.log(`      ${publish.result}: ${publish.message}`);
-  if (publish.result !== 'Succeeded') return { publish, result: 'Skipped', jobName: '-', metrics: {}, seconds: 0 };
+  if (publish.result !== 'Succeeded') return { publish, result: 'Skipped', jobName: '-', metrics: {} };
   const { info } = emulator;
   const sim = new ServerTaskSimulator(
     path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json'),
-    { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, componentId: publish.outputs.componentId, experimentName: 'diabetes', pipelineInputs: '{"alpha": {"jobInputType": "literal", "value": "1.0"}}' },
+    { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, componentId: publish.outputs.componentId, experimentName: 'diabetes', jobName, pipelineInputs: `{"alpha": {"jobInputType": "literal", "value": "${alpha}"}}` },
     { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
   );
   const started = Date.now();
   const { result } = await sim.run(120_000);
-  const jobName = new URL(sim.requests[0].url).pathname.split('/').pop() as string;
   const run = emulator.state.mlflowRuns.get(jobName);
   const metrics = Object.fromEntries([...(run?.metrics ?? new Map()).entries()].map(([k, points]) => [k, points[points.length - 1].value]));
-  console.log(`      agentless run ${jobName}: ${result} in ${((Date.now() - started) / 1000).toFixed(1)} s; mse ${metrics.mse?.toFixed(1)}, r2 ${metrics.r2?.toFixed(3)}`);
-  return { publish, result, jobName, metrics, seconds: (Date.now() - started) / 1000 };
+  console.log(`      agentless run ${jobName} (alpha ${alpha}): ${result} in ${((Date.now() - started) / 1000).toFixed(1)} s; mse ${metrics.mse?.toFixed(1)}, r2 ${metrics.r2?.toFixed(3)}`);
+  return { publish, result, jobName, metrics, gate: result === 'Succeeded' ? await gate(emulator, jobName) : undefined };
 }
 
 const STEPS: Step[] = [
@@ -89,13 +106,15 @@ async function main(): Promise<void> {
   const emulator = await startTrustedEmulator();
   console.log(`Emulator on ${emulator.url}`);
   const rows: { step: string; run: BundleRun }[] = [];
-  let training: Awaited<ReturnType<typeof train>> | undefined;
+  const trainings: Training[] = [];
   try {
     seedEndpoint(emulator, { name: 'diabetes-prod', authMode: 'Key', deployments: { blue: { traffic: 100 }, green: { traffic: 0 } } });
     seedEndpoint(emulator, { name: 'diabetes-aks', authMode: 'AMLToken', compute: 'aks-prod' });
     await createContainerGroup(emulator, 'diabetes-qa');
-    console.log('[CI] Publish the diabetes pipeline and train it agentless ...');
-    training = await train(emulator);
+    console.log('[CI] Publish the diabetes pipeline, train it agentless, gate and register ...');
+    trainings.push(await train(emulator, '1.0', 'demo-train-1'));
+    console.log('[CI] Retrain with a much stronger penalty (a worse model): the gate must skip ...');
+    trainings.push(await train(emulator, '5000', 'demo-train-2'));
     for (const [i, step] of STEPS.entries()) {
       console.log(`[${i + 1}/${STEPS.length}] ${step.name} ...`);
       const connection = step.scheme ? emulatorConnection(emulator, step.scheme, `demo-${step.scheme}`) : undefined;
@@ -107,16 +126,21 @@ async function main(): Promise<void> {
     await emulator.stop();
   }
   console.log('\nSummary');
-  if (training) {
-    console.log(`Published ${training.publish.outputs.componentName}:${training.publish.outputs.componentVersion}; training job ${training.jobName}: ${training.result} (mse ${training.metrics.mse?.toFixed(1)}, r2 ${training.metrics.r2?.toFixed(3)})\n`);
+  for (const t of trainings) {
+    const g = t.gate?.outputs;
+    console.log(`Training ${t.jobName}: ${t.result} (mse ${t.metrics.mse?.toFixed(1)}, r2 ${t.metrics.r2?.toFixed(3)}); gate: ${t.gate?.result ?? '-'}, registered=${g?.registered ?? '-'}${g?.modelVersion ? ` as diabetes v${g.modelVersion}` : ''}`);
   }
+  console.log('');
   console.log('| Step | Result | Status | p50 ms | p95 ms |');
   console.log('|---|---|---|---|---|');
   for (const { step, run } of rows) {
     console.log(`| ${step} | ${run.result} | ${run.outputs.statusCode ?? '-'} | ${run.outputs.latencyP50Ms ?? '-'} | ${run.outputs.latencyP95Ms ?? '-'} |`);
   }
   const failed = rows.filter((r) => r.run.result !== 'Succeeded');
-  if (training?.result !== 'Succeeded') failed.push({ step: 'training', run: training?.publish as BundleRun });
+  const expectedGate = ['Succeeded', 'SucceededWithIssues'];
+  trainings.forEach((t, i) => {
+    if (t.result !== 'Succeeded' || t.gate?.result !== expectedGate[i]) failed.push({ step: `training ${t.jobName}`, run: t.gate ?? t.publish });
+  });
   if (failed.length) {
     console.error(`\n${failed.length} step(s) failed.`);
     process.exitCode = 1;
