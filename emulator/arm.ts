@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { armError, fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
+import { codeFolderBlobs, assetById } from './assets';
+import { startInferenceServer } from './inference-server';
 import { echoPredictions, startEchoServer } from './scoring';
 import { secretValue, type ContainerGroup, type EmulatorState, type OnlineEndpoint, type Workspace } from './state';
 
@@ -228,7 +232,7 @@ function operationRoutes(state: EmulatorState, provider: string): Route[] {
       const op = find(req);
       if (!advance(req)) return { status: 202, headers: { ...retryAfter, Location: `${baseUrl(req)}${req.path}${req.url.search}` } };
       if (op.outcome === 'Failed') return armError(400, op.error?.code ?? 'OperationFailed', op.error?.message ?? 'The operation failed.');
-      return { status: 200 };
+      return op.result === undefined ? { status: 200 } : json(200, op.result);
     }),
   ];
 }
@@ -252,12 +256,20 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
   if (!Array.isArray(props.containers) || props.containers.length === 0) fail(400, 'ContainerGroupContainersMissing', 'At least one container is required.');
   const key = groupKey(req);
   const existing = state.containerGroups.get(key);
-  const server = existing?.port === undefined ? await startEchoServer({ containerGroup: name }) : undefined;
-  const port = existing?.port ?? server?.port;
+  const container = (props.containers as { name: string; properties: { image: string; environmentVariables?: { name: string; value?: string; secureValue?: string }[] } }[])[0];
+  const image = container.properties.image;
+  const reuse = existing && existing.image === image && existing.port !== undefined;
+  if (existing && !reuse) await existing.stop?.();
+  const running = reuse ? undefined : await startContainer(state, name, image, container.properties.environmentVariables ?? []);
+  const port = reuse ? existing.port : running?.port;
   const ip = (props.ipAddress ?? {}) as Record<string, unknown>;
-  props.ipAddress = { ...ip, ip: '127.0.0.1', fqdn: '127.0.0.1', ports: [{ protocol: 'TCP', port }] };
+  props.ipAddress = { ...ip, ip: '127.0.0.1', fqdn: '127.0.0.1', ports: port === undefined ? [] : [{ protocol: 'TCP', port }] };
   props.provisioningState = 'Pending';
   props.instanceView = { state: 'Pending', events: [] };
+  for (const c of props.containers as { properties: { environmentVariables?: { secureValue?: string }[] } }[]) {
+    // Secure values are never returned by GET, as in ACI.
+    for (const v of c.properties.environmentVariables ?? []) if (v.secureValue !== undefined) v.secureValue = undefined;
+  }
   const resource: Record<string, unknown> = {
     id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`,
     name,
@@ -266,17 +278,52 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
     tags: body.tags ?? {},
     properties: props,
   };
-  const group: ContainerGroup = { subscriptionId: sub, resourceGroup: rg, name, resource, port };
-  if (server) state.stopOnClose.push(server.stop);
+  const group: ContainerGroup = { subscriptionId: sub, resourceGroup: rg, name, resource, port, image, logs: running?.logs ?? existing?.logs, stop: running?.stop ?? existing?.stop };
+  if (running) state.stopOnClose.push(running.stop);
   state.containerGroups.set(key, group);
+  const failed = port === undefined;
   const opId = state.startOperation({
-    outcome: 'Succeeded',
+    outcome: failed ? 'Failed' : 'Succeeded',
+    error: failed ? { code: 'ContainerGroupFailed', message: `Container '${container.name}' terminated: ${(group.logs?.() ?? '').trim().split('\n').pop() ?? 'no output'}` } : undefined,
     complete: () => {
       props.provisioningState = 'Succeeded';
       props.instanceView = { state: 'Running', events: [] };
     },
   });
+  if (failed) {
+    props.provisioningState = 'Failed';
+    props.instanceView = { state: 'Terminated', events: [{ name: 'Terminated', message: 'The container exited.' }] };
+  }
   return json(existing ? 200 : 201, resource, asyncOperationHeaders(state, req, 'Microsoft.ContainerInstance', String(resource.location), opId));
+}
+
+/**
+ * Starts what a container group's image would run: the inference server with the packaged model and scoring code
+ * for an image built by model package, else the echo model.
+ */
+async function startContainer(state: EmulatorState, group: string, image: string, env: { name: string; value?: string; secureValue?: string }[]): Promise<{ port?: number; logs: () => string; stop: () => Promise<void> }> {
+  const pkg = state.packages.get(image);
+  if (!pkg) {
+    const echo = await startEchoServer({ containerGroup: group });
+    return { port: echo.port, logs: () => 'echo model listening\n', stop: echo.stop };
+  }
+  const code = assetById(state, pkg.codeId);
+  const workDir = path.join(state.jobsRoot, '..', 'containers', `${group}-${Date.now()}`);
+  const codeDir = path.join(workDir, 'code');
+  for (const [rel, data] of codeFolderBlobs(state, String(code?.resource.properties.codeUri ?? ''))) {
+    fs.mkdirSync(path.dirname(path.join(codeDir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(codeDir, rel), data);
+  }
+  fs.mkdirSync(codeDir, { recursive: true });
+  const vars = { ...pkg.environmentVariables, ...Object.fromEntries(env.map((v) => [v.name, v.value ?? v.secureValue ?? ''])) };
+  const server = await startInferenceServer(workDir, codeDir, pkg.scoringScript, pkg.modelDir, vars);
+  return {
+    port: server.port,
+    logs: server.logs,
+    stop: async () => {
+      if (!server.exited()) server.process.kill('SIGKILL');
+    },
+  };
 }
 
 /** Azure ML workspace, online endpoints, container groups and the long-running-operation status routes. */
@@ -333,7 +380,15 @@ export function armRoutes(state: EmulatorState): Route[] {
       const group = state.containerGroups.get(key);
       if (!group) return { status: 204 };
       state.containerGroups.delete(key);
+      void group.stop?.();
       return json(200, group.resource);
+    }),
+    route('GET', `${ACI}/containers/{container}/logs`, (req) => {
+      const group = state.containerGroups.get(groupKey(req));
+      if (!group) fail(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`);
+      const tail = Number(req.url.searchParams.get('tail') ?? '0');
+      const lines = (group.logs?.() ?? '').split('\n');
+      return json(200, { content: (tail > 0 ? lines.slice(-tail - 1) : lines).join('\n') });
     }),
     ...operationRoutes(state, 'Microsoft.MachineLearningServices'),
     ...operationRoutes(state, 'Microsoft.ContainerInstance'),

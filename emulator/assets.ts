@@ -51,15 +51,21 @@ function putAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): 
       fail(409, 'Conflict', `${kind.slice(0, -1)} '${name}' version '${version}' already exists with a different ${immutable}; asset versions are immutable.`);
     }
   }
+  return json(existing ? 200 : 201, storeAsset(state, ws, kind, name, version, props));
+}
+
+/** Stores an asset version as the service would return it. */
+export function storeAsset(state: EmulatorState, ws: Workspace, kind: AssetKind, name: string, version: string, props: Record<string, any>): Record<string, any> {
+  const key = assetKey(ws, kind, name, version);
   const resource = {
     id: `${workspaceId(ws)}/${kind}/${name}/versions/${version}`,
     name: version,
     type: ASSET_TYPE[kind],
-    systemData: systemData(existing?.resource.systemData),
+    systemData: systemData(state.assets.get(key)?.resource.systemData),
     properties: { description: null, tags: {}, properties: {}, isArchived: false, isAnonymous: false, ...props, ...(kind === 'environments' ? { environmentType: 'UserCreated' } : {}) },
   };
   state.assets.set(key, { kind, workspace: ws, name, version, resource });
-  return json(existing ? 200 : 201, resource);
+  return resource;
 }
 
 function getAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): EmulatorResponse {

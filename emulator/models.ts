@@ -1,5 +1,9 @@
-import { fail, json, route, type EmulatorRequest, type Route } from './http';
-import { page, systemData, workspaceId, workspaceOf, WS } from './arm';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { baseUrl, locationHeaders, page, systemData, workspaceId, workspaceOf, WS } from './arm';
+import { assetById, storeAsset } from './assets';
+import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
 import type { EmulatorState, Workspace } from './state';
 
 export interface ModelVersionRecord {
@@ -57,9 +61,50 @@ function resolveModelUri(state: EmulatorState, req: EmulatorRequest, uri: string
   if (!job.outputs[m[2]]) fail(400, 'UserError', `modelUri '${uri}': job '${m[1]}' has no output '${m[2]}'.`, 'properties.modelUri');
 }
 
-/** Model containers and versions: tag filters, ordering, $top, paging and archive flags. */
+/** The local folder holding a model version's files (job outputs are kept by the emulator). */
+function modelFiles(state: EmulatorState, ws: Workspace, uri: string): string | undefined {
+  const m = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)(?:\/paths\/?(.*))?$/.exec(uri);
+  const job = m ? state.jobs.get(`${workspaceId(ws)}/jobs/${m[1]}`.toLowerCase()) : undefined;
+  const dir = m ? job?.outputs[m[2]] : undefined;
+  return dir && m?.[3] ? path.join(dir, m[3]) : dir;
+}
+
+/**
+ * POST .../models/{name}/versions/{version}/package: builds an inference image (model copied in, scoring code,
+ * base environment) as a new environment version; 202 with Location, the result naming the environment.
+ */
+function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorResponse {
+  const ws = workspaceOf(state, req);
+  const model = versionsOf(state, ws, req.params.name).find((v) => v.version === req.params.version);
+  if (!model) fail(404, 'UserError', `Model '${req.params.name}' version '${req.params.version}' was not found in workspace '${ws.name}'.`);
+  const body = (req.body ?? {}) as Record<string, any>;
+  const target = String(body.targetEnvironmentName ?? '');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(target)) fail(400, 'UserError', 'targetEnvironmentName is required and must be a valid asset name.', 'targetEnvironmentName');
+  const base = String(body.baseEnvironmentSource?.resourceId ?? '');
+  if (!assetById(state, base)) fail(400, 'UserError', `Base environment '${base}' was not found.`, 'baseEnvironmentSource.resourceId');
+  const server = body.inferencingServer ?? {};
+  if (server.serverType !== 'AzureMLOnline') fail(400, 'UserError', `inferencingServer.serverType '${server.serverType}' is not supported by the emulator; use AzureMLOnline.`, 'inferencingServer.serverType');
+  const codeId = String(server.codeConfiguration?.codeId ?? '');
+  if (!assetById(state, codeId)) fail(400, 'UserError', `Code '${codeId}' was not found.`, 'inferencingServer.codeConfiguration.codeId');
+  const modelDir = modelFiles(state, ws, String(model.resource.properties.modelUri));
+  if (!modelDir || !fs.existsSync(modelDir)) fail(400, 'UserError', `The files of model '${req.params.name}:${req.params.version}' (${model.resource.properties.modelUri}) could not be read.`);
+  const existing = [...state.assets.values()].filter((a) => a.kind === 'environments' && a.workspace === ws && a.name === target);
+  const version = String(body.targetEnvironmentVersion ?? Math.max(0, ...existing.map((a) => Number(a.version) || 0)) + 1);
+  const image = `emuacr.azurecr.io/${target.toLowerCase()}:${version}`;
+  const env = storeAsset(state, ws, 'environments', target, version, { image, description: `Model package of ${req.params.name}:${req.params.version}`, tags: body.tags ?? {} });
+  state.packages.set(image, { modelDir, codeId, scoringScript: String(server.codeConfiguration?.scoringScript ?? 'score.py'), environmentVariables: body.environmentVariables ?? {} });
+  const opId = state.startOperation({
+    outcome: 'Succeeded',
+    result: { ...body, targetEnvironmentId: env.id, buildId: randomUUID(), buildState: 'Succeeded', logUrl: `${baseUrl(req)}/packagelogs/${target}/${version}` },
+    complete: () => undefined,
+  });
+  return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', ws.location, opId) };
+}
+
+/** Model containers and versions: tag filters, ordering, $top, paging and archive flags; model package. */
 export function modelRoutes(state: EmulatorState): Route[] {
   return [
+    route('POST', `${WS}/models/{name}/versions/{version}/package`, (req) => packageModel(state, req)),
     route('PUT', `${WS}/models/{name}/versions/{version}`, (req) => {
       const ws = workspaceOf(state, req);
       const { name, version } = req.params;

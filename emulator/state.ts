@@ -46,6 +46,17 @@ export interface ContainerGroup {
   name: string;
   resource: Record<string, unknown>;
   port?: number;
+  image?: string;
+  logs?: () => string;
+  stop?: () => Promise<void>;
+}
+
+/** What a model package built: the image name maps to the model files and scoring code it runs. */
+export interface ModelPackage {
+  modelDir: string;
+  codeId: string;
+  scoringScript: string;
+  environmentVariables: Record<string, string>;
 }
 
 export interface Operation {
@@ -53,6 +64,8 @@ export interface Operation {
   remainingPolls: number;
   outcome: 'Succeeded' | 'Failed';
   error?: { code: string; message: string };
+  /** Body of the final Location answer (actions such as model package). */
+  result?: unknown;
   complete: () => void;
 }
 
@@ -87,6 +100,8 @@ export class EmulatorState {
   /** Blob store of the workspace's storage account: blob path -> content. */
   readonly blobs = new Map<string, Buffer>();
   readonly sasTokens = new Set<string>();
+  /** Images built by model package, by image name. */
+  readonly packages = new Map<string, ModelPackage>();
   /** Tokens handed to job steps for MLflow (AZUREML_RUN_TOKEN / MLFLOW_TRACKING_TOKEN). */
   readonly runTokens = new Set<string>();
   readonly blobContainer = `azureml-blobstore-${randomUUID()}`;

@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The stand-in for the Azure ML inference server (azureml-inference-server-http): a standard-library Python
+ * HTTP server that imports the scoring script, calls init(), and serves GET / (liveness) and POST /score (run()).
+ */
+const SERVER_PY = `
+import http.server, importlib.util, json, os, sys, traceback
+root = os.environ["AML_APP_ROOT"]
+sys.path.insert(0, root)
+spec = importlib.util.spec_from_file_location("score", os.path.join(root, os.environ["AZUREML_ENTRY_SCRIPT"]))
+score = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(score)
+score.init()
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def _send(self, status, body):
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self._send(200, '"Healthy"') if self.path.split("?")[0] == "/" else self._send(404, '"Not found"')
+
+    def do_POST(self):
+        if self.path.split("?")[0] != "/score":
+            return self._send(404, '"Not found"')
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+        try:
+            result = score.run(body)
+            self._send(200, result if isinstance(result, str) else json.dumps(result))
+        except Exception:
+            traceback.print_exc()
+            self._send(500, json.dumps({"error": traceback.format_exc().splitlines()[-1]}))
+
+    def log_message(self, fmt, *args):
+        print("%s - %s" % (self.address_string(), fmt % args), flush=True)
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print("PORT %d" % server.server_address[1], flush=True)
+server.serve_forever()
+`;
+
+export interface RunningServer {
+  port?: number;
+  process: ChildProcess;
+  /** Everything the container printed (its logs). */
+  logs: () => string;
+  exited: () => boolean;
+}
+
+/** Starts the inference server for a scoring script in `codeDir`, with the model at `modelDir`. */
+export async function startInferenceServer(workDir: string, codeDir: string, scoringScript: string, modelDir: string, env: Record<string, string>): Promise<RunningServer> {
+  fs.mkdirSync(workDir, { recursive: true });
+  const serverFile = path.join(workDir, 'inference_server.py');
+  fs.writeFileSync(serverFile, SERVER_PY);
+  let output = '';
+  let done = false;
+  const child = spawn('python3', ['-u', serverFile], {
+    cwd: codeDir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workDir, ...env, AML_APP_ROOT: codeDir, AZUREML_ENTRY_SCRIPT: scoringScript, AZUREML_MODEL_DIR: modelDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  child.on('exit', () => (done = true));
+  const port = await new Promise<number | undefined>((resolve) => {
+    const check = setInterval(() => {
+      const m = /PORT (\d+)/.exec(output);
+      if (m || done) {
+        clearInterval(check);
+        resolve(m ? Number(m[1]) : undefined);
+      }
+    }, 20);
+  });
+  return { port, process: child, logs: () => output, exited: () => done };
+}
