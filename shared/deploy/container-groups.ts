@@ -1,4 +1,6 @@
 import { ACI_API_VERSION, type ArmClients } from '../azure/arm-client';
+import { sendAndWait } from '../azure/lro';
+import type { Clock } from '../clock';
 import { AzureError } from '../errors';
 
 export interface ContainerGroupRef {
@@ -44,4 +46,31 @@ export async function getContainerGroup(clients: ArmClients, ref: ContainerGroup
   const port = ports.includes(INFERENCE_PORT) ? INFERENCE_PORT : ports[0];
   if (!port) throw new AzureError(`Container group '${ref.name}' exposes no TCP port.`);
   return { id: response.body.id, host, port, state: props.instanceView?.state, provisioningState: props.provisioningState };
+}
+
+/** ACI's naming rule for container groups and DNS labels: 1-63 lowercase letters, digits and single hyphens. */
+export const CONTAINER_GROUP_NAME = /^[a-z0-9](?:[a-z0-9]|-(?!-)){0,61}[a-z0-9]$|^[a-z0-9]$/;
+
+export async function containerGroupExists(clients: ArmClients, ref: ContainerGroupRef): Promise<boolean> {
+  return (await clients.rest(ACI_API_VERSION).tryGet(containerGroupPath(ref), `Get container group '${ref.name}'`)) !== undefined;
+}
+
+/** Creates or updates a container group and waits for ARM to finish provisioning it. */
+export async function putContainerGroup(clients: ArmClients, ref: ContainerGroupRef, body: unknown, options: { deadlineMs: number; clock: Clock; progress: (m: string) => void }): Promise<void> {
+  await sendAndWait(clients.rest(ACI_API_VERSION), 'PUT', containerGroupPath(ref), body, {
+    operation: `Create or update container group '${ref.name}'`,
+    deadlineMs: options.deadlineMs,
+    clock: options.clock,
+    onProgress: options.progress,
+  });
+}
+
+/** The last `tail` lines of a container's logs, for failure reports; empty when they cannot be read. */
+export async function containerLogs(clients: ArmClients, ref: ContainerGroupRef, container: string, tail = 50): Promise<string> {
+  try {
+    const res = await clients.rest(ACI_API_VERSION).request<{ content?: string }>('GET', `${containerGroupPath(ref)}/containers/${encodeURIComponent(container)}/logs?tail=${tail}`, { operation: `Read the logs of container '${container}'` });
+    return res.body.content ?? '';
+  } catch {
+    return '';
+  }
 }

@@ -73,6 +73,13 @@ describe('TaskInputs', () => {
     inputError(() => i.existingFile('folder', true), /is not a file/);
   });
 
+  it('reads secret key=value lists without echoing them, registering every value', () => {
+    const platform = new FakePlatform({ inputs: { vars: 'A=one-secret\nB=two-secret', bad: 'A=x\nnovalue-secret' } });
+    assert.deepEqual(new TaskInputs(platform).keyValues('vars', true), { A: 'one-secret', B: 'two-secret' });
+    assert.ok(platform.secrets.has('one-secret') && platform.secrets.has('two-secret'));
+    inputError(() => new TaskInputs(platform).keyValues('bad', true), /^Input 'bad': line 2 is not of the form key=value\.$/);
+  });
+
   it('registers secret inputs with the platform before returning them', () => {
     const platform = new FakePlatform({ inputs: { apiKey: ' s3cret ' } });
     assert.equal(new TaskInputs(platform).secret('apiKey'), 's3cret');

@@ -81,8 +81,8 @@ export class TaskInputs {
   }
 
   /** Non-empty lines; lines starting with `#` are comments. */
-  lines(name: string): { line: number; text: string }[] {
-    const raw = this.platform.input(name, false) ?? '';
+  lines(name: string, secret = false): { line: number; text: string }[] {
+    const raw = (secret ? this.platform.secretInput(name) : this.platform.input(name, false)) ?? '';
     return raw
       .split(/\r?\n/)
       .map((text, i) => ({ line: i + 1, text: text.trim() }))
@@ -90,12 +90,14 @@ export class TaskInputs {
   }
 
   /** Multi-line `key=value` pairs (one per line), e.g. tags or environment variables. */
-  keyValues(name: string): Record<string, string> {
+  keyValues(name: string, secret = false): Record<string, string> {
     const result: Record<string, string> = {};
-    for (const { line, text } of this.lines(name)) {
+    for (const { line, text } of this.lines(name, secret)) {
       const eq = text.indexOf('=');
       const key = eq > 0 ? text.slice(0, eq).trim() : '';
-      if (!key) throw new InputError(name, `line ${line} '${text}' is not of the form key=value.`);
+      // A secret line is never echoed in an error: only its number.
+      if (!key) throw new InputError(name, secret ? `line ${line} is not of the form key=value.` : `line ${line} '${text}' is not of the form key=value.`);
+      if (secret) this.platform.setSecret(text.slice(eq + 1).trim());
       if (key in result) throw new InputError(name, `line ${line}: key '${key}' is given twice.`);
       result[key] = text.slice(eq + 1).trim();
     }

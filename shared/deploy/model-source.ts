@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { ensureAssetVersion, existingVersionId } from '../aml/assets';
+import { ensureCodeAsset, snapshotFolder } from '../aml/code-upload';
+import { listModelVersions, modelVersionPath, type ModelVersion } from '../aml/models';
+import { type ArmClients } from '../azure/arm-client';
+import type { WorkspaceRef } from '../azure/connection';
+import type { DataPlaneClient } from '../azure/data-plane';
+import { sendAndWait } from '../azure/lro';
+import type { Clock } from '../clock';
+import { AzureError } from '../errors';
+
+/** A model version by name and version, or the newest version carrying `tag` when the version is empty. */
+export async function resolveModel(clients: ArmClients, ws: WorkspaceRef, name: string, version: string | undefined, tag: { key: string; value: string }): Promise<ModelVersion> {
+  if (version) {
+    const found = await clients.rest().tryGet<ModelVersion>(modelVersionPath(ws, name, version), `Get model '${name}' version '${version}'`);
+    if (!found) throw new AzureError(`Model '${name}' version '${version}' does not exist in workspace '${ws.workspace}'.`);
+    return found;
+  }
+  const [tagged] = await listModelVersions(clients, ws, name, `${tag.key}=${tag.value}`);
+  if (!tagged) throw new AzureError(`No version of model '${name}' carries ${tag.key}=${tag.value}; set modelVersion or promote a version first.`);
+  return tagged;
+}
+
+export type EnvironmentSpec = { kind: 'registered'; name: string; version: string } | { kind: 'image'; image: string; condaFile?: string };
+
+/** The environment's id: a registered one, or one registered on the fly from image (+ conda), named by content. */
+export async function resolveEnvironment(clients: ArmClients, ws: WorkspaceRef, spec: EnvironmentSpec, name: string, tags: Record<string, string>): Promise<string> {
+  if (spec.kind === 'registered') return existingVersionId(clients, ws, 'environments', spec.name, spec.version);
+  const version = createHash('sha256').update(`${spec.image}\n${spec.condaFile ?? ''}`).digest('hex').slice(0, 16);
+  const r = await ensureAssetVersion(clients, ws, 'environments', name, version, { image: spec.image, condaFile: spec.condaFile, tags }, 'image', false);
+  return r.id;
+}
+
+export async function uploadScoringCode(clients: ArmClients, ws: WorkspaceRef, codePath: string, storage: DataPlaneClient): Promise<{ id: string; hash: string }> {
+  const snapshot = snapshotFolder(codePath);
+  const asset = await ensureCodeAsset(clients, ws, snapshot, storage, false);
+  return { id: asset.id, hash: snapshot.hash };
+}
+
+export interface PackageRequest {
+  model: ModelVersion;
+  modelName: string;
+  environmentId: string;
+  codeId: string;
+  codeHash: string;
+  scoringScript: string;
+  deadlineMs: number;
+  clock: Clock;
+  progress: (message: string) => void;
+}
+
+/**
+ * Azure ML model package (model copied into an image with the scoring code on the AzureML inference server).
+ * The target environment version is derived from its inputs, so an unchanged package is built once.
+ */
+export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: PackageRequest): Promise<{ image: string; environmentId: string; built: boolean }> {
+  const target = `${req.modelName}-package`;
+  const targetVersion = `${req.model.name}-${createHash('sha256').update(`${req.environmentId}\n${req.codeHash}\n${req.scoringScript}`).digest('hex').slice(0, 12)}`;
+  const rest = clients.rest();
+  const envPath = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/environments/${target}/versions/${targetVersion}`;
+  const existing = await rest.tryGet<{ id: string; properties: { image?: string } }>(envPath, `Get environment '${target}' version '${targetVersion}'`);
+  if (existing?.properties.image) return { image: existing.properties.image, environmentId: existing.id, built: false };
+  const body = {
+    targetEnvironmentName: target,
+    targetEnvironmentVersion: targetVersion,
+    baseEnvironmentSource: { baseEnvironmentSourceType: 'EnvironmentAsset', resourceId: req.environmentId },
+    inferencingServer: { serverType: 'AzureMLOnline', codeConfiguration: { codeId: req.codeId, scoringScript: req.scoringScript } },
+    modelConfiguration: { mode: 'Copy', mountPath: '/var/azureml-app/azureml-models' },
+    environmentVariables: {},
+    inputs: [],
+    tags: { model: `${req.modelName}:${req.model.name}` },
+  };
+  const result = await sendAndWait<{ targetEnvironmentId?: string; buildState?: string }>(rest, 'POST', `${modelVersionPath(ws, req.modelName, req.model.name)}/package`, body, {
+    operation: `Package model '${req.modelName}' version '${req.model.name}'`,
+    deadlineMs: req.deadlineMs,
+    clock: req.clock,
+    onProgress: req.progress,
+  });
+  const environmentId = result.body?.targetEnvironmentId;
+  if (!environmentId) throw new AzureError(`The package of model '${req.modelName}' version '${req.model.name}' returned no environment (build state ${result.body?.buildState ?? 'unknown'}).`);
+  const env = await rest.request<{ properties: { image?: string } }>('GET', environmentId, { operation: 'Get the packaged environment' });
+  if (!env.body.properties.image) throw new AzureError(`The packaged environment '${environmentId}' has no image.`);
+  return { image: env.body.properties.image, environmentId, built: true };
+}

@@ -1,0 +1,107 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Emulator } from '../../emulator/server';
+import { startTrustedEmulator } from '../../emulator/seed';
+import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { REPO_ROOT, runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
+
+const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes');
+const BASE_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
+const ROW = [59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87];
+
+describe('DeployToAci bundle against the emulator', function () {
+  this.timeout(180_000);
+  let emulator: Emulator;
+  let log: string;
+
+  const ws = () => ({ resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace });
+  const deploy = (inputs: Record<string, string>): Promise<BundleRun> =>
+    runBundle('DeployToAci', {
+      inputs: { ...ws(), modelName: 'diabetes', environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: 'diabetes-qa', ...inputs },
+      connection: emulatorConnection(emulator, 'spnKey'),
+      env: { BUILD_BUILDID: '88' },
+    });
+  const traffic = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { method: string; url: string }) : []);
+
+  before(async () => {
+    log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aci-')), 'traffic.jsonl');
+    emulator = await startTrustedEmulator(log);
+    const connection = emulatorConnection(emulator, 'spnKey');
+    const published = await runBundle('PublishAmlPipeline', { inputs: { ...ws(), pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '1' }, connection });
+    assert.equal(published.result, 'Succeeded', published.stdout);
+    const { info } = emulator;
+    const token = emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token;
+    const jobUrl = `${emulator.url}/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/train-aci?api-version=2024-10-01`;
+    const put = await fetch(jobUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId: published.outputs.componentId } }) });
+    assert.equal(put.status, 201);
+    const job = () => [...emulator.state.jobs.values()].find((j) => j.name === 'train-aci');
+    while (!['Completed', 'Failed'].includes(job()?.resource.properties.status)) await new Promise((r) => setTimeout(r, 50));
+    const gate = await runBundle('EvaluateAndRegister', { inputs: { ...ws(), jobName: 'train-aci', modelName: 'diabetes', rules: 'mse lower' }, connection });
+    assert.equal(gate.outputs.modelVersion, '1', gate.stdout);
+  });
+  after(() => emulator.stop());
+
+  it('packages the production model with score.py and serves real predictions that SmokeTest checks', async () => {
+    const run = await deploy({ secureEnvironmentVariables: 'API_SECRET=s3cr3t-value-123', environmentVariables: 'MODE=qa' });
+    assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
+    assert.match(run.outputs.scoringUri, /^http:\/\/127\.0\.0\.1:\d+\/score$/);
+    assert.match(run.outputs.image, /^emuacr\.azurecr\.io\/diabetes-package:1-[0-9a-f]{12}$/);
+    assert.match(run.outputs.containerGroupId, /\/providers\/Microsoft\.ContainerInstance\/containerGroups\/diabetes-qa$/);
+    assert.ok(!visibleText(run).includes('s3cr3t-value-123'));
+    const group = [...emulator.state.containerGroups.values()].find((g) => g.name === 'diabetes-qa')!;
+    assert.ok(!JSON.stringify(group.resource).includes('s3cr3t-value-123'), 'secure values are not returned');
+    const smoke = await runBundle('SmokeTest', {
+      inputs: { target: 'containerGroup', resourceGroupName: emulator.info.resourceGroup, containerGroupName: 'diabetes-qa', payload: JSON.stringify({ data: [ROW, ROW] }), requestCount: '5', assertions: 'len($.predictions) == 2\n$.predictions[0] > 50\n$.predictions[0] < 350' },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
+    assert.equal(smoke.result, 'Succeeded', smoke.stdout);
+  });
+
+  it('a re-run converges: same image, no new package, code or group', async () => {
+    const assets = emulator.state.assets.size;
+    fs.rmSync(log, { force: true });
+    const run = await deploy({});
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.match(run.stdout, /Reusing image emuacr\.azurecr\.io\/diabetes-package:1-/);
+    assert.equal(emulator.state.assets.size, assets);
+    assert.equal([...emulator.state.containerGroups.values()].filter((g) => g.name === 'diabetes-qa').length, 1);
+    assert.ok(!traffic().some((l) => l.url.includes('/package')), 'no second package build');
+  });
+
+  it('runs a given image (imageSource: image)', async () => {
+    const run = await deploy({ imageSource: 'image', image: 'myregistry.azurecr.io/diabetes:7', containerGroupName: 'diabetes-image', modelVersion: '1' });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.equal(run.outputs.image, 'myregistry.azurecr.io/diabetes:7');
+  });
+
+  it('a scoring script that fails at start fails the task and prints the container logs', async () => {
+    const code = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-score-'));
+    fs.writeFileSync(path.join(code, 'score.py'), 'def init():\n    raise RuntimeError("model file is corrupt")\n\ndef run(data):\n    return []\n');
+    const run = await deploy({ codePath: code, containerGroupName: 'diabetes-broken', timeoutMinutes: '1' });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /Create or update container group 'diabetes-broken' ended Failed: ContainerGroupFailed: Container 'model' terminated: RuntimeError: model file is corrupt/);
+    assert.match(run.stdout, /Last lines of the container logs \(model\)/);
+    assert.match(run.stdout, /raise RuntimeError\("model file is corrupt"\)/);
+  });
+
+  describe('rejected before any write', () => {
+    const noWrites = () => traffic().filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
+    for (const [label, inputs, message] of [
+      ['a bad container group name', { containerGroupName: 'Diabetes_QA' }, /Input 'containerGroupName': 'Diabetes_QA' is not a valid container group name/],
+      ['a double hyphen', { containerGroupName: 'diabetes--qa' }, /is not a valid container group name/],
+      ['an existing group with overwrite false', { overwrite: 'false' }, /Input 'overwrite': container group 'diabetes-qa' already exists in resource group 'rg-mlops'; set overwrite to true to update it\./],
+      ['a missing scoring script', { scoringScript: 'predict.py' }, /Input 'scoringScript': 'predict.py' is not in the code folder/],
+      ['a model without a production version', { modelName: 'unknown-model' }, /No version of model 'unknown-model' carries lifecycle=production/],
+    ] as const) {
+      it(label, async () => {
+        fs.rmSync(log, { force: true });
+        const run = await deploy(inputs as Record<string, string>);
+        assert.equal(run.result, 'Failed');
+        assert.match(run.message ?? '', message);
+        assert.deepEqual(noWrites(), []);
+      });
+    }
+  });
+});
