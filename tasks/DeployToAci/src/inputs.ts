@@ -4,6 +4,7 @@ import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef
 import { CONTAINER_GROUP_NAME, type ContainerGroupRef } from '../../../shared/deploy/container-groups';
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
+import { lineageTags } from '../../../shared/lineage';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 
 export interface RegistryAuth {
@@ -101,7 +102,6 @@ export function readInputs(inputs: TaskInputs): AciParams {
   const scoringScript = inputs.optionalString('scoringScript') ?? 'score.py';
   if (codePath && !fs.existsSync(path.join(codePath, scoringScript))) throw new InputError('scoringScript', `'${scoringScript}' is not in the code folder '${codePath}'.`);
   const secureEnvironmentVariables = inputs.keyValues('secureEnvironmentVariables', true);
-  const lineage: Record<string, string | undefined> = { BuildId: platform.variable('Build.BuildId'), BuildUri: platform.variable('Build.BuildUri'), SourceVersion: platform.variable('Build.SourceVersion') };
   return {
     connection,
     workspace,
@@ -124,6 +124,6 @@ export function readInputs(inputs: TaskInputs): AciParams {
     subnetIds: inputs.lines('subnetIds').map((l) => l.text),
     overwrite: inputs.bool('overwrite', true),
     deadlineMs: inputs.int('timeoutMinutes', 20, { min: 1, max: 120 }) * 60_000,
-    tags: Object.fromEntries(Object.entries(lineage).filter(([, v]) => v)) as Record<string, string>,
+    tags: lineageTags(platform),
   };
 }

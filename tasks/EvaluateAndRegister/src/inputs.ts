@@ -1,5 +1,6 @@
 import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
 import { InputError } from '../../../shared/errors';
+import { lineageTags } from '../../../shared/lineage';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { parseRules, type Rule } from './rules';
 
@@ -55,14 +56,7 @@ export function readInputs(inputs: TaskInputs): EvaluateParams {
   const jobName = inputs.optionalString('jobName');
   const planId = platform.variable('System.PlanId');
   if (!jobName && !planId) throw new InputError('jobName', 'is required outside a pipeline run (without it the task looks for the job tagged with this run\'s plan id).');
-  const lineage: Record<string, string | undefined> = {
-    BuildId: platform.variable('Build.BuildId'),
-    BuildUri: platform.variable('Build.BuildUri'),
-    Repository: platform.variable('Build.Repository.Name'),
-    SourceVersion: platform.variable('Build.SourceVersion'),
-  };
-  const tags = { ...inputs.keyValues('tags') };
-  for (const [k, v] of Object.entries(lineage)) if (v) tags[k] = v;
+  const tags = lineageTags(platform, inputs.keyValues('tags'));
   return {
     connection,
     workspace,

@@ -1,6 +1,7 @@
 import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
 import { loadPipeline, type PipelineDefinition } from '../../../shared/aml/pipeline-yaml';
 import { InputError } from '../../../shared/errors';
+import { lineageTags } from '../../../shared/lineage';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 
 export interface PublishParams {
@@ -40,15 +41,7 @@ export function readInputs(inputs: TaskInputs): PublishParams {
   if (!VERSION.test(componentVersion)) {
     throw new InputError('componentVersion', `'${componentVersion}' is not a valid version: letters, digits, '.', '_' and '-', starting with a letter or digit (at most 30 characters).`);
   }
-  const lineage: Record<string, string | undefined> = {
-    BuildId: platform.variable('Build.BuildId'),
-    BuildUri: platform.variable('Build.BuildUri'),
-    Repository: platform.variable('Build.Repository.Name'),
-    SourceVersion: platform.variable('Build.SourceVersion'),
-    PipelineDefinition: platform.variable('Build.DefinitionName'),
-  };
-  const tags = { ...inputs.keyValues('tags') };
-  for (const [k, v] of Object.entries(lineage)) if (v) tags[k] = v;
+  const tags = lineageTags(platform, inputs.keyValues('tags'));
   return {
     connection,
     workspace,

@@ -1,6 +1,7 @@
 // One L0 scenario, chosen by L0_SCENARIO: input validation runs before any Azure call, so no mock is needed.
 import * as path from 'node:path';
 import { TaskMockRunner } from 'azure-pipelines-task-lib/mock-run';
+import { setL0Connection } from '../../../test/support/l0-connection';
 
 const tmr = new TaskMockRunner(path.join(__dirname, '..', 'index.js'));
 const scenario = process.env.L0_SCENARIO;
@@ -12,7 +13,5 @@ tmr.setInput('pipelineFile', scenario === 'missingFile' ? path.join(path.dirname
 tmr.setInput('componentVersion', '5');
 if (scenario === 'badName') tmr.setInput('componentName', 'Not-Valid');
 if (scenario === 'badBool') tmr.setInput('dryRun', 'maybe');
-process.env.ENDPOINT_URL_arm = 'https://management.azure.com/';
-process.env.ENDPOINT_AUTH_arm = JSON.stringify({ scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 'k' } });
-process.env.ENDPOINT_DATA_arm_SUBSCRIPTIONID = 'sub';
+setL0Connection();
 tmr.run();
