@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { armError, fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
 import { codeFolderBlobs, assetById } from './assets';
 import { startInferenceServer } from './inference-server';
-import { echoPredictions, startEchoServer } from './scoring';
+import { echoPredictions, forwardScore, startEchoServer } from './scoring';
 import { secretValue, type ContainerGroup, type EmulatorState, type OnlineEndpoint, type Workspace } from './state';
 
 export const API_VERSIONS: Record<string, string[]> = {
@@ -399,7 +399,7 @@ export function armRoutes(state: EmulatorState): Route[] {
 export function scoringRoutes(state: EmulatorState): Route[] {
   const find = (name: string) => [...state.onlineEndpoints.values()].find((e) => e.name.toLowerCase() === name.toLowerCase());
   return [
-    route('POST', '/inference/{name}/score', (req) => {
+    route('POST', '/inference/{name}/score', async (req) => {
       const endpoint = find(req.params.name);
       if (!endpoint) return json(404, { message: `Endpoint '${req.params.name}' not found.` });
       const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -419,6 +419,10 @@ export function scoringRoutes(state: EmulatorState): Route[] {
         return json(404, { message: chosen ? `Deployment '${chosen}' not found.` : 'No deployment takes traffic on this endpoint.' });
       }
       if (!deployment.healthy) return json(502, { message: `Deployment '${deployment.name}' is not healthy.` });
+      if (deployment.port !== undefined) {
+        const forwarded = await forwardScore(deployment.port, req.rawBody);
+        return { ...forwarded, headers: { 'azureml-model-deployment': deployment.name } };
+      }
       const answer = echoPredictions(req.body);
       const body = answer.status === 200 ? { ...(answer.body as object), endpoint: endpoint.name, deployment: deployment.name } : answer.body;
       return json(answer.status, body, { 'azureml-model-deployment': deployment.name });

@@ -62,7 +62,7 @@ function resolveModelUri(state: EmulatorState, req: EmulatorRequest, uri: string
 }
 
 /** The local folder holding a model version's files (job outputs are kept by the emulator). */
-function modelFiles(state: EmulatorState, ws: Workspace, uri: string): string | undefined {
+export function modelFiles(state: EmulatorState, ws: Workspace, uri: string): string | undefined {
   const m = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)(?:\/paths\/?(.*))?$/.exec(uri);
   const job = m ? state.jobs.get(`${workspaceId(ws)}/jobs/${m[1]}`.toLowerCase()) : undefined;
   const dir = m ? job?.outputs[m[2]] : undefined;

@@ -8,6 +8,7 @@ import { assetRoutes, blobHandler, STORAGE_ACCOUNT } from './assets';
 import { jobRoutes } from './jobs';
 import { mlflowRoutes } from './mlflow';
 import { modelRoutes } from './models';
+import { deploymentRoutes, seedComputes } from './deployments';
 import { makeSelfSignedCert, type TlsFiles } from './cert';
 import { entraRoutes } from './entra';
 import { FaultInjector, type FaultRule } from './faults';
@@ -83,9 +84,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultInjector();
   const log = new TrafficLog(options.trafficLog ?? process.env.EMULATOR_TRAFFIC_LOG);
   state.jobsRoot = path.join(scratch, 'jobs');
+  seedComputes(state);
   const routes: Route[] = [
     ...controlRoutes(state, faults), ...entraRoutes(state), ...scoringRoutes(state), ...mlflowRoutes(state),
-    ...armRoutes(state), ...assetRoutes(state), ...modelRoutes(state), ...jobRoutes(state, tls.certFile),
+    ...armRoutes(state), ...assetRoutes(state), ...modelRoutes(state), ...deploymentRoutes(state), ...jobRoutes(state, tls.certFile),
   ];
 
   async function answer(req: EmulatorRequest): Promise<EmulatorResponse> {

@@ -30,6 +30,16 @@ export interface Deployment {
   name: string;
   /** Scoring answers of an unhealthy deployment are 502, as from a crashed container. */
   healthy: boolean;
+  resource?: Record<string, any>;
+  /** Port of the deployment's inference server; without one the echo model answers. */
+  port?: number;
+  logs?: () => string;
+  stop?: () => Promise<void>;
+}
+
+export interface Compute {
+  name: string;
+  resource: Record<string, unknown>;
 }
 
 export interface OnlineEndpoint {
@@ -102,6 +112,10 @@ export class EmulatorState {
   readonly sasTokens = new Set<string>();
   /** Images built by model package, by image name. */
   readonly packages = new Map<string, ModelPackage>();
+  /** Workspace computes by name (lower case): a Kubernetes (AKS) compute and a cluster are seeded. */
+  readonly computes = new Map<string, Compute>();
+  /** Deployment names that never become healthy (their readiness probe fails), on request of a test. */
+  readonly unhealthyDeployments = new Set<string>();
   /** Tokens handed to job steps for MLflow (AZUREML_RUN_TOKEN / MLFLOW_TRACKING_TOKEN). */
   readonly runTokens = new Set<string>();
   readonly blobContainer = `azureml-blobstore-${randomUUID()}`;
