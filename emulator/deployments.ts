@@ -135,7 +135,14 @@ export function deploymentRoutes(state: EmulatorState): Route[] {
       if (!d?.resource) return { status: 204 };
       const traffic = ((ep.resource.properties as Record<string, unknown>).traffic ?? {}) as Record<string, number>;
       if ((traffic[d.name] ?? 0) > 0) fail(400, 'BadArgument', `Deployment '${d.name}' has ${traffic[d.name]}% traffic; move its traffic before deleting it.`);
-      const opId = state.startOperation({ outcome: 'Succeeded', complete: () => void (ep.deployments.delete(d.name), d.stop?.()) });
+      const opId = state.startOperation({
+        outcome: 'Succeeded',
+        complete: () => {
+          ep.deployments.delete(d.name);
+          delete traffic[d.name];
+          void d.stop?.();
+        },
+      });
       return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', String(d.resource.location), opId) };
     }),
     route('POST', `${EP}/{deployment}/getLogs`, (req) => {

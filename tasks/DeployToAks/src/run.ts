@@ -1,0 +1,139 @@
+import { getEndpointKey, getEndpointToken } from '../../../shared/aml/online-endpoints';
+import { workspacePath } from '../../../shared/azure/connection';
+import { DataPlaneClient } from '../../../shared/azure/data-plane';
+import { resolveEnvironment, resolveModel, uploadScoringCode } from '../../../shared/deploy/model-source';
+import { deleteDeployment, deploymentLogs, getEndpointResource, putDeployment, putEndpoint, setTraffic, type EndpointResource, type WaitOptions } from '../../../shared/deploy/online-deployments';
+import { AzureError, CheckFailedError, InputError, errorMessage } from '../../../shared/errors';
+import { inGroup } from '../../../shared/platform/platform';
+import type { RunResult } from '../../../shared/run-task';
+import { sendScoringRequest } from '../../../shared/scoring/http';
+import type { ArmClients } from '../../../shared/azure/arm-client';
+import type { TaskDeps } from '../../../shared/task-deps';
+import type { AksParams } from './inputs';
+
+const SMOKE_REQUESTS = 3;
+
+/** The deployment taking the most traffic now (the one a rollout replaces). */
+function currentDeployment(endpoint: EndpointResource | undefined): string | undefined {
+  const traffic = Object.entries(endpoint?.properties.traffic ?? {}).filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1]);
+  return traffic[0]?.[0];
+}
+
+async function checkCompute(params: AksParams, clients: ArmClients): Promise<string | undefined> {
+  if (params.computeType === 'managed') return undefined;
+  const path = `${workspacePath(params.workspace)}/computes/${encodeURIComponent(params.computeName as string)}`;
+  const compute = await clients.rest().tryGet<{ id: string; properties: { computeType?: string } }>(path, `Get compute '${params.computeName}'`);
+  if (!compute) throw new InputError('computeName', `compute '${params.computeName}' does not exist in workspace '${params.workspace.workspace}'; attach the AKS or Arc cluster as Kubernetes compute first.`);
+  if (compute.properties.computeType !== 'Kubernetes') {
+    throw new InputError('computeName', `compute '${params.computeName}' is of type ${compute.properties.computeType}, not Kubernetes; use an attached Kubernetes compute or computeType managed.`);
+  }
+  return compute.id ?? path;
+}
+
+export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult> {
+  const { platform, clock } = deps;
+  const clients = deps.arm(params.connection);
+  const wait: WaitOptions = { deadlineMs: params.deadlineMs, clock, progress: (m) => platform.info(m) };
+  for (const warning of params.configWarnings) platform.warning(warning);
+  const computeId = await checkCompute(params, clients);
+  const model = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
+
+  let endpoint = await getEndpointResource(clients, params.workspace, params.endpointName);
+  if (!endpoint) {
+    const location = (await clients.rest().request<{ location: string }>('GET', workspacePath(params.workspace), { operation: `Get workspace '${params.workspace.workspace}'` })).body.location;
+    endpoint = await inGroup(platform, `Create endpoint ${params.endpointName}`, () =>
+      putEndpoint(clients, params.workspace, { name: params.endpointName, location, tags: params.tags, properties: { authMode: params.authMode === 'key' ? 'Key' : 'AMLToken', compute: computeId, traffic: {} } }, wait, `Create online endpoint '${params.endpointName}'`),
+    );
+  }
+  const previousTraffic = { ...(endpoint.properties.traffic ?? {}) };
+  const previous = currentDeployment(endpoint);
+  const name = params.deploymentName ?? (previous === 'blue' ? 'green' : 'blue');
+  if (name === previous) throw new InputError('deploymentName', `'${name}' takes the endpoint's traffic now; a safe rollout needs a new deployment name.`);
+
+  const environmentId = await resolveEnvironment(clients, params.workspace, params.environment, `${params.modelName}-inference`, params.tags);
+  const code = await uploadScoringCode(clients, params.workspace, params.codePath, new DataPlaneClient(clock, (m) => platform.info(m)));
+  const body = {
+    location: endpoint.location,
+    tags: params.tags,
+    ...(params.settings.instanceCount ? { sku: { name: 'Default', capacity: params.settings.instanceCount } } : {}),
+    properties: {
+      endpointComputeType: params.computeType === 'kubernetes' ? 'Kubernetes' : 'Managed',
+      model: model.id,
+      environmentId,
+      codeConfiguration: { codeId: code.id, scoringScript: params.scoringScript },
+      ...params.settings,
+    },
+  };
+
+  const fail = async (what: string, err: unknown): Promise<never> => {
+    const logs = await deploymentLogs(clients, params.workspace, params.endpointName, name);
+    if (logs.trim()) {
+      platform.startGroup(`Last lines of the logs of deployment '${name}'`);
+      for (const line of logs.trimEnd().split('\n').slice(-50)) platform.info(line);
+      platform.endGroup();
+    }
+    throw err instanceof AzureError || err instanceof CheckFailedError ? err : new AzureError(`${what}: ${errorMessage(err)}`);
+  };
+
+  try {
+    await inGroup(platform, `Deployment ${name} (${params.modelName} v${model.name})`, () => putDeployment(clients, params.workspace, params.endpointName, name, body, wait));
+  } catch (err) {
+    return fail(`Creating deployment '${name}' failed`, err);
+  }
+
+  // An existing endpoint keeps its own auth mode; authMode applies when the task creates the endpoint.
+  const credential = endpoint.properties.authMode === 'Key' ? await getEndpointKey(clients, params.workspace, params.endpointName) : await getEndpointToken(clients, params.workspace, params.endpointName);
+  platform.setSecret(credential);
+  const scoringUri = (await getEndpointResource(clients, params.workspace, params.endpointName))?.properties.scoringUri as string;
+  const probe = async (header?: string): Promise<void> => {
+    for (let i = 0; i < SMOKE_REQUESTS; i++) {
+      const res = await sendScoringRequest({ url: scoringUri, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, ...(header ? { 'azureml-model-deployment': header } : {}) }, body: params.smokePayload, timeoutMs: 30_000 });
+      if (res.status !== 200) throw new CheckFailedError(`The smoke request to ${header ? `deployment '${header}'` : `endpoint '${params.endpointName}'`} answered ${res.status}: ${res.bodyText.slice(0, 300)}`);
+    }
+  };
+
+  let traffic = previousTraffic;
+  try {
+    await probe(name);
+    platform.info(`Deployment ${name} answers its smoke request.`);
+    const steps = params.trafficStrategy === 'none' ? [] : params.canarySteps;
+    for (const step of steps) {
+      const next: Record<string, number> = Object.fromEntries(Object.keys(previousTraffic).map((d) => [d, 0]));
+      next[name] = step;
+      if (step < 100 && previous) next[previous] = 100 - step;
+      await setTraffic(clients, params.workspace, params.endpointName, next, wait);
+      traffic = next;
+      platform.info(`Traffic: ${JSON.stringify(next)}`);
+      await probe();
+    }
+  } catch (err) {
+    platform.warning(`Rolling back: traffic goes back to ${JSON.stringify(previousTraffic)}.`);
+    await setTraffic(clients, params.workspace, params.endpointName, previousTraffic, wait);
+    return fail(`Rolling out deployment '${name}' failed`, err);
+  }
+
+  if (params.deleteOldDeployment && previous && params.trafficStrategy !== 'none') {
+    await deleteDeployment(clients, params.workspace, params.endpointName, previous, wait);
+    platform.info(`Deleted the previous deployment ${previous}.`);
+    delete traffic[previous];
+  }
+
+  platform.setOutput('scoringUri', scoringUri);
+  platform.setOutput('endpointName', params.endpointName);
+  platform.setOutput('deploymentName', name);
+  platform.setOutput('previousDeploymentName', previous ?? '');
+  platform.setOutput('traffic', JSON.stringify(traffic));
+  platform.uploadSummary('Online endpoint', [
+    `### ${params.modelName} v${model.name} on ${params.endpointName}/${name}`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Compute | ${params.computeType === 'kubernetes' ? `Kubernetes (${params.computeName})` : 'managed'} |`,
+    `| Strategy | ${params.trafficStrategy}${params.trafficStrategy === 'canary' ? ` (${params.canarySteps.join(', ')})` : ''} |`,
+    `| Traffic | ${Object.entries(traffic).map(([d, p]) => `${d}: ${p}%`).join(', ') || 'none'} |`,
+    `| Previous deployment | ${previous ?? '-'}${params.deleteOldDeployment && previous ? ' (deleted)' : ''} |`,
+    `| Scoring URI | ${scoringUri} |`,
+    '',
+  ].join('\n'));
+  return { outcome: 'Succeeded', message: `${params.modelName} v${model.name} deployed as '${name}' on '${params.endpointName}'; traffic ${JSON.stringify(traffic)}.` };
+}
