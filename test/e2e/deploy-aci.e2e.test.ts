@@ -5,11 +5,10 @@ import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
-import { REPO_ROOT, runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
+import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
+import { ROW, SAMPLE, trainAndRegisterSample } from '../support/trained-model';
 
-const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes');
 const BASE_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
-const ROW = [59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87];
 
 describe('DeployToAci bundle against the emulator', function () {
   this.timeout(180_000);
@@ -28,18 +27,7 @@ describe('DeployToAci bundle against the emulator', function () {
   before(async () => {
     log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aci-')), 'traffic.jsonl');
     emulator = await startTrustedEmulator(log);
-    const connection = emulatorConnection(emulator, 'spnKey');
-    const published = await runBundle('PublishAmlPipeline', { inputs: { ...ws(), pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '1' }, connection });
-    assert.equal(published.result, 'Succeeded', published.stdout);
-    const { info } = emulator;
-    const token = emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token;
-    const jobUrl = `${emulator.url}/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/train-aci?api-version=2024-10-01`;
-    const put = await fetch(jobUrl, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId: published.outputs.componentId } }) });
-    assert.equal(put.status, 201);
-    const job = () => [...emulator.state.jobs.values()].find((j) => j.name === 'train-aci');
-    while (!['Completed', 'Failed'].includes(job()?.resource.properties.status)) await new Promise((r) => setTimeout(r, 50));
-    const gate = await runBundle('EvaluateAndRegister', { inputs: { ...ws(), jobName: 'train-aci', modelName: 'diabetes', rules: 'mse lower' }, connection });
-    assert.equal(gate.outputs.modelVersion, '1', gate.stdout);
+    await trainAndRegisterSample(emulator, 'train-aci');
   });
   after(() => emulator.stop());
 

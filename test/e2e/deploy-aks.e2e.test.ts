@@ -5,11 +5,9 @@ import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
-import { REPO_ROOT, runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
-import { emulatorClients, endpointPath } from '../support/arm';
+import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
+import { ROW, SAMPLE, trainAndRegisterSample } from '../support/trained-model';
 
-const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes');
-const ROW = [59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87];
 
 describe('DeployToAks bundle against the emulator', function () {
   this.timeout(240_000);
@@ -29,14 +27,7 @@ describe('DeployToAks bundle against the emulator', function () {
   before(async () => {
     log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aks-')), 'traffic.jsonl');
     emulator = await startTrustedEmulator(log);
-    const connection = emulatorConnection(emulator, 'spnKey');
-    const published = await runBundle('PublishAmlPipeline', { inputs: { ...ws(), pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '1' }, connection });
-    const { clients } = emulatorClients(emulator);
-    await clients.rest('2024-10-01').request('PUT', endpointPath(emulator, 'x').replace('/onlineEndpoints/x', '/jobs/train-aks'), { operation: 'submit', body: { properties: { jobType: 'Pipeline', componentId: published.outputs.componentId } } });
-    const job = () => [...emulator.state.jobs.values()].find((j) => j.name === 'train-aks');
-    while (job()?.resource.properties.status !== 'Completed') await new Promise((r) => setTimeout(r, 50));
-    const gate = await runBundle('EvaluateAndRegister', { inputs: { ...ws(), jobName: 'train-aks', modelName: 'diabetes', rules: 'mse lower' }, connection });
-    assert.equal(gate.outputs.modelVersion, '1');
+    await trainAndRegisterSample(emulator, 'train-aks');
   });
   after(() => emulator.stop());
 

@@ -1,14 +1,13 @@
 import { strict as assert } from 'node:assert';
-import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
 import { sendAndWait } from '../../shared/azure/lro';
 import { systemClock } from '../../shared/clock';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
-import { REPO_ROOT, runBundle } from '../../scripts/lib/run-bundle';
+import { runBundle } from '../../scripts/lib/run-bundle';
+import { ROW, trainAndRegisterSample } from '../support/trained-model';
 import { emulatorClients, endpointPath } from '../support/arm';
 
-const ROW = [59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87];
 
 describe('emulator online deployments serve the real scoring script', function () {
   this.timeout(180_000);
@@ -17,17 +16,10 @@ describe('emulator online deployments serve the real scoring script', function (
 
   before(async () => {
     emulator = await startTrustedEmulator();
-    const connection = emulatorConnection(emulator, 'spnKey');
-    const ws = { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace };
-    const published = await runBundle('PublishAmlPipeline', { inputs: { ...ws, pipelineFile: path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '1' }, connection });
-    const { clients } = emulatorClients(emulator);
-    await clients.rest('2024-10-01').request('PUT', endpointPath(emulator, 'x').replace('/onlineEndpoints/x', '/jobs/train-online'), { operation: 'submit', body: { properties: { jobType: 'Pipeline', componentId: published.outputs.componentId } } });
-    const job = () => [...emulator.state.jobs.values()].find((j) => j.name === 'train-online');
-    while (job()?.resource.properties.status !== 'Completed') await new Promise((r) => setTimeout(r, 50));
-    const gate = await runBundle('EvaluateAndRegister', { inputs: { ...ws, jobName: 'train-online', modelName: 'diabetes', rules: 'mse lower' }, connection });
+    const modelId = await trainAndRegisterSample(emulator, 'train-online');
     const assets = [...emulator.state.assets.values()];
     ids = {
-      model: gate.outputs.modelId,
+      model: modelId,
       env: assets.find((a) => a.kind === 'environments')!.resource.id,
       code: assets.find((a) => a.kind === 'codes')!.resource.id,
     };

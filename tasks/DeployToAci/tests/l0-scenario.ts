@@ -5,13 +5,10 @@ import { setL0Connection } from '../../../test/support/l0-connection';
 
 const tmr = new TaskMockRunner(path.join(__dirname, '..', 'index.js'));
 const scenario = process.env.L0_SCENARIO;
-tmr.setInput('azureSubscription', 'arm');
-tmr.setInput('resourceGroupName', 'rg');
-tmr.setInput('workspaceName', 'ws');
+setL0Connection(tmr);
 tmr.setInput('modelName', 'diabetes');
 tmr.setInput('containerGroupName', scenario === 'badName' ? 'Diabetes QA' : 'diabetes-qa');
 tmr.setInput('imageSource', scenario === 'badSource' ? 'dockerfile' : 'image');
 tmr.setInput('image', 'myregistry.azurecr.io/diabetes:1');
 if (scenario === 'badCpu') tmr.setInput('cpu', '8');
-setL0Connection();
 tmr.run();

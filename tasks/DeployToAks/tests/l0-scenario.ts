@@ -5,9 +5,7 @@ import { setL0Connection } from '../../../test/support/l0-connection';
 
 const tmr = new TaskMockRunner(path.join(__dirname, '..', 'index.js'));
 const scenario = process.env.L0_SCENARIO;
-tmr.setInput('azureSubscription', 'arm');
-tmr.setInput('resourceGroupName', 'rg');
-tmr.setInput('workspaceName', 'ws');
+setL0Connection(tmr);
 tmr.setInput('endpointName', 'diabetes-prod');
 tmr.setInput('computeType', scenario === 'badComputeType' ? 'aci' : 'kubernetes');
 tmr.setInput('computeName', 'aks-prod');
@@ -16,5 +14,4 @@ tmr.setInput('environment', 'azureml:python:1');
 tmr.setInput('codePath', process.env.L0_CODE as string);
 tmr.setInput('trafficStrategy', 'canary');
 tmr.setInput('canarySteps', scenario === 'badSteps' ? '10,50' : '10,100');
-setL0Connection();
 tmr.run();

@@ -5,13 +5,10 @@ import { setL0Connection } from '../../../test/support/l0-connection';
 
 const tmr = new TaskMockRunner(path.join(__dirname, '..', 'index.js'));
 const scenario = process.env.L0_SCENARIO;
-tmr.setInput('azureSubscription', 'arm');
-tmr.setInput('resourceGroupName', 'rg');
-tmr.setInput('workspaceName', 'ws');
+setL0Connection(tmr);
 tmr.setInput('jobName', 'job-1');
 tmr.setInput('modelName', 'diabetes');
 tmr.setInput('rules', scenario === 'badRule' ? 'mse lower\nr2 higher threshold=high' : 'mse lower');
 if (scenario === 'badChampion') tmr.setInput('champion', 'production');
 if (scenario === 'badOnNotBetter') tmr.setInput('onNotBetter', 'ignore');
-setL0Connection();
 tmr.run();
