@@ -1,148 +1,103 @@
 import * as path from 'node:path';
-import { seedEndpoint, startTrustedEmulator } from '../emulator/seed';
+import { startTrustedEmulator } from '../emulator/seed';
 import type { Emulator } from '../emulator/server';
 import { emulatorConnection, type Scheme } from './lib/emulator-connection';
 import { REPO_ROOT, runBundle, type BundleRun } from './lib/run-bundle';
 import { ServerTaskSimulator } from './lib/server-task-simulator';
 
 /**
- * The demo of the flows built so far, on the task bundles against the embedded emulator. Each step prints a
- * progress line; the run ends with a summary table and a non-zero exit code if any step failed.
+ * The demo: the seed flows on the task bundles against the embedded emulator, in the order a pipeline runs them,
+ * with a progress line per step and a summary of the figures that matter. Exits non-zero if a step fails.
  */
+const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes');
+const IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
+const PAYLOAD = JSON.stringify({ data: [[59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87], [48, 1, 21.6, 87, 183, 103.2, 70, 3, 3.8918, 69]] });
+
 interface Step {
+  flow: string;
   name: string;
-  task: string;
-  scheme?: Scheme;
-  inputs: (emulator: Emulator) => Record<string, string>;
+  run: BundleRun | { result: string; message: string; outputs: Record<string, string> };
+  expected: string;
 }
 
-const PAYLOAD = JSON.stringify({ data: [[0.038, 0.051, 0.062, 0.022, -0.044, -0.035, -0.043, -0.003, 0.02, -0.018]] });
+class Demo {
+  readonly steps: Step[] = [];
+  constructor(readonly emulator: Emulator) {}
 
-async function createContainerGroup(emulator: Emulator, name: string): Promise<void> {
-  const { subscriptionId, resourceGroup, clientId } = emulator.info;
-  const token = emulator.state.issueToken(clientId, 'https://management.azure.com/.default').token;
-  const url = `${emulator.url}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/${name}?api-version=2023-05-01`;
-  const body = {
-    location: 'westeurope',
-    properties: {
-      osType: 'Linux',
-      containers: [{ name: 'model', properties: { image: 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference', ports: [{ port: 5001 }], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }],
-      ipAddress: { type: 'Public', ports: [{ port: 5001, protocol: 'TCP' }], dnsNameLabel: name },
-    },
-  };
-  const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (res.status >= 300) throw new Error(`creating container group ${name}: HTTP ${res.status} ${await res.text()}`);
+  get ws(): Record<string, string> {
+    return { resourceGroupName: this.emulator.info.resourceGroup, workspaceName: this.emulator.info.workspace };
+  }
+
+  async task(flow: string, name: string, task: string, scheme: Scheme, inputs: Record<string, string>, expected = 'Succeeded'): Promise<BundleRun> {
+    console.log(`[${flow}] ${name} ...`);
+    const run = await runBundle(task, { inputs: { ...this.ws, ...inputs }, connection: emulatorConnection(this.emulator, scheme, `demo-${scheme}`), env: { BUILD_BUILDID: '2026', BUILD_REPOSITORY_NAME: 'mlops-demo', BUILD_SOURCEVERSION: 'a1b2c3d', SYSTEM_PLANID: 'demo-plan' } });
+    console.log(`      ${run.result}: ${run.message} (${run.durationMs} ms)`);
+    this.steps.push({ flow, name, run, expected });
+    return run;
+  }
+
+  /** The server job: RunAmlPipelineAgentless through the server-task simulator; no agent process runs meanwhile. */
+  async train(flow: string, componentId: string, jobName: string, alpha: string): Promise<Record<string, number>> {
+    console.log(`[${flow}] Train agentless (job ${jobName}, alpha ${alpha}) ...`);
+    const { info } = this.emulator;
+    const sim = new ServerTaskSimulator(
+      path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json'),
+      { ...this.ws, componentId, experimentName: 'diabetes', jobName, pipelineInputs: `{"alpha": {"jobInputType": "literal", "value": "${alpha}"}}` },
+      { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => this.emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
+    );
+    const started = Date.now();
+    const { result, message } = await sim.run(120_000);
+    const metrics = Object.fromEntries([...(this.emulator.state.mlflowRuns.get(jobName)?.metrics ?? new Map()).entries()].map(([k, points]) => [k, points[points.length - 1].value]));
+    console.log(`      ${result} in ${((Date.now() - started) / 1000).toFixed(1)} s: mse ${metrics.mse?.toFixed(1)}, r2 ${metrics.r2?.toFixed(3)}`);
+    this.steps.push({ flow, name: `Train agentless (${jobName})`, run: { result, message, outputs: { mse: String(metrics.mse), r2: String(metrics.r2) } }, expected: 'Succeeded' });
+    return metrics;
+  }
 }
-
-/** CI part of the flow: publish the sample pipeline, then train it from a server job (no agent held). */
-interface Training {
-  publish: BundleRun;
-  result: string;
-  jobName: string;
-  metrics: Record<string, number>;
-  gate?: BundleRun;
-}
-
-/** The gate after training: register and promote only a better model. */
-async function gate(emulator: Emulator, jobName: string): Promise<BundleRun> {
-  const run = await runBundle('EvaluateAndRegister', {
-    inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, jobName, modelName: 'diabetes', rules: 'mse lower\nr2 higher threshold=0.3' },
-    connection: emulatorConnection(emulator, 'wif', 'demo-gate'),
-  });
-  console.log(`      gate: ${run.result}: ${run.message}`);
-  return run;
-}
-
-async function train(emulator: Emulator, alpha: string, jobName: string): Promise<Training> {
-  const publish = await runBundle('PublishAmlPipeline', {
-    inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, pipelineFile: path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml'), componentName: 'diabetes_pipeline' },
-    connection: emulatorConnection(emulator, 'wif', 'demo-publish'),
-    env: { BUILD_BUILDID: '2026', BUILD_REPOSITORY_NAME: 'mlops-demo', BUILD_SOURCEVERSION: 'a1b2c3d' },
-  });
-  console.log(`      ${publish.result}: ${publish.message}`);
-  if (publish.result !== 'Succeeded') return { publish, result: 'Skipped', jobName: '-', metrics: {} };
-  const { info } = emulator;
-  const sim = new ServerTaskSimulator(
-    path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json'),
-    { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, componentId: publish.outputs.componentId, experimentName: 'diabetes', jobName, pipelineInputs: `{"alpha": {"jobInputType": "literal", "value": "${alpha}"}}` },
-    { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
-  );
-  const started = Date.now();
-  const { result } = await sim.run(120_000);
-  const run = emulator.state.mlflowRuns.get(jobName);
-  const metrics = Object.fromEntries([...(run?.metrics ?? new Map()).entries()].map(([k, points]) => [k, points[points.length - 1].value]));
-  console.log(`      agentless run ${jobName} (alpha ${alpha}): ${result} in ${((Date.now() - started) / 1000).toFixed(1)} s; mse ${metrics.mse?.toFixed(1)}, r2 ${metrics.r2?.toFixed(3)}`);
-  return { publish, result, jobName, metrics, gate: result === 'Succeeded' ? await gate(emulator, jobName) : undefined };
-}
-
-const STEPS: Step[] = [
-  {
-    name: 'Smoke test: online endpoint, key auth, workload identity federation',
-    task: 'SmokeTest',
-    scheme: 'wif',
-    inputs: (e) => ({ target: 'onlineEndpoint', resourceGroupName: e.info.resourceGroup, workspaceName: e.info.workspace, endpointName: 'diabetes-prod', payload: PAYLOAD, requestCount: '20', maxLatencyMs: '1000', assertions: 'len($.predictions) == 1' }),
-  },
-  {
-    name: 'Smoke test: 0% canary deployment through the deployment header, certificate auth',
-    task: 'SmokeTest',
-    scheme: 'spnCertificate',
-    inputs: (e) => ({ target: 'onlineEndpoint', resourceGroupName: e.info.resourceGroup, workspaceName: e.info.workspace, endpointName: 'diabetes-prod', deploymentName: 'green', payload: PAYLOAD, assertions: '$.deployment == "green"' }),
-  },
-  {
-    name: 'Smoke test: Kubernetes endpoint with Azure ML token, client secret',
-    task: 'SmokeTest',
-    scheme: 'spnKey',
-    inputs: (e) => ({ target: 'onlineEndpoint', resourceGroupName: e.info.resourceGroup, workspaceName: e.info.workspace, endpointName: 'diabetes-aks', payload: PAYLOAD, requestCount: '10' }),
-  },
-  {
-    name: 'Smoke test: container group (QA), managed identity',
-    task: 'SmokeTest',
-    scheme: 'msi',
-    inputs: (e) => ({ target: 'containerGroup', resourceGroupName: e.info.resourceGroup, containerGroupName: 'diabetes-qa', payload: PAYLOAD, requestCount: '10', assertions: '$.predictions[0] > 0' }),
-  },
-];
 
 async function main(): Promise<void> {
   const emulator = await startTrustedEmulator();
   console.log(`Emulator on ${emulator.url}`);
-  const rows: { step: string; run: BundleRun }[] = [];
-  const trainings: Training[] = [];
+  const demo = new Demo(emulator);
+  const gate = { modelName: 'diabetes', rules: 'mse lower\nr2 higher threshold=0.3' };
   try {
-    seedEndpoint(emulator, { name: 'diabetes-prod', authMode: 'Key', deployments: { blue: { traffic: 100 }, green: { traffic: 0 } } });
-    seedEndpoint(emulator, { name: 'diabetes-aks', authMode: 'AMLToken', compute: 'aks-prod' });
-    await createContainerGroup(emulator, 'diabetes-qa');
-    console.log('[CI] Publish the diabetes pipeline, train it agentless, gate and register ...');
-    trainings.push(await train(emulator, '1.0', 'demo-train-1'));
-    console.log('[CI] Retrain with a much stronger penalty (a worse model): the gate must skip ...');
-    trainings.push(await train(emulator, '5000', 'demo-train-2'));
-    for (const [i, step] of STEPS.entries()) {
-      console.log(`[${i + 1}/${STEPS.length}] ${step.name} ...`);
-      const connection = step.scheme ? emulatorConnection(emulator, step.scheme, `demo-${step.scheme}`) : undefined;
-      const run = await runBundle(step.task, { inputs: step.inputs(emulator), connection });
-      console.log(`      ${run.result}: ${run.message} (${run.durationMs} ms)`);
-      rows.push({ step: step.name, run });
+    const flow1 = '1 CI/CD';
+    const publish = await demo.task(flow1, 'Publish the pipeline', 'PublishAmlPipeline', 'wif', { pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline' });
+    const componentId = publish.outputs.componentId;
+    await demo.train(flow1, componentId, 'demo-train-1', '1.0');
+    const registered = await demo.task(flow1, 'Evaluate and register', 'EvaluateAndRegister', 'wif', { ...gate, jobName: 'demo-train-1' });
+    if (registered.outputs.registered === 'true') {
+      const aci = await demo.task(flow1, 'Deploy to ACI (QA)', 'DeployToAci', 'spnCertificate', { modelName: 'diabetes', modelVersion: registered.outputs.modelVersion, environment: IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: 'diabetes-qa' });
+      await demo.task(flow1, 'Smoke test ACI', 'SmokeTest', 'spnCertificate', { target: 'url', scoringUri: aci.outputs.scoringUri ?? '', payload: PAYLOAD, requestCount: '20', readyDeadlineSeconds: '60', assertions: 'len($.predictions) == 2\n$.predictions[0] > 50' });
+      await demo.task(flow1, 'Deploy to AKS (canary 10,50,100)', 'DeployToAks', 'msi', { endpointName: 'diabetes-prod', computeName: 'aks-prod', modelName: 'diabetes', environment: IMAGE, codePath: path.join(SAMPLE, 'src'), trafficStrategy: 'canary', canarySteps: '10,50,100', smokePayload: PAYLOAD });
+      await demo.task(flow1, 'Smoke test AKS', 'SmokeTest', 'msi', { target: 'onlineEndpoint', endpointName: 'diabetes-prod', payload: PAYLOAD, requestCount: '20', readyDeadlineSeconds: '60', maxLatencyMs: '2000', assertions: 'len($.predictions) == 2' });
     }
+    const flow2 = '2 worse model';
+    await demo.train(flow2, componentId, 'demo-train-2', '5000');
+    const skipped = await demo.task(flow2, 'Evaluate and register (gate must skip)', 'EvaluateAndRegister', 'wif', { ...gate, jobName: 'demo-train-2' }, 'SucceededWithIssues');
+    console.log(`[${flow2}] ${skipped.outputs.registered === 'false' ? 'Nothing deployed: the gate kept the champion.' : 'UNEXPECTED: the worse model was registered.'}`);
+    console.log('[3 many models] GroupManyModels is not built yet (issue 7); this flow is skipped.');
   } finally {
     await emulator.stop();
   }
+
   console.log('\nSummary');
-  for (const t of trainings) {
-    const g = t.gate?.outputs;
-    console.log(`Training ${t.jobName}: ${t.result} (mse ${t.metrics.mse?.toFixed(1)}, r2 ${t.metrics.r2?.toFixed(3)}); gate: ${t.gate?.result ?? '-'}, registered=${g?.registered ?? '-'}${g?.modelVersion ? ` as diabetes v${g.modelVersion}` : ''}`);
+  console.log('| Flow | Step | Result | Figures |');
+  console.log('|---|---|---|---|');
+  for (const s of demo.steps) {
+    const o = s.run.outputs;
+    const figures = [
+      o.mse && `mse ${Number(o.mse).toFixed(1)}, r2 ${Number(o.r2).toFixed(3)}`,
+      o.componentId && `${o.componentName}:${o.componentVersion}`,
+      o.decision && `registered=${o.registered}${o.modelVersion ? ` v${o.modelVersion}` : ''}, champion ${o.championVersion || 'none'}`,
+      o.scoringUri && o.fqdn && `ACI ${o.scoringUri}`,
+      o.deploymentName && `${o.endpointName}/${o.deploymentName}, traffic ${o.traffic}`,
+      o.latencyP50Ms && `status ${o.statusCode}, p50 ${o.latencyP50Ms} ms, p95 ${o.latencyP95Ms} ms`,
+    ].filter(Boolean).join('; ');
+    console.log(`| ${s.flow} | ${s.name} | ${s.run.result} | ${figures} |`);
   }
-  console.log('');
-  console.log('| Step | Result | Status | p50 ms | p95 ms |');
-  console.log('|---|---|---|---|---|');
-  for (const { step, run } of rows) {
-    console.log(`| ${step} | ${run.result} | ${run.outputs.statusCode ?? '-'} | ${run.outputs.latencyP50Ms ?? '-'} | ${run.outputs.latencyP95Ms ?? '-'} |`);
-  }
-  const failed = rows.filter((r) => r.run.result !== 'Succeeded');
-  const expectedGate = ['Succeeded', 'SucceededWithIssues'];
-  trainings.forEach((t, i) => {
-    if (t.result !== 'Succeeded' || t.gate?.result !== expectedGate[i]) failed.push({ step: `training ${t.jobName}`, run: t.gate ?? t.publish });
-  });
+  const failed = demo.steps.filter((s) => s.run.result !== s.expected);
   if (failed.length) {
-    console.error(`\n${failed.length} step(s) failed.`);
+    console.error(`\n${failed.length} step(s) did not end as expected: ${failed.map((s) => s.name).join(', ')}`);
     process.exitCode = 1;
   }
 }

@@ -31,9 +31,10 @@ describe('DeployToAks bundle against the emulator', function () {
   });
   after(() => emulator.stop());
 
-  it('replace: creates the endpoint and blue, smokes it through the header, moves all traffic; SmokeTest gets real predictions', async () => {
-    const run = await deploy({ trafficStrategy: 'replace' });
+  it('first deployment (canary asked, nothing to split against): creates the endpoint and blue, smokes it through the header, moves all traffic; SmokeTest gets real predictions', async () => {
+    const run = await deploy({ trafficStrategy: 'canary' });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
+    assert.match(run.stdout, /No deployment takes traffic on 'diabetes-prod' yet: 'blue' gets all of it at once\./);
     assert.deepEqual({ ...run.outputs, scoringUri: undefined }, { scoringUri: undefined, endpointName: 'diabetes-prod', deploymentName: 'blue', previousDeploymentName: '', traffic: '{"blue":100}' });
     assert.equal((endpoint()?.resource.properties as { compute: string }).compute.endsWith('/computes/aks-prod'), true);
     const smoke = await runBundle('SmokeTest', {

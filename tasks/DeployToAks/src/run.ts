@@ -96,7 +96,9 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
   try {
     await probe(name);
     platform.info(`Deployment ${name} answers its smoke request.`);
-    const steps = params.trafficStrategy === 'none' ? [] : params.canarySteps;
+    // Traffic must add up to 0 or 100: with no live deployment to split against, a canary starts at 100.
+    if (params.trafficStrategy === 'canary' && !previous) platform.info(`No deployment takes traffic on '${params.endpointName}' yet: '${name}' gets all of it at once.`);
+    const steps = params.trafficStrategy === 'none' ? [] : previous ? params.canarySteps : [100];
     for (const step of steps) {
       const next: Record<string, number> = Object.fromEntries(Object.keys(previousTraffic).map((d) => [d, 0]));
       next[name] = step;
