@@ -251,9 +251,14 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
   if (!GROUP_NAME.test(name) || name.includes('--')) {
     fail(400, 'ContainerGroupNameInvalid', `The container group name '${name}' is invalid. It must be 1-63 lowercase letters, digits or single hyphens, and start and end with a letter or digit.`);
   }
-  const body = (req.body ?? {}) as { location?: string; tags?: Record<string, string>; properties?: Record<string, unknown> };
+  const body = (req.body ?? {}) as { location?: string; tags?: Record<string, string>; identity?: { userAssignedIdentities?: Record<string, unknown> }; properties?: Record<string, unknown> };
   const props = { ...(body.properties ?? {}) };
   if (!Array.isArray(props.containers) || props.containers.length === 0) fail(400, 'ContainerGroupContainersMissing', 'At least one container is required.');
+  for (const cred of (props.imageRegistryCredentials ?? []) as { server: string; identity?: string }[]) {
+    if (cred.identity && !Object.keys(body.identity?.userAssignedIdentities ?? {}).some((id) => id.toLowerCase() === cred.identity?.toLowerCase())) {
+      fail(400, 'InvalidImageRegistryCredentialIdentity', `The identity '${cred.identity}' of the registry credential for '${cred.server}' is not assigned to the container group.`);
+    }
+  }
   const key = groupKey(req);
   const existing = state.containerGroups.get(key);
   const container = (props.containers as { name: string; properties: { image: string; environmentVariables?: { name: string; value?: string; secureValue?: string }[] } }[])[0];
@@ -276,8 +281,10 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
     type: 'Microsoft.ContainerInstance/containerGroups',
     location: body.location ?? 'westeurope',
     tags: body.tags ?? {},
+    ...(body.identity ? { identity: body.identity } : {}),
     properties: props,
   };
+  for (const cred of (props.imageRegistryCredentials ?? []) as { password?: string }[]) delete cred.password;
   const group: ContainerGroup = { subscriptionId: sub, resourceGroup: rg, name, resource, port, image, logs: running?.logs ?? existing?.logs, stop: running?.stop ?? existing?.stop };
   if (running) state.stopOnClose.push(running.stop);
   state.containerGroups.set(key, group);

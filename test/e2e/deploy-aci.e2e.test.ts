@@ -64,6 +64,24 @@ describe('DeployToAci bundle against the emulator', function () {
     assert.equal(run.outputs.image, 'myregistry.azurecr.io/diabetes:7');
   });
 
+  it('pulls with a Docker registry service connection (password masked) or a user-assigned identity', async () => {
+    const docker = await runBundle('DeployToAci', {
+      inputs: { ...ws(), modelName: 'diabetes', modelVersion: '1', imageSource: 'image', image: 'contoso.azurecr.io/diabetes:7', containerGroupName: 'diabetes-registry', dockerRegistryConnection: 'acr' },
+      connection: emulatorConnection(emulator, 'spnKey'),
+      env: { ENDPOINT_URL_acr: 'https://contoso.azurecr.io', ENDPOINT_AUTH_acr: JSON.stringify({ scheme: 'UsernamePassword', parameters: { username: 'contoso', password: 'acr-pass-98765' } }) },
+    });
+    assert.equal(docker.result, 'Succeeded', docker.stdout);
+    assert.ok(!visibleText(docker).includes('acr-pass-98765'));
+    const group = () => [...emulator.state.containerGroups.values()].find((g) => g.name === 'diabetes-registry')!.resource as { identity?: unknown; properties: { imageRegistryCredentials: Record<string, string>[] } };
+    assert.equal(group().properties.imageRegistryCredentials[0].server, 'contoso.azurecr.io');
+    assert.equal(group().properties.imageRegistryCredentials[0].username, 'contoso');
+    const uami = `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/rg-mlops/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull`;
+    const identity = await deploy({ modelVersion: '1', imageSource: 'image', image: 'contoso.azurecr.io/diabetes:7', containerGroupName: 'diabetes-registry', registryServer: 'contoso.azurecr.io', registryIdentity: uami });
+    assert.equal(identity.result, 'Succeeded', identity.stdout);
+    assert.deepEqual(group().properties.imageRegistryCredentials, [{ server: 'contoso.azurecr.io', identity: uami }]);
+    assert.deepEqual(group().identity, { type: 'UserAssigned', userAssignedIdentities: { [uami]: {} } });
+  });
+
   it('a scoring script that fails at start fails the task and prints the container logs', async () => {
     const code = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-score-'));
     fs.writeFileSync(path.join(code, 'score.py'), 'def init():\n    raise RuntimeError("model file is corrupt")\n\ndef run(data):\n    return []\n');

@@ -121,6 +121,17 @@ describe('DeployToAks bundle against the emulator', function () {
     assert.equal(emulator.state.assets.size, assets, 'no new code or environment assets');
   });
 
+  it('computeType managed with aml_token auth: same flow on a managed endpoint', async () => {
+    const run = await deploy({ endpointName: 'diabetes-managed', computeType: 'managed', computeName: '', authMode: 'aml_token', instanceType: 'Standard_DS3_v2' });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const managed = [...emulator.state.onlineEndpoints.values()].find((e) => e.name === 'diabetes-managed')!;
+    assert.equal((managed.resource.properties as { authMode: string }).authMode, 'AMLToken');
+    assert.equal(managed.deployments.get('blue')?.resource?.properties.endpointComputeType, 'Managed');
+    const smoke = await runBundle('SmokeTest', { inputs: { ...ws(), target: 'onlineEndpoint', endpointName: 'diabetes-managed', payload: JSON.stringify({ data: [ROW] }) }, connection: emulatorConnection(emulator, 'spnKey') });
+    assert.equal(smoke.result, 'Succeeded', smoke.stdout);
+    assert.match(smoke.stdout, /auth: amlToken/);
+  });
+
   describe('rejected before any write', () => {
     for (const [label, inputs, message] of [
       ['a non-Kubernetes compute', { computeName: 'cpu-cluster' }, /Input 'computeName': compute 'cpu-cluster' is of type AmlCompute, not Kubernetes/],
