@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The many-models planner: pure and deterministic (no I/O, same plan for the same inputs in any order).
+ * Models are grouped by the values of the splitting tags and packed into containers of at most
+ * maxContainerSize. Placement is sticky: a model stays in its container until it is deleted; new models fill
+ * free slots of their group's containers first (ordered by the sorting tags, numeric-aware, then by name).
+ */
+export interface ModelInfo {
+  name: string;
+  version: string;
+  tags: Record<string, string>;
+}
+
+export interface RoutingContainer {
+  group: Record<string, string>;
+  /** Model name -> version deployed in this container. */
+  models: Record<string, string>;
+}
+
+export interface RoutingMap {
+  containers: Record<string, RoutingContainer>;
+}
+
+export interface PlanSettings {
+  splittingTags: string[];
+  sortingTags: string[];
+  maxContainerSize: number;
+  servicePrefix: string;
+  /** Longest allowed container name (ACI groups 63, online endpoints 32). */
+  maxNameLength: number;
+  reset: boolean;
+  updateAll: boolean;
+}
+
+export type ContainerAction = 'new' | 'update' | 'unchanged' | 'delete';
+
+export interface PlannedContainer {
+  name: string;
+  group: Record<string, string>;
+  models: { name: string; version: string }[];
+  action: ContainerAction;
+  /** Why an update: members added, removed, moved out, or versions bumped. */
+  reasons: string[];
+}
+
+export interface Plan {
+  containers: PlannedContainer[];
+  missingTags: { model: string; missing: string[] }[];
+  routing: RoutingMap;
+  counts: Record<ContainerAction, number>;
+}
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+function groupKey(group: Record<string, string>, tags: string[]): string {
+  return JSON.stringify(tags.map((t) => group[t] ?? ''));
+}
+
+function sortModels(models: ModelInfo[], sortingTags: string[]): ModelInfo[] {
+  return [...models].sort((a, b) => {
+    for (const tag of sortingTags) {
+      const c = collator.compare(a.tags[tag] ?? '', b.tags[tag] ?? '');
+      if (c !== 0) return c;
+    }
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+}
+
+/** A valid container name: lowercase letters, digits and single hyphens, starting with a letter. */
+export const CONTAINER_NAME = /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+
+/** `prefix-<group values>-<n>`, cleaned to Azure's rules; too long, it is cut and ends with a stable hash. */
+export function containerName(prefix: string, group: string[], index: number, maxLength: number): string {
+  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  let base = [clean(prefix) || 'mm', ...group.map(clean).filter(Boolean)].join('-');
+  if (!/^[a-z]/.test(base)) base = `m-${base}`;
+  const suffix = `-${index}`;
+  let name = `${base}${suffix}`;
+  if (name.length > maxLength) {
+    const hash = createHash('sha1').update(`${prefix}\0${group.join('\0')}`).digest('hex').slice(0, 6);
+    name = `${base.slice(0, maxLength - suffix.length - hash.length - 1).replace(/-+$/, '')}-${hash}${suffix}`;
+  }
+  return name;
+}
+
+export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined, settings: PlanSettings): Plan {
+  if (settings.maxContainerSize < 1) throw new Error('maxContainerSize must be at least 1');
+  const missingTags: Plan['missingTags'] = [];
+  const current = new Map<string, ModelInfo>();
+  for (const m of [...models].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const missing = settings.splittingTags.filter((t) => !(t in m.tags) || m.tags[t] === '');
+    if (missing.length) missingTags.push({ model: m.name, missing });
+    else current.set(m.name, m);
+  }
+  const groupOf = (m: ModelInfo) => Object.fromEntries(settings.splittingTags.map((t) => [t, m.tags[t]]));
+
+  interface Working {
+    name: string;
+    group: Record<string, string>;
+    members: string[];
+    previous?: RoutingContainer;
+    reasons: string[];
+  }
+  const working: Working[] = [];
+  const placed = new Set<string>();
+  const prior = settings.reset ? {} : previous?.containers ?? {};
+  for (const name of Object.keys(prior).sort(collator.compare)) {
+    const before = prior[name];
+    const w: Working = { name, group: before.group, members: [], previous: before, reasons: [] };
+    const keep = sortModels(
+      Object.keys(before.models).map((n) => current.get(n)).filter((m): m is ModelInfo => m !== undefined && groupKey(groupOf(m), settings.splittingTags) === groupKey(before.group, settings.splittingTags)),
+      settings.sortingTags,
+    );
+    const removed = Object.keys(before.models).filter((n) => !keep.some((m) => m.name === n));
+    if (removed.length) w.reasons.push(`${removed.length} removed or moved`);
+    const stay = keep.slice(0, settings.maxContainerSize);
+    if (keep.length > stay.length) w.reasons.push(`${keep.length - stay.length} relocated (container size)`);
+    for (const m of stay) {
+      w.members.push(m.name);
+      placed.add(m.name);
+    }
+    const bumped = stay.filter((m) => before.models[m.name] !== m.version).length;
+    if (bumped) w.reasons.push(`${bumped} new version(s)`);
+    working.push(w);
+  }
+
+  const unplaced = sortModels([...current.values()].filter((m) => !placed.has(m.name)), settings.sortingTags);
+  const byGroup = new Map<string, ModelInfo[]>();
+  for (const m of unplaced) {
+    const key = groupKey(groupOf(m), settings.splittingTags);
+    byGroup.set(key, [...(byGroup.get(key) ?? []), m]);
+  }
+  const taken = new Set(working.map((w) => w.name));
+  for (const key of [...byGroup.keys()].sort()) {
+    const queue = byGroup.get(key) as ModelInfo[];
+    const group = groupOf(queue[0]);
+    for (const w of working.filter((x) => groupKey(x.group, settings.splittingTags) === key)) {
+      const added = queue.splice(0, Math.max(0, settings.maxContainerSize - w.members.length));
+      if (added.length) w.reasons.push(`${added.length} added`);
+      w.members.push(...added.map((m) => m.name));
+    }
+    for (let index = 1; queue.length; index++) {
+      const name = containerName(settings.servicePrefix, settings.splittingTags.map((t) => group[t]), index, settings.maxNameLength);
+      if (taken.has(name)) continue;
+      taken.add(name);
+      working.push({ name, group, members: queue.splice(0, settings.maxContainerSize).map((m) => m.name), reasons: [] });
+    }
+  }
+
+  const containers: PlannedContainer[] = [];
+  const routing: RoutingMap = { containers: {} };
+  for (const w of working.sort((a, b) => collator.compare(a.name, b.name))) {
+    const members = w.members.map((n) => current.get(n) as ModelInfo);
+    let action: ContainerAction;
+    if (!members.length) action = 'delete';
+    else if (!w.previous) action = 'new';
+    else if (w.reasons.length || settings.updateAll) action = 'update';
+    else action = 'unchanged';
+    if (action === 'update' && !w.reasons.length) w.reasons.push('updateAll');
+    containers.push({ name: w.name, group: w.group, models: members.map((m) => ({ name: m.name, version: m.version })), action, reasons: w.reasons });
+    if (members.length) routing.containers[w.name] = { group: w.group, models: Object.fromEntries(members.map((m) => [m.name, m.version])) };
+  }
+  const counts = { new: 0, update: 0, unchanged: 0, delete: 0 };
+  for (const c of containers) counts[c.action] += 1;
+  return { containers, missingTags, routing, counts };
+}
