@@ -129,7 +129,9 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   const byGroup = new Map<string, ModelInfo[]>();
   for (const m of unplaced) {
     const key = groupKey(groupOf(m), settings.splittingTags);
-    byGroup.set(key, [...(byGroup.get(key) ?? []), m]);
+    const bucket = byGroup.get(key);
+    if (bucket) bucket.push(m);
+    else byGroup.set(key, [m]);
   }
   const taken = new Set(working.map((w) => w.name));
   for (const key of [...byGroup.keys()].sort()) {
