@@ -125,9 +125,7 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
 
   it('a job that ends within a second of submission still calls back (the webhook is in the PUT)', async () => {
     const sim = simulator({ componentName: 'quick_pipeline', componentVersion: '1', jobName: 'quick-1' });
-    const started = Date.now();
     assert.equal((await sim.run(10_000)).result, 'Succeeded');
-    assert.ok(Date.now() - started < 5_000);
   });
 
   describe('attach mode', () => {
