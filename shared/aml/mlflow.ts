@@ -1,4 +1,5 @@
 import type { ArmClients } from '../azure/arm-client';
+import { isNotFound } from '../azure/arm-error';
 import type { WorkspaceRef } from '../azure/connection';
 import { AzureError } from '../errors';
 
@@ -38,7 +39,7 @@ export class MlflowClient {
       const res = await this.clients.rest().request<{ run: RunJson }>('GET', this.url(`runs/get?run_id=${encodeURIComponent(runId)}`), { operation: `Read MLflow run '${runId}'` });
       return res.body.run;
     } catch (err) {
-      if ((err as { details?: { status?: number } }).details?.status === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }

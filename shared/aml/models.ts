@@ -1,4 +1,5 @@
 import type { ArmClients } from '../azure/arm-client';
+import { isNotFound } from '../azure/arm-error';
 import { workspacePath, type WorkspaceRef } from '../azure/connection';
 
 export interface ModelVersion {
@@ -23,7 +24,7 @@ export async function listModelVersions(clients: ArmClients, ws: WorkspaceRef, n
       next = page.body.nextLink;
     }
   } catch (err) {
-    if ((err as { details?: { status?: number } }).details?.status === 404) return [];
+    if (isNotFound(err)) return [];
     throw err;
   }
   return versions;

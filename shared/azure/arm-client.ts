@@ -2,7 +2,7 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import type { TokenCredential } from '@azure/identity';
 import { createHttpHeaders, createPipelineRequest, type HttpMethods } from '@azure/core-rest-pipeline';
 import type { Clock } from '../clock';
-import { armErrorFromResponse, toAzureError } from './arm-error';
+import { armErrorFromResponse, isNotFound, toAzureError } from './arm-error';
 import type { ArmConnection } from './connection';
 import { createCredential } from './credential';
 import { DEFAULT_RETRY, retryPolicy, type RetrySettings } from './retry-policy';
@@ -72,7 +72,7 @@ export class ArmRest {
     try {
       return (await this.request<T>('GET', pathOrUrl, { operation })).body;
     } catch (err) {
-      if ((err as { details?: { status?: number } }).details?.status === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }

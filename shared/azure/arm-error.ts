@@ -72,3 +72,8 @@ export function toAzureError(operation: string, err: unknown): AzureError {
     operation,
   });
 }
+
+/** Whether an error is an Azure answer of 404 (the "does not exist" of idempotent reads). */
+export function isNotFound(err: unknown): boolean {
+  return (err as { details?: { status?: number } } | undefined)?.details?.status === 404;
+}

@@ -104,6 +104,14 @@ export class TaskInputs {
     return result;
   }
 
+  /** One `key=value` pair (a tag to find or set), from `raw` when given, else from the input itself. */
+  pair(name: string, example: string, raw = this.optionalString(name)): { key: string; value: string } {
+    const text = raw ?? '';
+    const eq = text.indexOf('=');
+    if (eq <= 0 || eq === text.length - 1) throw new InputError(name, `'${text}' is not of the form key=value, e.g. ${example}.`);
+    return { key: text.slice(0, eq).trim(), value: text.slice(eq + 1).trim() };
+  }
+
   /** A JSON object; `undefined` when the input is empty. */
   jsonObject(name: string): Record<string, unknown> | undefined {
     const raw = this.optionalString(name);

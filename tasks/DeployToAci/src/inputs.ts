@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
 import { CONTAINER_GROUP_NAME, type ContainerGroupRef } from '../../../shared/deploy/container-groups';
+import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-inputs';
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
@@ -47,16 +46,6 @@ function positive(inputs: TaskInputs, name: string, fallback: number, max: numbe
   return value;
 }
 
-function readEnvironment(inputs: TaskInputs): EnvironmentSpec | undefined {
-  const raw = inputs.optionalString('environment');
-  if (!raw) return undefined;
-  const registered = /^azureml:([\w.-]+):([\w.-]+)$/.exec(raw);
-  if (registered) return { kind: 'registered', name: registered[1], version: registered[2] };
-  if (raw.startsWith('azureml:')) throw new InputError('environment', `'${raw}' is not valid; use azureml:<name>:<version> or an image reference such as mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest.`);
-  const condaFile = inputs.existingFile('condaFile', false);
-  return { kind: 'image', image: raw, condaFile: condaFile ? fs.readFileSync(condaFile, 'utf8') : undefined };
-}
-
 function readRegistry(inputs: TaskInputs): RegistryAuth | undefined {
   const connection = inputs.optionalString('dockerRegistryConnection');
   const identity = inputs.optionalString('registryIdentity');
@@ -89,29 +78,20 @@ export function readInputs(inputs: TaskInputs): AciParams {
   }
   const dnsNameLabel = inputs.optionalString('dnsNameLabel') ?? name;
   if (!CONTAINER_GROUP_NAME.test(dnsNameLabel)) throw new InputError('dnsNameLabel', `'${dnsNameLabel}' is not a valid DNS name label: lowercase letters, digits and single hyphens, at most 63 characters.`);
-  const tag = inputs.optionalString('productionTag') ?? 'lifecycle=production';
-  const eq = tag.indexOf('=');
-  if (eq <= 0) throw new InputError('productionTag', `'${tag}' is not of the form key=value, e.g. lifecycle=production.`);
-  const environment = readEnvironment(inputs);
-  let codePath: string | undefined;
-  if (imageSource === 'modelPackage') {
-    if (!environment) throw new InputError('environment', "is required with imageSource 'modelPackage': azureml:<name>:<version> or a base image reference.");
-    codePath = path.resolve(inputs.requiredString('codePath'));
-    if (!fs.existsSync(codePath) || !fs.statSync(codePath).isDirectory()) throw new InputError('codePath', `folder '${codePath}' does not exist.`);
-  }
-  const scoringScript = inputs.optionalString('scoringScript') ?? 'score.py';
-  if (codePath && !fs.existsSync(path.join(codePath, scoringScript))) throw new InputError('scoringScript', `'${scoringScript}' is not in the code folder '${codePath}'.`);
+  const environment = readEnvironment(inputs, false);
+  if (imageSource === 'modelPackage' && !environment) throw new InputError('environment', "is required with imageSource 'modelPackage': azureml:<name>:<version> or a base image reference.");
+  const code = imageSource === 'modelPackage' ? readScoringCode(inputs) : undefined;
   const secureEnvironmentVariables = inputs.keyValues('secureEnvironmentVariables', true);
   return {
     connection,
     workspace,
     modelName: inputs.requiredString('modelName'),
     modelVersion: inputs.optionalString('modelVersion'),
-    productionTag: { key: tag.slice(0, eq), value: tag.slice(eq + 1) },
+    productionTag: inputs.pair('productionTag', 'lifecycle=production', inputs.optionalString('productionTag') ?? 'lifecycle=production'),
     imageSource,
     environment,
-    codePath,
-    scoringScript,
+    codePath: code?.codePath,
+    scoringScript: code?.scoringScript ?? 'score.py',
     image: imageSource === 'image' ? inputs.requiredString('image') : undefined,
     group: { subscriptionId: connection.subscriptionId, resourceGroup: inputs.optionalString('containerResourceGroup') ?? workspace.resourceGroup, name },
     location: inputs.optionalString('location'),

@@ -1,10 +1,10 @@
-import * as http from 'node:http';
 import { armCall } from '../../../shared/azure/arm-client';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { containerGroupExists, containerLogs, getContainerGroup, putContainerGroup } from '../../../shared/deploy/container-groups';
 import { packageModel, resolveEnvironment, resolveModel, uploadScoringCode } from '../../../shared/deploy/model-source';
 import { AzureError, InputError, TaskError, TimeoutError, errorMessage } from '../../../shared/errors';
 import { inGroup } from '../../../shared/platform/platform';
+import { sendScoringRequest } from '../../../shared/scoring/http';
 import type { RunResult } from '../../../shared/run-task';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AciParams } from './inputs';
@@ -45,15 +45,13 @@ function groupBody(params: AciParams, image: string, location: string): Record<s
   };
 }
 
-function liveness(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 5_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-  });
+/** Status of the inference server's liveness route; 0 when it gives no answer. */
+async function liveness(url: string): Promise<number> {
+  try {
+    return (await sendScoringRequest({ url, method: 'GET', headers: {}, timeoutMs: 5_000 })).status;
+  } catch {
+    return 0;
+  }
 }
 
 export async function run(params: AciParams, deps: TaskDeps): Promise<RunResult> {

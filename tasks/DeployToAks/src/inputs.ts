@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
+import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-inputs';
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
@@ -51,22 +50,12 @@ export function readInputs(inputs: TaskInputs): AksParams {
   if (deploymentName && !NAME.test(deploymentName)) throw new InputError('deploymentName', `'${deploymentName}' is not a valid deployment name: 3-32 letters, digits and '-', starting with a letter.`);
   const computeType = inputs.enumOf('computeType', ['kubernetes', 'managed'] as const, 'kubernetes');
   const computeName = computeType === 'kubernetes' ? inputs.requiredString('computeName') : undefined;
-  const envRaw = inputs.requiredString('environment');
-  const registered = /^azureml:([\w.-]+):([\w.-]+)$/.exec(envRaw);
-  if (!registered && envRaw.startsWith('azureml:')) throw new InputError('environment', `'${envRaw}' is not valid; use azureml:<name>:<version> or an image reference.`);
-  const condaFile = inputs.existingFile('condaFile', false);
-  const environment: EnvironmentSpec = registered ? { kind: 'registered', name: registered[1], version: registered[2] } : { kind: 'image', image: envRaw, condaFile: condaFile ? fs.readFileSync(condaFile, 'utf8') : undefined };
-  const codePath = path.resolve(inputs.requiredString('codePath'));
-  if (!fs.existsSync(codePath) || !fs.statSync(codePath).isDirectory()) throw new InputError('codePath', `folder '${codePath}' does not exist.`);
-  const scoringScript = inputs.optionalString('scoringScript') ?? 'score.py';
-  if (!fs.existsSync(path.join(codePath, scoringScript))) throw new InputError('scoringScript', `'${scoringScript}' is not in the code folder '${codePath}'.`);
+  const environment = readEnvironment(inputs, true) as EnvironmentSpec;
+  const { codePath, scoringScript } = readScoringCode(inputs);
   const configFile = inputs.existingFile('deploymentConfigFile', false);
   const config = configFile ? loadDeploymentConfig(configFile) : { settings: {}, warnings: [] };
   const instanceType = inputs.optionalString('instanceType');
   const instanceCount = inputs.optionalInt('instanceCount', { min: 1, max: 100 });
-  const tag = inputs.optionalString('productionTag') ?? 'lifecycle=production';
-  const eq = tag.indexOf('=');
-  if (eq <= 0) throw new InputError('productionTag', `'${tag}' is not of the form key=value, e.g. lifecycle=production.`);
   const payload = inputs.optionalString('smokePayload');
   if (payload) {
     try {
@@ -85,7 +74,7 @@ export function readInputs(inputs: TaskInputs): AksParams {
     computeName,
     modelName: inputs.requiredString('modelName'),
     modelVersion: inputs.optionalString('modelVersion'),
-    productionTag: { key: tag.slice(0, eq), value: tag.slice(eq + 1) },
+    productionTag: inputs.pair('productionTag', 'lifecycle=production', inputs.optionalString('productionTag') ?? 'lifecycle=production'),
     environment,
     codePath,
     scoringScript,

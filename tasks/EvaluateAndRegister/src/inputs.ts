@@ -29,16 +29,10 @@ export interface EvaluateParams {
 
 const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 
-function keyValue(input: string, raw: string, example: string): { key: string; value: string } {
-  const eq = raw.indexOf('=');
-  if (eq <= 0 || eq === raw.length - 1) throw new InputError(input, `'${raw}' is not of the form key=value, e.g. ${example}.`);
-  return { key: raw.slice(0, eq).trim(), value: raw.slice(eq + 1).trim() };
-}
-
 function readChampion(inputs: TaskInputs): Champion {
   const raw = inputs.optionalString('champion') ?? 'tag:lifecycle=production';
   if (raw === 'latest' || raw === 'none') return { kind: raw };
-  if (raw.startsWith('tag:')) return { kind: 'tag', ...keyValue('champion', raw.slice(4), 'tag:lifecycle=production') };
+  if (raw.startsWith('tag:')) return { kind: 'tag', ...inputs.pair('champion', 'tag:lifecycle=production', raw.slice(4)) };
   throw new InputError('champion', `'${raw}' is not allowed; allowed values: tag:<key>=<value> (e.g. tag:lifecycle=production), latest, none.`);
 }
 
@@ -70,7 +64,7 @@ export function readInputs(inputs: TaskInputs): EvaluateParams {
     rules: parseRules(inputs.lines('rules')),
     champion: readChampion(inputs),
     onNotBetter: inputs.enumOf('onNotBetter', ['skip', 'fail', 'registerOnly'] as const, 'skip'),
-    promoteTag: promote === 'none' ? undefined : keyValue('promoteTag', promote, 'lifecycle=production'),
+    promoteTag: promote === 'none' ? undefined : inputs.pair('promoteTag', 'lifecycle=production', promote),
     description: inputs.optionalString('description'),
     tags,
   };
