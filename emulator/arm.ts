@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { armError, fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
-import { codeFolderBlobs, assetById } from './assets';
+import { assetById, writeCodeFolder } from './assets';
 import { startInferenceServer } from './inference-server';
 import { echoPredictions, forwardScore, startEchoServer } from './scoring';
 import { secretValue, type ContainerGroup, type EmulatorState, type OnlineEndpoint, type Workspace } from './state';
@@ -317,11 +316,7 @@ async function startContainer(state: EmulatorState, group: string, image: string
   const code = assetById(state, pkg.codeId);
   const workDir = path.join(state.jobsRoot, '..', 'containers', `${group}-${Date.now()}`);
   const codeDir = path.join(workDir, 'code');
-  for (const [rel, data] of codeFolderBlobs(state, String(code?.resource.properties.codeUri ?? ''))) {
-    fs.mkdirSync(path.dirname(path.join(codeDir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(codeDir, rel), data);
-  }
-  fs.mkdirSync(codeDir, { recursive: true });
+  writeCodeFolder(state, String(code?.resource.properties.codeUri ?? ''), codeDir);
   const vars = { ...pkg.environmentVariables, ...Object.fromEntries(env.map((v) => [v.name, v.value ?? v.secureValue ?? ''])) };
   const server = await startInferenceServer(workDir, codeDir, pkg.scoringScript, pkg.modelDir, vars);
   return {

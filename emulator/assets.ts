@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
 import { page, WS, workspaceOf, workspaceId, systemData, baseUrl } from './arm';
 import { secretValue, type EmulatorState, type Workspace } from './state';
@@ -94,7 +96,7 @@ function versionRoutes(state: EmulatorState, kind: AssetKind): Route[] {
   ];
 }
 
-function datastoreResource(state: EmulatorState, ws: Workspace): Record<string, unknown> {
+function datastoreResource(state: EmulatorState, ws: Workspace, req: EmulatorRequest): Record<string, unknown> {
   return {
     id: `${workspaceId(ws)}/datastores/workspaceblobstore`,
     name: 'workspaceblobstore',
@@ -103,7 +105,8 @@ function datastoreResource(state: EmulatorState, ws: Workspace): Record<string, 
       datastoreType: 'AzureBlob',
       accountName: STORAGE_ACCOUNT,
       containerName: state.blobContainer,
-      endpoint: 'core.windows.net',
+      // The emulator's host: clients address an IP or localhost endpoint path-style, as they do Azurite.
+      endpoint: String(req.headers.host),
       protocol: 'https',
       credentials: { credentialsType: 'AccountKey', secrets: { secretsType: 'AccountKey' } },
       isDefault: true,
@@ -125,9 +128,9 @@ export function assetRoutes(state: EmulatorState): Route[] {
     route('GET', `${WS}/datastores/{name}`, (req) => {
       const ws = workspaceOf(state, req);
       if (req.params.name.toLowerCase() !== 'workspaceblobstore') fail(404, 'UserError', `Datastore '${req.params.name}' was not found.`);
-      return json(200, datastoreResource(state, ws));
+      return json(200, datastoreResource(state, ws, req));
     }),
-    route('GET', `${WS}/datastores`, (req) => page(req, [datastoreResource(state, workspaceOf(state, req))], state.pageSize)),
+    route('GET', `${WS}/datastores`, (req) => page(req, [datastoreResource(state, workspaceOf(state, req), req)], state.pageSize)),
     route('POST', `${WS}/datastores/{name}/listSecrets`, () => json(200, { secretsType: 'AccountKey', key: state.storageKey })),
     route('POST', `${WS}/codes/{name}/versions/{version}/startPendingUpload`, (req) => {
       workspaceOf(state, req);
@@ -150,6 +153,25 @@ export function assetRoutes(state: EmulatorState): Route[] {
   ];
 }
 
+const SAS_PERMISSION: Record<string, string> = { GET: 'r', HEAD: 'r', PUT: 'w' };
+
+/**
+ * A service SAS signed with the account key (what a client holding the datastore's key makes): the HMAC-SHA256
+ * over the 16-line string-to-sign of versions 2020-12-06 and later must match, the token must not have expired,
+ * and its permissions must cover the method.
+ */
+function keySignedSasAllows(state: EmulatorState, req: EmulatorRequest): boolean {
+  const q = (k: string) => req.url.searchParams.get(k) ?? '';
+  const rest = decodeURIComponent(req.path.slice(`/${STORAGE_ACCOUNT}/`.length));
+  const [container, ...blob] = rest.split('/');
+  const resource = q('sr') === 'b' ? `/blob/${STORAGE_ACCOUNT}/${container}/${blob.join('/')}` : `/blob/${STORAGE_ACCOUNT}/${container}`;
+  const toSign = [q('sp'), q('st'), q('se'), resource, q('si'), q('sip'), q('spr'), q('sv'), q('sr'), q('sst'), q('ses'), q('rscc'), q('rscd'), q('rsce'), q('rscl'), q('rsct')].join('\n');
+  const expected = createHmac('sha256', Buffer.from(state.storageKey, 'base64')).update(toSign, 'utf8').digest();
+  const given = Buffer.from(q('sig'), 'base64');
+  const wanted = req.url.searchParams.get('comp') === 'list' ? 'l' : SAS_PERMISSION[req.method] ?? '?';
+  return given.length === expected.length && timingSafeEqual(given, expected) && Date.parse(q('se')) > Date.now() && q('sp').includes(wanted);
+}
+
 /**
  * The blob service of the emulated storage account, path-style as Azurite serves it:
  * `/<account>/<container>/<blob path>`. Put Blob (BlockBlob), Get/Head Blob and List Blobs, SAS-checked.
@@ -158,7 +180,7 @@ export function blobHandler(state: EmulatorState, req: EmulatorRequest): Emulato
   const prefix = `/${STORAGE_ACCOUNT}/`;
   if (!req.path.startsWith(prefix)) return undefined;
   const sig = req.url.searchParams.get('sig');
-  if (!sig || !state.sasTokens.has(sig)) {
+  if (!sig || !(state.sasTokens.has(sig) || keySignedSasAllows(state, req))) {
     return { status: 403, body: { code: 'AuthenticationFailed', message: 'Server failed to authenticate the request: the SAS signature is missing or unknown.' } };
   }
   const rest = decodeURIComponent(req.path.slice(prefix.length));
@@ -180,6 +202,15 @@ export function blobHandler(state: EmulatorState, req: EmulatorRequest): Emulato
   if (req.method === 'HEAD') return { status: 200, headers: { 'content-length': String(data.length) } };
   if (req.method === 'GET') return { status: 200, raw: data };
   return { status: 405 };
+}
+
+/** Writes a code asset's files into `dir` (created, also when the asset is empty). */
+export function writeCodeFolder(state: EmulatorState, codeUri: string, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [rel, data] of codeFolderBlobs(state, codeUri)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), data);
+  }
 }
 
 /** Blob paths of a code asset's folder, from its codeUri (https://<account>.../<container>/<folder>). */

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apiVersionOf, baseUrl, locationHeaders, page, systemData, workspaceId, workspaceOf, WS } from './arm';
-import { assetById, codeFolderBlobs } from './assets';
+import { assetById, writeCodeFolder } from './assets';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
 import { startInferenceServer } from './inference-server';
 import { modelFiles } from './models';
@@ -59,23 +58,29 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
   const endpointCompute = (ep.resource.properties as Record<string, unknown>).compute;
   if (kind === 'Kubernetes' && !endpointCompute) fail(400, 'ValidationError', 'A Kubernetes deployment needs an endpoint on a Kubernetes compute.', 'properties.endpointComputeType');
   if (kind !== 'Kubernetes' && kind !== 'Managed') fail(400, 'ValidationError', `endpointComputeType must be Managed or Kubernetes, not '${kind}'.`, 'properties.endpointComputeType');
-  const model = state.modelVersions.get(String(props.model ?? '').replace(/\/versions\/[^/]+$/, '').toLowerCase())?.find((v) => String(props.model).toLowerCase().endsWith(`/versions/${v.version}`.toLowerCase()));
-  if (!model) fail(400, 'ValidationError', `Model '${props.model}' was not found.`, 'properties.model');
-  if (!assetById(state, String(props.environmentId ?? ''))) fail(400, 'ValidationError', `Environment '${props.environmentId}' was not found.`, 'properties.environmentId');
-  const code = assetById(state, String(props.codeConfiguration?.codeId ?? ''));
-  if (!code) fail(400, 'ValidationError', `Code '${props.codeConfiguration?.codeId}' was not found.`, 'properties.codeConfiguration.codeId');
+  const environment = assetById(state, String(props.environmentId ?? ''));
+  if (!environment) fail(400, 'ValidationError', `Environment '${props.environmentId}' was not found.`, 'properties.environmentId');
+  // A model package's environment carries model, code and server: deployed as it is, without model or code.
+  const pkg = state.packages.get(String(environment.resource.properties.image ?? ''));
+  let run: { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> };
+  if (pkg) {
+    if (props.model || props.codeConfiguration) fail(400, 'ValidationError', 'A deployment of a model package environment takes no model or codeConfiguration: the package already holds them.', 'properties.model');
+    run = { codeUri: String(assetById(state, pkg.codeId)?.resource.properties.codeUri ?? ''), scoringScript: pkg.scoringScript, modelDir: pkg.modelDir, environmentVariables: pkg.environmentVariables };
+  } else {
+    const model = state.modelVersions.get(String(props.model ?? '').replace(/\/versions\/[^/]+$/, '').toLowerCase())?.find((v) => String(props.model).toLowerCase().endsWith(`/versions/${v.version}`.toLowerCase()));
+    if (!model) fail(400, 'ValidationError', `Model '${props.model}' was not found.`, 'properties.model');
+    const code = assetById(state, String(props.codeConfiguration?.codeId ?? ''));
+    if (!code) fail(400, 'ValidationError', `Code '${props.codeConfiguration?.codeId}' was not found.`, 'properties.codeConfiguration.codeId');
+    run = { codeUri: String(code.resource.properties.codeUri), scoringScript: String(props.codeConfiguration?.scoringScript ?? 'score.py'), modelDir: modelFiles(state, ws, String(model.resource.properties.modelUri)), environmentVariables: {} };
+  }
   const existing = ep.deployments.get(name);
   await existing?.stop?.();
   const workDir = path.join(state.jobsRoot, '..', 'deployments', `${ep.name}-${name}-${Date.now()}`);
   const codeDir = path.join(workDir, 'code');
-  fs.mkdirSync(codeDir, { recursive: true });
-  for (const [rel, data] of codeFolderBlobs(state, String(code.resource.properties.codeUri))) {
-    fs.mkdirSync(path.dirname(path.join(codeDir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(codeDir, rel), data);
-  }
-  const modelDir = modelFiles(state, ws, String(model.resource.properties.modelUri)) ?? workDir;
+  writeCodeFolder(state, run.codeUri, codeDir);
+  const modelDir = run.modelDir ?? workDir;
   const unhealthy = state.unhealthyDeployments.has(name);
-  const server = unhealthy ? undefined : await startInferenceServer(workDir, codeDir, String(props.codeConfiguration?.scoringScript ?? 'score.py'), modelDir, props.environmentVariables ?? {});
+  const server = unhealthy ? undefined : await startInferenceServer(workDir, codeDir, run.scoringScript, modelDir, { ...run.environmentVariables, ...(props.environmentVariables ?? {}) });
   const healthy = server?.port !== undefined;
   const resource = {
     id: `${workspaceId(ws)}/onlineEndpoints/${ep.name}/deployments/${name}`,

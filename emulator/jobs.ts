@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { apiVersionOf, baseUrl, locationHeaders, page, systemData, workspaceId, workspaceOf, WS } from './arm';
-import { assetById, codeFolderBlobs } from './assets';
+import { assetById, writeCodeFolder } from './assets';
 import { fail, json, route, type EmulatorRequest, type Route } from './http';
 import { createRun } from './mlflow';
 import { secretValue, type EmulatorState, type Workspace } from './state';
@@ -89,10 +89,7 @@ async function runCommandStep(ctx: GraphContext, stepName: string, spec: Record<
   if (spec.code) {
     const code = assetById(state, String(spec.code));
     if (!code) throw new Error(`code asset '${spec.code}' was not found`);
-    for (const [rel, data] of codeFolderBlobs(state, code.resource.properties.codeUri)) {
-      fs.mkdirSync(path.dirname(path.join(codeDir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(codeDir, rel), data);
-    }
+    writeCodeFolder(state, code.resource.properties.codeUri, codeDir);
   }
   for (const folder of Object.values(outputs)) fs.mkdirSync(folder, { recursive: true });
   const runId = `${job.name}_${stepName.replace(/\//g, '_')}`;

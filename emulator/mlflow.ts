@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { workspaceOf } from './arm';
 import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
+import { addModelVersion, modelExists, nextModelVersion } from './models';
 import type { EmulatorState } from './state';
 
 export interface MetricPoint {
@@ -84,7 +86,7 @@ const BASE = '/mlflow/v2.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Mic
 
 /** MLflow tracking REST (the subset Azure ML clients use), behind a bearer token. */
 export function mlflowRoutes(state: EmulatorState): Route[] {
-  const authed = (handler: (req: EmulatorRequest) => EmulatorResponse) => (req: EmulatorRequest) => {
+  const authed: Authed = (handler) => (req) => {
     const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
     if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer)) return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
     return handler(req);
@@ -145,6 +147,43 @@ export function mlflowRoutes(state: EmulatorState): Route[] {
       for (const p of b.params ?? []) run.params[p.key] = String(p.value);
       for (const t of b.tags ?? []) run.tags[t.key] = String(t.value);
       return json(200, {});
+    })),
+    ...registryRoutes(state, authed),
+  ];
+}
+
+type Authed = (handler: (req: EmulatorRequest) => EmulatorResponse) => (req: EmulatorRequest) => EmulatorResponse;
+
+/**
+ * The MLflow model registry as Azure ML serves it: registered models are the workspace's model containers and
+ * model versions its model versions (numbered 1, 2, ...), so `mlflow.register_model` from a job lands in the
+ * same registry the ARM API lists.
+ */
+function registryRoutes(state: EmulatorState, authed: Authed): Route[] {
+  const names = new Set<string>();
+  const key = (req: EmulatorRequest, name: string) => `${req.params.sub}/${req.params.rg}/${req.params.ws}/${name}`.toLowerCase();
+  return [
+    route('POST', `${BASE}/registered-models/create`, authed((req) => {
+      const ws = workspaceOf(state, req);
+      const name = String((req.body as Record<string, unknown> | undefined)?.name ?? '');
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name)) return mlflowError(400, 'INVALID_PARAMETER_VALUE', `Registered model name '${name}' is invalid.`);
+      if (names.has(key(req, name)) || modelExists(state, ws, name)) return mlflowError(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
+      names.add(key(req, name));
+      return json(200, { registered_model: { name, creation_timestamp: Date.now(), last_updated_timestamp: Date.now() } });
+    })),
+    route('POST', `${BASE}/model-versions/create`, authed((req) => {
+      const ws = workspaceOf(state, req);
+      const b = (req.body ?? {}) as Record<string, any>;
+      const name = String(b.name ?? '');
+      if (!names.has(key(req, name)) && !modelExists(state, ws, name)) return mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found.`);
+      const source = String(b.source ?? '');
+      if (!source.startsWith('azureml://')) return mlflowError(400, 'INVALID_PARAMETER_VALUE', `source '${source}' must be an azureml:// URI.`);
+      const tags = Object.fromEntries(((b.tags ?? []) as { key: string; value: unknown }[]).map((t) => [t.key, String(t.value)]));
+      const run = b.run_id ? state.mlflowRuns.get(String(b.run_id)) : undefined;
+      const version = nextModelVersion(state, ws, name);
+      addModelVersion(state, ws, name, version, { modelUri: source, tags, description: b.description ?? null, ...(run ? { jobName: run.tags['mlflow.rootRunId'] ?? run.info.run_id } : {}) });
+      const now = Date.now();
+      return json(200, { model_version: { name, version, creation_timestamp: now, last_updated_timestamp: now, source, run_id: b.run_id ?? '', status: 'READY', tags: Object.entries(tags).map(([k, value]) => ({ key: k, value })) } });
     })),
   ];
 }

@@ -61,12 +61,95 @@ function resolveModelUri(state: EmulatorState, req: EmulatorRequest, uri: string
   if (!job.outputs[m[2]]) fail(400, 'UserError', `modelUri '${uri}': job '${m[1]}' has no output '${m[2]}'.`, 'properties.modelUri');
 }
 
-/** The local folder holding a model version's files (job outputs are kept by the emulator). */
+/**
+ * The local folder holding a model version's files: a job output the emulator kept, or blobs under an
+ * `azureml://datastores/<name>/paths/<folder>` URI, copied out of the blob store.
+ */
 export function modelFiles(state: EmulatorState, ws: Workspace, uri: string): string | undefined {
   const m = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)(?:\/paths\/?(.*))?$/.exec(uri);
-  const job = m ? state.jobs.get(`${workspaceId(ws)}/jobs/${m[1]}`.toLowerCase()) : undefined;
-  const dir = m ? job?.outputs[m[2]] : undefined;
-  return dir && m?.[3] ? path.join(dir, m[3]) : dir;
+  if (m) {
+    const dir = state.jobs.get(`${workspaceId(ws)}/jobs/${m[1]}`.toLowerCase())?.outputs[m[2]];
+    return dir && m[3] ? path.join(dir, m[3]) : dir;
+  }
+  const ds = /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/workspaceblobstore\/paths\/(.+?)\/?$/.exec(uri);
+  if (!ds) return undefined;
+  const prefix = decodeURIComponent(ds[1]);
+  const blobs = [...state.blobs.entries()].filter(([name]) => name === prefix || name.startsWith(`${prefix}/`));
+  if (!blobs.length) return undefined;
+  const dir = path.join(state.jobsRoot, '..', 'datastore-files', randomUUID());
+  for (const [name, data] of blobs) {
+    const file = name === prefix ? path.join(dir, path.basename(name)) : path.join(dir, name.slice(prefix.length + 1));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, data);
+  }
+  return dir;
+}
+
+/** Stores a new model version (the caller has checked that it does not exist yet). */
+export function addModelVersion(state: EmulatorState, ws: Workspace, name: string, version: string, props: Record<string, any>): ModelVersionRecord {
+  const versions = versionsOf(state, ws, name);
+  const record: ModelVersionRecord = {
+    workspace: ws,
+    name,
+    version,
+    created: Date.now() + versions.length / 1000,
+    resource: {
+      id: `${workspaceId(ws)}/models/${name}/versions/${version}`,
+      name: version,
+      type: 'Microsoft.MachineLearningServices/workspaces/models/versions',
+      systemData: systemData(),
+      properties: { description: null, tags: {}, properties: {}, isAnonymous: false, isArchived: false, modelType: 'CustomModel', flavors: {}, stage: 'Development', ...props, provisioningState: 'Succeeded' },
+    },
+  };
+  state.modelVersions.set(modelKey(ws, name), [...versions, record]);
+  return record;
+}
+
+/** The next numeric version of a model (1 for a new one). */
+export function nextModelVersion(state: EmulatorState, ws: Workspace, name: string): string {
+  return String(Math.max(0, ...versionsOf(state, ws, name).map((v) => numeric(v.version))) + 1);
+}
+
+export function modelExists(state: EmulatorState, ws: Workspace, name: string): boolean {
+  return versionsOf(state, ws, name).length > 0;
+}
+
+/** A model version by its ARM id (`PathId` package inputs). */
+function modelById(state: EmulatorState, id: string): ModelVersionRecord | undefined {
+  const m = /^(.*\/models\/[^/]+)\/versions\/([^/]+)$/i.exec(id);
+  return m ? state.modelVersions.get(m[1].toLowerCase())?.find((v) => v.version === m[2]) : undefined;
+}
+
+function readableFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRecord): string {
+  const dir = modelFiles(state, ws, String(model.resource.properties.modelUri));
+  if (!dir || !fs.existsSync(dir)) fail(400, 'UserError', `The files of model '${model.name}:${model.version}' (${model.resource.properties.modelUri}) could not be read.`);
+  return dir;
+}
+
+/**
+ * The image's file system, under a folder of its own: the model at `modelConfiguration.mountPath` and each
+ * `inputs[]` model (PathId or PathVersion) at its `mountPath`. Returns the folder AZUREML_MODEL_DIR points at.
+ */
+function packageFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRecord, body: Record<string, any>): string {
+  const root = path.join(state.jobsRoot, '..', 'packages', randomUUID());
+  const place = (source: string, mountPath: string, field: string) => {
+    if (!/^\/[\w./-]*$/.test(mountPath) || mountPath.split('/').includes('..')) fail(400, 'UserError', `${field} '${mountPath}' must be an absolute path.`, field);
+    fs.cpSync(source, path.join(root, mountPath), { recursive: true });
+  };
+  const modelMount = String(body.modelConfiguration?.mountPath ?? '/var/azureml-app/azureml-models');
+  place(readableFiles(state, ws, model), modelMount, 'modelConfiguration.mountPath');
+  const inputs = (Array.isArray(body.inputs) ? body.inputs : []) as Record<string, any>[];
+  inputs.forEach((input, i) => {
+    const field = `inputs[${i}]`;
+    const p = input.path ?? {};
+    const member =
+      p.inputPathType === 'PathId' ? modelById(state, String(p.resourceId ?? '')) : p.inputPathType === 'PathVersion' ? versionsOf(state, ws, String(p.resourceName ?? '')).find((v) => v.version === String(p.resourceVersion)) : undefined;
+    if (!['PathId', 'PathVersion'].includes(p.inputPathType)) fail(400, 'UserError', `${field}.path.inputPathType '${p.inputPathType}' is not supported by the emulator; use PathId or PathVersion.`, `${field}.path`);
+    if (!member) fail(400, 'UserError', `${field}: model '${p.resourceId ?? `${p.resourceName}:${p.resourceVersion}`}' was not found.`, `${field}.path`);
+    if (!['UriFolder', 'UriFile'].includes(input.inputType)) fail(400, 'UserError', `${field}.inputType must be UriFolder or UriFile.`, `${field}.inputType`);
+    place(readableFiles(state, ws, member), String(input.mountPath ?? ''), `${field}.mountPath`);
+  });
+  return path.join(root, modelMount);
 }
 
 /**
@@ -86,8 +169,7 @@ function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
   if (server.serverType !== 'AzureMLOnline') fail(400, 'UserError', `inferencingServer.serverType '${server.serverType}' is not supported by the emulator; use AzureMLOnline.`, 'inferencingServer.serverType');
   const codeId = String(server.codeConfiguration?.codeId ?? '');
   if (!assetById(state, codeId)) fail(400, 'UserError', `Code '${codeId}' was not found.`, 'inferencingServer.codeConfiguration.codeId');
-  const modelDir = modelFiles(state, ws, String(model.resource.properties.modelUri));
-  if (!modelDir || !fs.existsSync(modelDir)) fail(400, 'UserError', `The files of model '${req.params.name}:${req.params.version}' (${model.resource.properties.modelUri}) could not be read.`);
+  const modelDir = packageFiles(state, ws, model, body);
   const existing = [...state.assets.values()].filter((a) => a.kind === 'environments' && a.workspace === ws && a.name === target);
   const version = String(body.targetEnvironmentVersion ?? Math.max(0, ...existing.map((a) => Number(a.version) || 0)) + 1);
   const image = `emuacr.azurecr.io/${target.toLowerCase()}:${version}`;
@@ -125,20 +207,7 @@ export function modelRoutes(state: EmulatorState): Route[] {
         return json(200, existing.resource);
       }
       resolveModelUri(state, req, String(props.modelUri));
-      const record: ModelVersionRecord = {
-        workspace: ws,
-        name,
-        version,
-        created: Date.now() + versions.length / 1000,
-        resource: {
-          id: `${workspaceId(ws)}/models/${name}/versions/${version}`,
-          name: version,
-          type: 'Microsoft.MachineLearningServices/workspaces/models/versions',
-          systemData: systemData(),
-          properties: { description: null, tags: {}, properties: {}, isAnonymous: false, isArchived: false, modelType: 'CustomModel', flavors: {}, stage: 'Development', ...props, provisioningState: 'Succeeded' },
-        },
-      };
-      state.modelVersions.set(modelKey(ws, name), [...versions, record]);
+      const record = addModelVersion(state, ws, name, version, props);
       return json(201, record.resource);
     }),
     route('GET', `${WS}/models/{name}/versions/{version}`, (req) => {

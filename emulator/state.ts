@@ -119,7 +119,8 @@ export class EmulatorState {
   /** Tokens handed to job steps for MLflow (AZUREML_RUN_TOKEN / MLFLOW_TRACKING_TOKEN). */
   readonly runTokens = new Set<string>();
   readonly blobContainer = `azureml-blobstore-${randomUUID()}`;
-  readonly storageKey = secretValue('stk-');
+  /** The storage account key, base64 of 64 bytes as Azure's are; it signs service SAS tokens. */
+  readonly storageKey = randomBytes(64).toString('base64');
   /** Folder where job steps run (each in its own subfolder). */
   jobsRoot = '';
   /** Listeners (container stand-ins) to stop with the emulator. */

@@ -1,6 +1,7 @@
 import type { ArmClients } from '../azure/arm-client';
 import { isNotFound } from '../azure/arm-error';
 import { workspacePath, type WorkspaceRef } from '../azure/connection';
+import { mapWithLimit } from '../concurrency';
 
 export interface ModelVersion {
   id: string;
@@ -41,4 +42,34 @@ export async function nextModelVersion(clients: ArmClients, ws: WorkspaceRef, na
 export async function putModelVersion(clients: ArmClients, ws: WorkspaceRef, name: string, version: string, properties: ModelVersion['properties'], operation: string): Promise<ModelVersion> {
   const res = await clients.rest().request<ModelVersion>('PUT', modelVersionPath(ws, name, version), { operation, body: { properties } });
   return res.body;
+}
+
+export interface LatestModel {
+  name: string;
+  version: string;
+  id: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * The newest active version of every model in the workspace that carries `tags` (Azure ML's `key=value,key`
+ * filter), one list call per model, at most `concurrency` at a time. Models named in `exclude` are skipped.
+ */
+export async function listLatestModels(clients: ArmClients, ws: WorkspaceRef, options: { tags?: string; exclude: string[]; concurrency: number }): Promise<LatestModel[]> {
+  const names: string[] = [];
+  let next: string | undefined = `${workspacePath(ws)}/models?listViewType=ActiveOnly`;
+  while (next) {
+    const page: { body: { value?: { name: string }[]; nextLink?: string } } = await clients.rest().request('GET', next, { operation: 'List the models of the workspace' });
+    names.push(...(page.body.value ?? []).map((m) => m.name));
+    next = page.body.nextLink;
+  }
+  const excluded = new Set(options.exclude.map((n) => n.toLowerCase()));
+  const wanted = names.filter((n) => !excluded.has(n.toLowerCase()));
+  const query = `$orderBy=${encodeURIComponent('createdtime desc')}&$top=1&listViewType=ActiveOnly${options.tags ? `&tags=${encodeURIComponent(options.tags)}` : ''}`;
+  const latest = await mapWithLimit(wanted, options.concurrency, async (name) => {
+    const page = await clients.rest().request<{ value?: ModelVersion[] }>('GET', `${workspacePath(ws)}/models/${encodeURIComponent(name)}/versions?${query}`, { operation: `Get the latest version of model '${name}'` });
+    const v = page.body.value?.[0];
+    return v ? { name, version: v.name, id: v.id, tags: v.properties.tags ?? {} } : undefined;
+  });
+  return latest.filter((m): m is LatestModel => m !== undefined);
 }

@@ -16,6 +16,15 @@ export class DataPlaneClient {
   }
 
   async send(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}): Promise<number> {
+    return (await this.exchange(method, url, operation, body, headers)).status;
+  }
+
+  /** The body of a GET (a blob's content). */
+  async get(url: string, operation: string): Promise<Buffer> {
+    return Buffer.from((await this.exchange('GET', url, operation, undefined, { 'x-ms-version': '2021-08-06' })).bodyAsText ?? '', 'utf8');
+  }
+
+  private async exchange(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}) {
     const request = createPipelineRequest({ url, method, headers: createHttpHeaders(headers), body });
     let response;
     try {
@@ -24,7 +33,7 @@ export class DataPlaneClient {
       throw toAzureError(operation, err);
     }
     if (response.status >= 400) throw armErrorFromResponse(operation, response.status, response.headers, response.bodyAsText ?? undefined);
-    return response.status;
+    return response;
   }
 
   /** Put Blob (block blob) of `data` at a SAS URL; `blobPath` is appended to the URL's path. */

@@ -74,3 +74,13 @@ export async function containerLogs(clients: ArmClients, ref: ContainerGroupRef,
     return '';
   }
 }
+
+/** Deletes a container group (gone already counts as deleted). */
+export async function deleteContainerGroup(clients: ArmClients, ref: ContainerGroupRef, options: { deadlineMs: number; clock: Clock; progress: (m: string) => void }): Promise<void> {
+  await sendAndWait(clients.rest(ACI_API_VERSION), 'DELETE', containerGroupPath(ref), undefined, {
+    operation: `Delete container group '${ref.name}'`,
+    deadlineMs: options.deadlineMs,
+    clock: options.clock,
+    onProgress: options.progress,
+  });
+}

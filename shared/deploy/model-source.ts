@@ -44,18 +44,30 @@ export interface PackageRequest {
   codeId: string;
   codeHash: string;
   scoringScript: string;
+  /** More registered models in the same image, each at `/var/azureml-app/azureml-models/<name>/<version>`. */
+  members?: { name: string; version: string; id: string }[];
+  environmentVariables?: Record<string, string>;
+  /** The environment that holds the image; `<modelName>-package` by default. */
+  targetName?: string;
   deadlineMs: number;
   clock: Clock;
   progress: (message: string) => void;
 }
+
+export const MODELS_MOUNT = '/var/azureml-app/azureml-models';
 
 /**
  * Azure ML model package (model copied into an image with the scoring code on the AzureML inference server).
  * The target environment version is derived from its inputs, so an unchanged package is built once.
  */
 export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: PackageRequest): Promise<{ image: string; environmentId: string; built: boolean }> {
-  const target = `${req.modelName}-package`;
-  const targetVersion = `${req.model.name}-${createHash('sha256').update(`${req.environmentId}\n${req.codeHash}\n${req.scoringScript}`).digest('hex').slice(0, 12)}`;
+  const target = req.targetName ?? `${req.modelName}-package`;
+  const members = req.members ?? [];
+  const environmentVariables = req.environmentVariables ?? {};
+  const inputs = members.map((m) => ({ inputType: 'UriFolder', mode: 'Download', path: { inputPathType: 'PathId', resourceId: m.id }, mountPath: `${MODELS_MOUNT}/${m.name}/${m.version}` }));
+  // Named by everything that goes into the image, so an unchanged package is found instead of built again.
+  const fingerprint = [req.environmentId, req.codeHash, req.scoringScript, ...members.map((m) => m.id), JSON.stringify(environmentVariables)].join('\n');
+  const targetVersion = `${req.model.name}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 12)}`;
   const rest = clients.rest();
   const envPath = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/environments/${target}/versions/${targetVersion}`;
   const existing = await rest.tryGet<{ id: string; properties: { image?: string } }>(envPath, `Get environment '${target}' version '${targetVersion}'`);
@@ -65,9 +77,9 @@ export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: P
     targetEnvironmentVersion: targetVersion,
     baseEnvironmentSource: { baseEnvironmentSourceType: 'EnvironmentAsset', resourceId: req.environmentId },
     inferencingServer: { serverType: 'AzureMLOnline', codeConfiguration: { codeId: req.codeId, scoringScript: req.scoringScript } },
-    modelConfiguration: { mode: 'Copy', mountPath: '/var/azureml-app/azureml-models' },
-    environmentVariables: {},
-    inputs: [],
+    modelConfiguration: { mode: 'Copy', mountPath: MODELS_MOUNT },
+    environmentVariables,
+    inputs,
     tags: { model: `${req.modelName}:${req.model.name}` },
   };
   const result = await sendAndWait<{ targetEnvironmentId?: string; buildState?: string }>(rest, 'POST', `${modelVersionPath(ws, req.modelName, req.model.name)}/package`, body, {

@@ -2,6 +2,8 @@ import type { ArmClients } from '../azure/arm-client';
 import { workspacePath, type WorkspaceRef } from '../azure/connection';
 import { sendAndWait } from '../azure/lro';
 import type { Clock } from '../clock';
+import { InputError, TaskError, errorMessage } from '../errors';
+import { DeploymentFailedError } from './container-instance';
 
 export interface EndpointResource {
   id: string;
@@ -60,4 +62,48 @@ export async function deploymentLogs(clients: ArmClients, ws: WorkspaceRef, endp
   } catch {
     return '';
   }
+}
+
+/** The endpoint as it is, or created (empty traffic) in the workspace's region when it does not exist yet. */
+export async function ensureEndpoint(clients: ArmClients, ws: WorkspaceRef, spec: { name: string; authMode: 'key' | 'aml_token'; computeId?: string; tags: Record<string, string> }, wait: WaitOptions): Promise<{ endpoint: EndpointResource; created: boolean }> {
+  const existing = await getEndpointResource(clients, ws, spec.name);
+  if (existing) return { endpoint: existing, created: false };
+  const { location } = (await clients.rest().request<{ location: string }>('GET', workspacePath(ws), { operation: `Get workspace '${ws.workspace}'` })).body;
+  const properties = { authMode: spec.authMode === 'key' ? 'Key' : 'AMLToken', compute: spec.computeId, traffic: {} };
+  const endpoint = await putEndpoint(clients, ws, { name: spec.name, location, tags: spec.tags, properties }, wait, `Create online endpoint '${spec.name}'`);
+  return { endpoint, created: true };
+}
+
+/**
+ * Creates or updates one deployment (Azure ML rolls an update out in place) and gives it all of the endpoint's
+ * traffic. A failure carries the last lines of the deployment's logs.
+ */
+export async function deployWithFullTraffic(clients: ArmClients, ws: WorkspaceRef, endpoint: string, deployment: string, body: unknown, wait: WaitOptions): Promise<{ scoringUri: string }> {
+  try {
+    await putDeployment(clients, ws, endpoint, deployment, body, wait);
+    const current = await getEndpointResource(clients, ws, endpoint);
+    const traffic = current?.properties.traffic ?? {};
+    if (traffic[deployment] !== 100) await setTraffic(clients, ws, endpoint, { ...Object.fromEntries(Object.keys(traffic).map((d) => [d, 0])), [deployment]: 100 }, wait);
+    const scoringUri = (await getEndpointResource(clients, ws, endpoint))?.properties.scoringUri;
+    if (!scoringUri) throw new Error(`online endpoint '${endpoint}' has no scoring URI`);
+    return { scoringUri };
+  } catch (err) {
+    const logs = await deploymentLogs(clients, ws, endpoint, deployment);
+    throw new DeploymentFailedError(err instanceof TaskError ? err.message : `Deploying '${deployment}' on endpoint '${endpoint}' failed: ${errorMessage(err)}`, logs);
+  }
+}
+
+export async function deleteEndpoint(clients: ArmClients, ws: WorkspaceRef, name: string, wait: WaitOptions): Promise<void> {
+  await sendAndWait(clients.rest(), 'DELETE', endpointPath(ws, name), undefined, { operation: `Delete online endpoint '${name}'`, deadlineMs: wait.deadlineMs, clock: wait.clock, onProgress: wait.progress });
+}
+
+/** The id of an attached Kubernetes compute (AKS or Arc); the error names the `computeName` input. */
+export async function kubernetesComputeId(clients: ArmClients, ws: WorkspaceRef, computeName: string): Promise<string> {
+  const path = `${workspacePath(ws)}/computes/${encodeURIComponent(computeName)}`;
+  const compute = await clients.rest().tryGet<{ id?: string; properties: { computeType?: string } }>(path, `Get compute '${computeName}'`);
+  if (!compute) throw new InputError('computeName', `compute '${computeName}' does not exist in workspace '${ws.workspace}'; attach the AKS or Arc cluster as Kubernetes compute first.`);
+  if (compute.properties.computeType !== 'Kubernetes') {
+    throw new InputError('computeName', `compute '${computeName}' is of type ${compute.properties.computeType}, not Kubernetes; attach the cluster as Kubernetes compute, or deploy to a managed online endpoint instead.`);
+  }
+  return compute.id ?? path;
 }

@@ -74,6 +74,9 @@ describe('many-models planner', () => {
   it('reset rebuilds from scratch; updateAll marks every container', () => {
     const one = planGroups(first, undefined, SETTINGS);
     assert.deepEqual(planGroups(first, one.routing, { ...SETTINGS, reset: true }).counts, { new: 3, update: 0, unchanged: 0, delete: 0 });
+    const renamed = planGroups(first, one.routing, { ...SETTINGS, reset: true, servicePrefix: 'v2' });
+    assert.deepEqual(renamed.containers.filter((c) => c.action === 'delete').map((c) => c.name), ['mm-a-1', 'mm-a-2', 'mm-b-1'], 'containers the reset does not rebuild are deleted');
+    assert.deepEqual(Object.keys(renamed.routing.containers), ['v2-a-1', 'v2-a-2', 'v2-b-1']);
     const all = planGroups(first, one.routing, { ...SETTINGS, updateAll: true });
     assert.deepEqual(all.counts, { new: 0, update: 3, unchanged: 0, delete: 0 });
     assert.deepEqual(all.containers[0].reasons, ['updateAll']);

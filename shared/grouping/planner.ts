@@ -112,7 +112,8 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
       Object.keys(before.models).map((n) => current.get(n)).filter((m): m is ModelInfo => m !== undefined && groupKey(groupOf(m), settings.splittingTags) === groupKey(before.group, settings.splittingTags)),
       settings.sortingTags,
     );
-    const removed = Object.keys(before.models).filter((n) => !keep.some((m) => m.name === n));
+    const kept = new Set(keep.map((m) => m.name));
+    const removed = Object.keys(before.models).filter((n) => !kept.has(n));
     if (removed.length) w.reasons.push(`${removed.length} removed or moved`);
     const stay = keep.slice(0, settings.maxContainerSize);
     if (keep.length > stay.length) w.reasons.push(`${keep.length - stay.length} relocated (container size)`);
@@ -147,6 +148,13 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
       if (taken.has(name)) continue;
       taken.add(name);
       working.push({ name, group, members: queue.splice(0, settings.maxContainerSize).map((m) => m.name), reasons: [] });
+    }
+  }
+
+  // A reset rebuilds from scratch, but what was deployed before still runs: whatever is not rebuilt goes.
+  if (settings.reset) {
+    for (const [name, before] of Object.entries(previous?.containers ?? {})) {
+      if (!taken.has(name)) working.push({ name, group: before.group, members: [], previous: before, reasons: ['reset'] });
     }
   }
 

@@ -71,6 +71,15 @@ export class TaskInputs {
     return value;
   }
 
+  /** A number greater than 0 and at most `max` (CPU cores, memory in GB). */
+  positiveNumber(name: string, fallback: number, max: number): number {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0 || value > max) throw new InputError(name, `'${raw}' is not valid; expected a number greater than 0 and at most ${max}.`);
+    return value;
+  }
+
   /** One of `allowed`, matched case-insensitively and returned in its canonical spelling. */
   enumOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const raw = this.optionalString(name);

@@ -50,3 +50,11 @@ export async function inGroup<T>(platform: Platform, title: string, fn: () => Pr
     platform.endGroup();
   }
 }
+
+/** The last `lines` lines of a container's or deployment's logs, in a collapsible section (nothing when empty). */
+export function printLogTail(platform: Platform, title: string, logs: string, lines = 50): void {
+  if (!logs.trim()) return;
+  platform.startGroup(title);
+  for (const line of logs.trimEnd().split('\n').slice(-lines)) platform.info(line);
+  platform.endGroup();
+}

@@ -24,7 +24,7 @@ def enabled():
     return bool(_base_uri() and os.environ.get("MLFLOW_RUN_ID"))
 
 
-def _post(path, body):
+def post(path, body):
     request = urllib.request.Request(
         _base_uri() + "/api/2.0/mlflow/" + path,
         data=json.dumps(body).encode("utf-8"),
@@ -43,4 +43,4 @@ def log_metrics(metrics, run_ids=None):
     now = int(time.time() * 1000)
     batch = [{"key": k, "value": float(v), "timestamp": now, "step": 0} for k, v in metrics.items()]
     for run_id in [os.environ["MLFLOW_RUN_ID"]] + [r for r in (run_ids or []) if r]:
-        _post("runs/log-batch", {"run_id": run_id, "metrics": batch})
+        post("runs/log-batch", {"run_id": run_id, "metrics": batch})

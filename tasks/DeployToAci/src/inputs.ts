@@ -1,17 +1,11 @@
 import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
 import { CONTAINER_GROUP_NAME, type ContainerGroupRef } from '../../../shared/deploy/container-groups';
+import type { InferenceContainerSpec, RegistryAuth } from '../../../shared/deploy/container-instance';
 import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-inputs';
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
 import type { TaskInputs } from '../../../shared/platform/inputs';
-
-export interface RegistryAuth {
-  server: string;
-  identity?: string;
-  username?: string;
-  password?: string;
-}
 
 export interface AciParams {
   connection: ArmConnection;
@@ -26,24 +20,11 @@ export interface AciParams {
   image?: string;
   group: ContainerGroupRef;
   location?: string;
-  cpu: number;
-  memoryGb: number;
-  dnsNameLabel: string;
-  environmentVariables: Record<string, string>;
-  secureEnvironmentVariables: Record<string, string>;
-  registry?: RegistryAuth;
-  subnetIds: string[];
+  /** The container group's settings; the image and location are known only when the task runs. */
+  container: Omit<InferenceContainerSpec, 'image' | 'location'>;
   overwrite: boolean;
   deadlineMs: number;
   tags: Record<string, string>;
-}
-
-function positive(inputs: TaskInputs, name: string, fallback: number, max: number): number {
-  const raw = inputs.optionalString(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || value > max) throw new InputError(name, `'${raw}' is not valid; expected a number greater than 0 and at most ${max}.`);
-  return value;
 }
 
 function readRegistry(inputs: TaskInputs): RegistryAuth | undefined {
@@ -82,6 +63,7 @@ export function readInputs(inputs: TaskInputs): AciParams {
   if (imageSource === 'modelPackage' && !environment) throw new InputError('environment', "is required with imageSource 'modelPackage': azureml:<name>:<version> or a base image reference.");
   const code = imageSource === 'modelPackage' ? readScoringCode(inputs) : undefined;
   const secureEnvironmentVariables = inputs.keyValues('secureEnvironmentVariables', true);
+  const tags = lineageTags(platform);
   return {
     connection,
     workspace,
@@ -95,15 +77,18 @@ export function readInputs(inputs: TaskInputs): AciParams {
     image: imageSource === 'image' ? inputs.requiredString('image') : undefined,
     group: { subscriptionId: connection.subscriptionId, resourceGroup: inputs.optionalString('containerResourceGroup') ?? workspace.resourceGroup, name },
     location: inputs.optionalString('location'),
-    cpu: positive(inputs, 'cpu', 1, 4),
-    memoryGb: positive(inputs, 'memoryGb', 1.5, 16),
-    dnsNameLabel,
-    environmentVariables: inputs.keyValues('environmentVariables'),
-    secureEnvironmentVariables,
-    registry: readRegistry(inputs),
-    subnetIds: inputs.lines('subnetIds').map((l) => l.text),
+    container: {
+      cpu: inputs.positiveNumber('cpu', 1, 4),
+      memoryGb: inputs.positiveNumber('memoryGb', 1.5, 16),
+      dnsNameLabel,
+      environmentVariables: inputs.keyValues('environmentVariables'),
+      secureEnvironmentVariables,
+      registry: readRegistry(inputs),
+      subnetIds: inputs.lines('subnetIds').map((l) => l.text),
+      tags,
+    },
     overwrite: inputs.bool('overwrite', true),
     deadlineMs: inputs.int('timeoutMinutes', 20, { min: 1, max: 120 }) * 60_000,
-    tags: lineageTags(platform),
+    tags,
   };
 }

@@ -1,13 +1,11 @@
 import { getEndpointKey, getEndpointToken } from '../../../shared/aml/online-endpoints';
-import { workspacePath } from '../../../shared/azure/connection';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { resolveEnvironment, resolveModel, uploadScoringCode } from '../../../shared/deploy/model-source';
-import { deleteDeployment, deploymentLogs, getEndpointResource, putDeployment, putEndpoint, setTraffic, type EndpointResource, type WaitOptions } from '../../../shared/deploy/online-deployments';
+import { deleteDeployment, deploymentLogs, ensureEndpoint, kubernetesComputeId, getEndpointResource, putDeployment, setTraffic, type EndpointResource, type WaitOptions } from '../../../shared/deploy/online-deployments';
 import { AzureError, CheckFailedError, InputError, errorMessage } from '../../../shared/errors';
-import { inGroup } from '../../../shared/platform/platform';
+import { inGroup, printLogTail } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
 import { sendScoringRequest } from '../../../shared/scoring/http';
-import type { ArmClients } from '../../../shared/azure/arm-client';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AksParams } from './inputs';
 
@@ -19,32 +17,18 @@ function currentDeployment(endpoint: EndpointResource | undefined): string | und
   return traffic[0]?.[0];
 }
 
-async function checkCompute(params: AksParams, clients: ArmClients): Promise<string | undefined> {
-  if (params.computeType === 'managed') return undefined;
-  const path = `${workspacePath(params.workspace)}/computes/${encodeURIComponent(params.computeName as string)}`;
-  const compute = await clients.rest().tryGet<{ id: string; properties: { computeType?: string } }>(path, `Get compute '${params.computeName}'`);
-  if (!compute) throw new InputError('computeName', `compute '${params.computeName}' does not exist in workspace '${params.workspace.workspace}'; attach the AKS or Arc cluster as Kubernetes compute first.`);
-  if (compute.properties.computeType !== 'Kubernetes') {
-    throw new InputError('computeName', `compute '${params.computeName}' is of type ${compute.properties.computeType}, not Kubernetes; use an attached Kubernetes compute or computeType managed.`);
-  }
-  return compute.id ?? path;
-}
-
 export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult> {
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const wait: WaitOptions = { deadlineMs: params.deadlineMs, clock, progress: (m) => platform.info(m) };
   for (const warning of params.configWarnings) platform.warning(warning);
-  const computeId = await checkCompute(params, clients);
+  const computeId = params.computeType === 'kubernetes' ? await kubernetesComputeId(clients, params.workspace, params.computeName as string) : undefined;
   const model = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
 
-  let endpoint = await getEndpointResource(clients, params.workspace, params.endpointName);
-  if (!endpoint) {
-    const location = (await clients.rest().request<{ location: string }>('GET', workspacePath(params.workspace), { operation: `Get workspace '${params.workspace.workspace}'` })).body.location;
-    endpoint = await inGroup(platform, `Create endpoint ${params.endpointName}`, () =>
-      putEndpoint(clients, params.workspace, { name: params.endpointName, location, tags: params.tags, properties: { authMode: params.authMode === 'key' ? 'Key' : 'AMLToken', compute: computeId, traffic: {} } }, wait, `Create online endpoint '${params.endpointName}'`),
-    );
-  }
+  const { endpoint, created } = await inGroup(platform, `Endpoint ${params.endpointName}`, () =>
+    ensureEndpoint(clients, params.workspace, { name: params.endpointName, authMode: params.authMode, computeId, tags: params.tags }, wait),
+  );
+  if (created) platform.info(`Created online endpoint ${params.endpointName}.`);
   const previousTraffic = { ...(endpoint.properties.traffic ?? {}) };
   const previous = currentDeployment(endpoint);
   const name = params.deploymentName ?? (previous === 'blue' ? 'green' : 'blue');
@@ -66,12 +50,7 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
   };
 
   const fail = async (what: string, err: unknown): Promise<never> => {
-    const logs = await deploymentLogs(clients, params.workspace, params.endpointName, name);
-    if (logs.trim()) {
-      platform.startGroup(`Last lines of the logs of deployment '${name}'`);
-      for (const line of logs.trimEnd().split('\n').slice(-50)) platform.info(line);
-      platform.endGroup();
-    }
+    printLogTail(platform, `Last lines of the logs of deployment '${name}'`, await deploymentLogs(clients, params.workspace, params.endpointName, name));
     throw err instanceof AzureError || err instanceof CheckFailedError ? err : new AzureError(`${what}: ${errorMessage(err)}`);
   };
 

@@ -1,0 +1,113 @@
+import type { ArmClients } from '../azure/arm-client';
+import type { Clock } from '../clock';
+import { AzureError, TaskError, TimeoutError, errorMessage } from '../errors';
+import { sendScoringRequest } from '../scoring/http';
+import { containerLogs, getContainerGroup, putContainerGroup, type ContainerGroupRef } from './container-groups';
+
+/** The container's name inside every group the tasks create. */
+export const INFERENCE_CONTAINER = 'model';
+const INFERENCE_PORT = 5001;
+
+export interface RegistryAuth {
+  server: string;
+  identity?: string;
+  username?: string;
+  password?: string;
+}
+
+/** What runs in a container group: an inference image on port 5001 (GET / liveness, POST /score). */
+export interface InferenceContainerSpec {
+  image: string;
+  location: string;
+  cpu: number;
+  memoryGb: number;
+  dnsNameLabel: string;
+  environmentVariables: Record<string, string>;
+  secureEnvironmentVariables: Record<string, string>;
+  registry?: RegistryAuth;
+  subnetIds: string[];
+  tags: Record<string, string>;
+}
+
+export interface DeployWait {
+  deadlineMs: number;
+  clock: Clock;
+  progress: (message: string) => void;
+}
+
+/** A deployment that did not come up, with the last lines of its logs for the failure report. */
+export class DeploymentFailedError extends AzureError {
+  constructor(
+    message: string,
+    readonly logs: string,
+  ) {
+    super(message);
+  }
+}
+
+function groupBody(spec: InferenceContainerSpec): Record<string, unknown> {
+  const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/', port: INFERENCE_PORT, scheme: 'http' }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 });
+  const { registry } = spec;
+  const ports = [{ port: INFERENCE_PORT, protocol: 'TCP' }];
+  return {
+    location: spec.location,
+    tags: spec.tags,
+    ...(registry?.identity ? { identity: { type: 'UserAssigned', userAssignedIdentities: { [registry.identity]: {} } } } : {}),
+    properties: {
+      osType: 'Linux',
+      restartPolicy: 'Always',
+      containers: [
+        {
+          name: INFERENCE_CONTAINER,
+          properties: {
+            image: spec.image,
+            ports,
+            resources: { requests: { cpu: spec.cpu, memoryInGB: spec.memoryGb } },
+            environmentVariables: [
+              ...Object.entries(spec.environmentVariables).map(([name, value]) => ({ name, value })),
+              ...Object.entries(spec.secureEnvironmentVariables).map(([name, secureValue]) => ({ name, secureValue })),
+            ],
+            livenessProbe: probe(30),
+            readinessProbe: probe(10),
+          },
+        },
+      ],
+      ipAddress: spec.subnetIds.length ? { type: 'Private', ports } : { type: 'Public', ports, dnsNameLabel: spec.dnsNameLabel },
+      ...(spec.subnetIds.length ? { subnetIds: spec.subnetIds.map((id) => ({ id })) } : {}),
+      ...(registry ? { imageRegistryCredentials: [registry.identity ? { server: registry.server, identity: registry.identity } : { server: registry.server, username: registry.username, password: registry.password }] } : {}),
+    },
+  };
+}
+
+/** Status of the inference server's liveness route; 0 when it gives no answer. */
+async function liveness(url: string): Promise<number> {
+  try {
+    return (await sendScoringRequest({ url, method: 'GET', headers: {}, timeoutMs: 5_000 })).status;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Creates or updates a container group running the inference image and waits until ARM has provisioned it and
+ * its inference server answers GET /. A failure carries the container's last log lines.
+ */
+export async function deployInferenceContainer(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: DeployWait): Promise<{ scoringUri: string; host: string; id: string }> {
+  const started = wait.clock.now();
+  try {
+    await putContainerGroup(clients, ref, groupBody(spec), wait);
+    const group = await getContainerGroup(clients, ref);
+    const base = `http://${group.host}:${group.port}`;
+    for (let attempt = 1; ; attempt++) {
+      const status = await liveness(`${base}/`);
+      if (status === 200) break;
+      if (wait.clock.now() - started > wait.deadlineMs) throw new TimeoutError(`Container group '${ref.name}' did not answer its liveness route ${base}/ within ${Math.round(wait.deadlineMs / 60_000)} min (last: ${status || 'no answer'}).`);
+      wait.progress(`Waiting for the inference server at ${base}/ (${status || 'no answer'}).`);
+      await wait.clock.sleep(Math.min(10_000, 1_000 * attempt));
+    }
+    return { scoringUri: `${base}/score`, host: group.host, id: group.id };
+  } catch (err) {
+    const logs = await containerLogs(clients, ref, INFERENCE_CONTAINER);
+    throw new DeploymentFailedError(err instanceof TaskError ? err.message : `Deploying container group '${ref.name}' failed: ${errorMessage(err)}`, logs);
+  }
+}

@@ -1,0 +1,217 @@
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Emulator } from '../../emulator/server';
+import { startTrustedEmulator } from '../../emulator/seed';
+import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
+import { emulatorClients, endpointPath } from '../support/arm';
+import { ROW, SAMPLE, trainManyModels } from '../support/trained-model';
+
+const BASE_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
+
+interface RoutingMap {
+  target: string;
+  containers: Record<string, { group: Record<string, string>; models: Record<string, string>; service: { kind: string; scoringUri: string; resourceId: string } }>;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** One emulator with the many-models sample trained, and the task bundle run with `defaults` plus per-run inputs. */
+function harness(job: string, training: Record<string, number>, defaults: Record<string, string>) {
+  const h = {
+    emulator: undefined as unknown as Emulator,
+    log: '',
+    out: '',
+    group: (inputs: Record<string, string>): Promise<BundleRun> =>
+      runBundle('GroupManyModels', {
+        inputs: {
+          resourceGroupName: h.emulator.info.resourceGroup,
+          workspaceName: h.emulator.info.workspace,
+          modelTagFilter: 'ModelType=many-models-diabetes',
+          splittingTags: 'Brand',
+          sortingTags: 'Store',
+          environment: BASE_IMAGE,
+          codePath: path.join(SAMPLE, 'src'),
+          scoringScript: 'many_models_score.py',
+          outputDirectory: h.out,
+          ...defaults,
+          ...inputs,
+        },
+        connection: emulatorConnection(h.emulator, 'spnKey'),
+        env: { BUILD_BUILDID: '301' },
+      }),
+    traffic: () => (fs.existsSync(h.log) ? fs.readFileSync(h.log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { method: string; url: string }) : []),
+    /** Requests that change something (token and key reads aside). */
+    writes: () => h.traffic().filter((t) => t.method !== 'GET' && !/listKeys|listSecrets|getLogs|oauth2/.test(t.url)),
+    routing: (): RoutingMap => JSON.parse(fs.readFileSync(path.join(h.out, 'routing-map.json'), 'utf8')),
+  };
+  before(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${job}-`));
+    h.log = path.join(dir, 'traffic.jsonl');
+    h.out = path.join(dir, 'out');
+    h.emulator = await startTrustedEmulator(h.log);
+    await trainManyModels(h.emulator, job, training);
+  });
+  after(() => h.emulator.stop());
+  return h;
+}
+
+describe('GroupManyModels bundle against the emulator', function () {
+  this.timeout(300_000);
+  const h = harness('many-train-1', { stores: 30, brands: 10 }, { maxContainerSize: '20', servicePrefix: 'mm', concurrency: '4' });
+  const routingVersions = () => (h.emulator.state.modelVersions.get(`${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/models/deployed_models_info`.toLowerCase()) ?? []).map((v) => v.version);
+  const containerOf = (map: RoutingMap, model: string) => Object.entries(map.containers).find(([, c]) => model in c.models);
+
+  it('first deploy: 300 models in 20 containers of at most 20, each serving its members, every model routed once', async () => {
+    const run = await h.group({});
+    assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
+    assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.unchangedGroups, run.outputs.deletedGroups], ['20', '0', '0', '0']);
+    const map = h.routing();
+    const models = Object.values(map.containers).flatMap((c) => Object.keys(c.models));
+    assert.equal(models.length, 300);
+    assert.equal(new Set(models).size, 300, 'each model in exactly one container');
+    for (const [name, c] of Object.entries(map.containers)) {
+      assert.ok(Object.keys(c.models).length <= 20, name);
+      assert.ok(Object.keys(c.models).every((m) => m.endsWith(`-${c.group.Brand}`)), `${name} holds one brand`);
+    }
+    assert.deepEqual(Object.keys(map.containers['mm-b3-1'].models).slice(0, 3), ['diabetes-s01-b3', 'diabetes-s02-b3', 'diabetes-s03-b3']);
+    assert.equal(Object.keys(map.containers['mm-b3-2'].models).length, 10, 'stores 21-30 fill the second container');
+    const [, container] = containerOf(map, 'diabetes-s07-b3')!;
+    const answer = await post(container.service.scoringUri, { model: 'diabetes-s07-b3', data: [ROW] });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.version, '1');
+    assert.equal(answer.body.container, 'mm-b3-1');
+    assert.ok(answer.body.predictions[0] > 50 && answer.body.predictions[0] < 400, JSON.stringify(answer.body));
+    assert.deepEqual(routingVersions(), ['1']);
+    assert.ok(!/primaryKey|secondaryKey|sig=|"key"/.test(fs.readFileSync(path.join(h.out, 'routing-map.json'), 'utf8')), 'no keys in the routing map');
+    assert.ok(!visibleText(run).includes(h.emulator.state.storageKey), 'the datastore key is never printed');
+    assert.ok(run.secrets.includes(h.emulator.state.storageKey), 'the datastore key is masked');
+    assert.match(run.attachments.map((a) => a.content).join('\n'), /\| 20 \| 0 \| 0 \| 0 \| 0 \|/);
+  });
+
+  it('the router sample forwards each request to the container serving its model', async () => {
+    const router = spawn('python3', [path.join(SAMPLE, 'src', 'many_models_router.py'), '--routing-map', path.join(h.out, 'routing-map.json'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        router.stdout.on('data', (d: Buffer) => { const m = /port (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
+        router.on('exit', (code) => reject(new Error(`router exited ${code}`)));
+      });
+      const answer = await post(`http://127.0.0.1:${port}/score`, [{ model: 'diabetes-s01-b1', data: [ROW] }, { model: 'diabetes-s30-b10', data: [ROW, ROW] }, { model: 'diabetes-s02-b1', data: [ROW] }]);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.deepEqual(answer.body.map((a: { model: string; container: string }) => [a.model, a.container]), [['diabetes-s01-b1', 'mm-b1-1'], ['diabetes-s30-b10', 'mm-b10-2'], ['diabetes-s02-b1', 'mm-b1-1']]);
+      assert.equal(answer.body[1].predictions.length, 2);
+      assert.equal((await post(`http://127.0.0.1:${port}/score`, { model: 'nope', data: [ROW] })).status, 400);
+    } finally {
+      router.kill();
+    }
+  });
+
+  it('a re-run with no change deploys nothing and registers no new routing map', async () => {
+    fs.rmSync(h.log, { force: true });
+    const run = await h.group({});
+    assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
+    assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.unchangedGroups, run.outputs.deletedGroups], ['0', '0', '20', '0']);
+    assert.deepEqual(h.writes(), [], 'no write at all');
+    assert.deepEqual(routingVersions(), ['1']);
+    assert.match(run.message ?? '', /Nothing to change: 20 container\(s\) up to date/);
+  });
+
+  it('one version bump redeploys exactly its container, which then serves the new version', async () => {
+    await trainManyModels(h.emulator, 'many-train-2', { stores: 30, brands: 10, only: 'diabetes-s07-b3' });
+    fs.rmSync(h.log, { force: true });
+    const run = await h.group({});
+    assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
+    assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.unchangedGroups, run.outputs.deletedGroups], ['0', '1', '19', '0']);
+    const groupPuts = h.writes().filter((t) => t.method === 'PUT' && t.url.includes('/containerGroups/'));
+    assert.deepEqual(groupPuts.map((t) => new URL(t.url).pathname.split('/').pop()), ['mm-b3-1']);
+    const map = h.routing();
+    assert.equal(map.containers['mm-b3-1'].models['diabetes-s07-b3'], '2');
+    const answer = await post(map.containers['mm-b3-1'].service.scoringUri, { model: 'diabetes-s07-b3', data: [ROW] });
+    assert.equal(answer.body.version, '2');
+    assert.deepEqual(routingVersions(), ['1', '2']);
+  });
+
+  it('a failing container fails the task after the others finish, and its models keep their previous routes', async () => {
+    const { clients } = emulatorClients(h.emulator);
+    const models = `${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/models`;
+    // A broken model file in brand b5's first container; a new store for brand b6 (its second container has room).
+    h.emulator.state.blobs.set('broken/diabetes-s04-b5/model.json', Buffer.from('{ not json'));
+    await clients.rest().request('PUT', `${models}/diabetes-s04-b5/versions/2`, { operation: 'register', body: { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/broken/diabetes-s04-b5', tags: { Store: '4', Brand: 'b5', ModelType: 'many-models-diabetes' } } } });
+    const before = h.routing();
+    const newModel = 'diabetes-s31-b6';
+    const trained = [...h.emulator.state.jobs.values()].find((j) => j.name === 'many-train-1')!.outputs.models;
+    h.emulator.state.blobs.set(`fresh/${newModel}/model.json`, fs.readFileSync(path.join(trained, 'diabetes-s30-b6', 'model.json')));
+    await clients.rest().request('PUT', `${models}/${newModel}/versions/1`, { operation: 'register', body: { properties: { modelUri: `azureml://datastores/workspaceblobstore/paths/fresh/${newModel}`, tags: { Store: '31', Brand: 'b6', ModelType: 'many-models-diabetes' } } } });
+    const run = await h.group({});
+    assert.equal(run.result, 'Failed', run.stdout.slice(-3000));
+    assert.match(run.message ?? '', /1 container\(s\) failed: mm-b5-1/);
+    assert.match(run.stdout, /Last lines of the logs of mm-b5-1/);
+    const map = h.routing();
+    assert.equal(map.containers['mm-b5-1'].models['diabetes-s04-b5'], before.containers['mm-b5-1'].models['diabetes-s04-b5'], 'the failed container keeps its old entries');
+    assert.deepEqual(Object.keys(map.containers['mm-b5-1'].models), Object.keys(before.containers['mm-b5-1'].models));
+    assert.equal(containerOf(map, newModel)?.[0], 'mm-b6-2', 'the healthy container was deployed');
+    assert.equal(Object.values(map.containers).flatMap((c) => Object.keys(c.models)).length, 301);
+    assert.deepEqual(routingVersions(), ['1', '2', '3']);
+  });
+});
+
+describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
+  this.timeout(300_000);
+  const h = harness('many-k8s-1', { stores: 4, brands: 3 }, { maxContainerSize: '5', target: 'kubernetes', computeName: 'aks-prod', servicePrefix: 'mmk' });
+
+  it('a dry run writes the plan and deploys nothing', async () => {
+    fs.rmSync(h.log, { force: true });
+    const run = await h.group({ dryRun: 'true' });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.equal(run.outputs.newGroups, '3');
+    const plan = JSON.parse(fs.readFileSync(run.outputs.planFile, 'utf8')) as { containers: { name: string; action: string }[] };
+    assert.deepEqual(plan.containers.map((c) => [c.name, c.action]), [['mmk-b1-1', 'new'], ['mmk-b2-1', 'new'], ['mmk-b3-1', 'new']]);
+    assert.ok(fs.existsSync(path.join(h.out, 'plan.md')));
+    assert.deepEqual(h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)), []);
+  });
+
+  it('deploys one endpoint per container; each answers for its models with the endpoint key', async () => {
+    const run = await h.group({});
+    assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
+    const map = h.routing();
+    assert.deepEqual(Object.keys(map.containers), ['mmk-b1-1', 'mmk-b2-1', 'mmk-b3-1']);
+    const { clients } = emulatorClients(h.emulator);
+    const keys = await clients.rest().request<{ primaryKey: string }>('POST', `${endpointPath(h.emulator, 'mmk-b2-1')}/listKeys`, { operation: 'keys' });
+    const answer = await post(map.containers['mmk-b2-1'].service.scoringUri, { model: 'diabetes-s03-b2', data: [ROW] }, { authorization: `Bearer ${keys.body.primaryKey}` });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.container, 'mmk-b2-1');
+    assert.ok(!fs.readFileSync(path.join(h.out, 'routing-map.json'), 'utf8').includes(keys.body.primaryKey));
+  });
+
+  it('shrinking relocates the overflow: the new containers are up before the ones that hand over models change', async () => {
+    fs.rmSync(h.log, { force: true });
+    const run = await h.group({ maxContainerSize: '3' });
+    assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
+    assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.deletedGroups], ['3', '3', '0']);
+    const deploymentPuts = h.traffic().filter((t) => t.method === 'PUT' && /\/deployments\//.test(t.url)).map((t) => new URL(t.url).pathname.split('/')[10]);
+    for (const brand of ['b1', 'b2', 'b3']) {
+      assert.ok(deploymentPuts.indexOf(`mmk-${brand}-2`) < deploymentPuts.indexOf(`mmk-${brand}-1`), `mmk-${brand}-2 before mmk-${brand}-1: ${deploymentPuts}`);
+    }
+    const map = h.routing();
+    assert.deepEqual(Object.keys(map.containers['mmk-b1-1'].models), ['diabetes-s01-b1', 'diabetes-s02-b1', 'diabetes-s03-b1']);
+    assert.deepEqual(Object.keys(map.containers['mmk-b1-2'].models), ['diabetes-s04-b1']);
+  });
+
+  it('a target that differs from the deployed one needs a reset, which rebuilds and deletes the old endpoints', async () => {
+    const refused = await h.group({ target: 'managed' });
+    assert.equal(refused.result, 'Failed');
+    assert.match(refused.message ?? '', /Input 'target': 'managed' differs from the deployed containers' target 'kubernetes'.*set reset to true/);
+    const rebuilt = await h.group({ target: 'managed', reset: 'true', servicePrefix: 'mmm', maxContainerSize: '4' });
+    assert.equal(rebuilt.result, 'Succeeded', rebuilt.stdout.slice(-3000));
+    assert.deepEqual([rebuilt.outputs.newGroups, rebuilt.outputs.deletedGroups], ['3', '6']);
+    const endpoints = [...h.emulator.state.onlineEndpoints.values()].map((e) => e.name).sort();
+    assert.deepEqual(endpoints, ['mmm-b1-1', 'mmm-b2-1', 'mmm-b3-1']);
+    assert.equal(h.routing().target, 'managed');
+  });
+});
