@@ -1,103 +1,108 @@
 import * as path from 'node:path';
 import { startTrustedEmulator } from '../emulator/seed';
 import type { Emulator } from '../emulator/server';
-import { emulatorConnection, type Scheme } from './lib/emulator-connection';
-import { REPO_ROOT, runBundle, type BundleRun } from './lib/run-bundle';
-import { ServerTaskSimulator } from './lib/server-task-simulator';
+import { emulatorConnection, type Scheme, type TestConnection } from './lib/emulator-connection';
+import { PipelineRun, type Result, type StepRecord } from './lib/pipeline-runner';
+import { REPO_ROOT } from './lib/run-bundle';
 
 /**
- * The demo: the seed flows on the task bundles against the embedded emulator, in the order a pipeline runs them,
- * with a progress line per step and a summary of the figures that matter. Exits non-zero if a step fails.
+ * The demo: the sample YAML pipelines (samples/pipelines) run as Azure Pipelines would run them, on the task
+ * bundles against the embedded emulator, with a progress line per step and a summary of the figures that
+ * matter. Exits non-zero if a flow does not end as it should.
  */
-const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes');
-const IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
-const PAYLOAD = JSON.stringify({ data: [[59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87], [48, 1, 21.6, 87, 183, 103.2, 70, 3, 3.8918, 69]] });
+const PIPELINES = path.join(REPO_ROOT, 'samples', 'pipelines');
 
-interface Step {
-  flow: string;
+interface Flow {
   name: string;
-  run: BundleRun | { result: string; message: string; outputs: Record<string, string> };
-  expected: string;
+  file: string;
+  scheme: Scheme;
+  parameters?: Record<string, string>;
+  expected: Result;
+  /** What else must hold, as a message when it does not. */
+  check: (steps: StepRecord[]) => string | undefined;
 }
 
-class Demo {
-  readonly steps: Step[] = [];
-  constructor(readonly emulator: Emulator) {}
+const output = (steps: StepRecord[], step: string, name: string) => steps.find((s) => s.step === step)?.outputs[name];
+const resultOf = (steps: StepRecord[], step: string) => steps.find((s) => s.step === step)?.result;
 
-  get ws(): Record<string, string> {
-    return { resourceGroupName: this.emulator.info.resourceGroup, workspaceName: this.emulator.info.workspace };
-  }
+const FLOWS: Flow[] = [
+  {
+    name: '1 MLOpsPython CI/CD',
+    file: 'mlopspython-cicd.yml',
+    scheme: 'wif',
+    expected: 'Succeeded',
+    check: (s) => (output(s, 'gate', 'registered') !== 'true' ? 'the first model was not registered' : resultOf(s, 'smokeAks') !== 'Succeeded' ? 'the AKS smoke test did not pass' : undefined),
+  },
+  {
+    name: '2 worse model',
+    file: 'mlopspython-cicd.yml',
+    scheme: 'spnCertificate',
+    parameters: { alpha: '5000' },
+    expected: 'SucceededWithIssues',
+    check: (s) => (output(s, 'gate', 'registered') !== 'false' ? 'the worse model was registered' : s.some((x) => x.task?.startsWith('DeployTo')) ? 'something was deployed' : undefined),
+  },
+  {
+    name: '3 many models',
+    file: 'many-models.yml',
+    scheme: 'msi',
+    expected: 'Succeeded',
+    check: (s) => (output(s, 'group', 'newGroups') === '0' ? 'no container was deployed' : undefined),
+  },
+];
 
-  async task(flow: string, name: string, task: string, scheme: Scheme, inputs: Record<string, string>, expected = 'Succeeded'): Promise<BundleRun> {
-    console.log(`[${flow}] ${name} ...`);
-    const run = await runBundle(task, { inputs: { ...this.ws, ...inputs }, connection: emulatorConnection(this.emulator, scheme, `demo-${scheme}`), env: { BUILD_BUILDID: '2026', BUILD_REPOSITORY_NAME: 'mlops-demo', BUILD_SOURCEVERSION: 'a1b2c3d', SYSTEM_PLANID: 'demo-plan' } });
-    console.log(`      ${run.result}: ${run.message} (${run.durationMs} ms)`);
-    this.steps.push({ flow, name, run, expected });
-    return run;
+function figures(emulator: Emulator, planId: string, step: StepRecord): string {
+  const o = step.outputs;
+  if (step.task?.startsWith('RunAmlPipelineAgentless')) {
+    const metrics = emulator.state.mlflowRuns.get(`azdo-${planId}-1`)?.metrics;
+    const last = (k: string) => metrics?.get(k)?.slice(-1)[0]?.value;
+    return last('mse') === undefined ? step.message : `${step.message}; mse ${last('mse')?.toFixed(1)}, r2 ${last('r2')?.toFixed(3)}`;
   }
-
-  /** The server job: RunAmlPipelineAgentless through the server-task simulator; no agent process runs meanwhile. */
-  async train(flow: string, componentId: string, jobName: string, alpha: string): Promise<Record<string, number>> {
-    console.log(`[${flow}] Train agentless (job ${jobName}, alpha ${alpha}) ...`);
-    const { info } = this.emulator;
-    const sim = new ServerTaskSimulator(
-      path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json'),
-      { ...this.ws, componentId, experimentName: 'diabetes', jobName, pipelineInputs: `{"alpha": {"jobInputType": "literal", "value": "${alpha}"}}` },
-      { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => this.emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
-    );
-    const started = Date.now();
-    const { result, message } = await sim.run(120_000);
-    const metrics = Object.fromEntries([...(this.emulator.state.mlflowRuns.get(jobName)?.metrics ?? new Map()).entries()].map(([k, points]) => [k, points[points.length - 1].value]));
-    console.log(`      ${result} in ${((Date.now() - started) / 1000).toFixed(1)} s: mse ${metrics.mse?.toFixed(1)}, r2 ${metrics.r2?.toFixed(3)}`);
-    this.steps.push({ flow, name: `Train agentless (${jobName})`, run: { result, message, outputs: { mse: String(metrics.mse), r2: String(metrics.r2) } }, expected: 'Succeeded' });
-    return metrics;
-  }
+  return [
+    o.componentId && `${o.componentName}:${o.componentVersion}`,
+    o.decision && `registered=${o.registered}${o.modelVersion ? ` v${o.modelVersion}` : ''}, champion ${o.championVersion || 'none'}`,
+    o.fqdn && `ACI ${o.scoringUri}`,
+    o.deploymentName && `${o.endpointName}/${o.deploymentName}, traffic ${o.traffic}`,
+    o.latencyP50Ms && `status ${o.statusCode}, p50 ${o.latencyP50Ms} ms, p95 ${o.latencyP95Ms} ms`,
+    o.newGroups && `containers: ${o.newGroups} new, ${o.updatedGroups} updated, ${o.unchangedGroups} unchanged, ${o.deletedGroups} deleted`,
+    !step.task && step.message,
+  ].filter(Boolean).join('; ');
 }
 
 async function main(): Promise<void> {
   const emulator = await startTrustedEmulator();
+  const { info } = emulator;
   console.log(`Emulator on ${emulator.url}`);
-  const demo = new Demo(emulator);
-  const gate = { modelName: 'diabetes', rules: 'mse lower\nr2 higher threshold=0.3' };
+  const rows: string[] = [];
+  const problems: string[] = [];
   try {
-    const flow1 = '1 CI/CD';
-    const publish = await demo.task(flow1, 'Publish the pipeline', 'PublishAmlPipeline', 'wif', { pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline' });
-    const componentId = publish.outputs.componentId;
-    await demo.train(flow1, componentId, 'demo-train-1', '1.0');
-    const registered = await demo.task(flow1, 'Evaluate and register', 'EvaluateAndRegister', 'wif', { ...gate, jobName: 'demo-train-1' });
-    if (registered.outputs.registered === 'true') {
-      const aci = await demo.task(flow1, 'Deploy to ACI (QA)', 'DeployToAci', 'spnCertificate', { modelName: 'diabetes', modelVersion: registered.outputs.modelVersion, environment: IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: 'diabetes-qa' });
-      await demo.task(flow1, 'Smoke test ACI', 'SmokeTest', 'spnCertificate', { target: 'url', scoringUri: aci.outputs.scoringUri ?? '', payload: PAYLOAD, requestCount: '20', readyDeadlineSeconds: '60', assertions: 'len($.predictions) == 2\n$.predictions[0] > 50' });
-      await demo.task(flow1, 'Deploy to AKS (canary 10,50,100)', 'DeployToAks', 'msi', { endpointName: 'diabetes-prod', computeName: 'aks-prod', modelName: 'diabetes', environment: IMAGE, codePath: path.join(SAMPLE, 'src'), trafficStrategy: 'canary', canarySteps: '10,50,100', smokePayload: PAYLOAD });
-      await demo.task(flow1, 'Smoke test AKS', 'SmokeTest', 'msi', { target: 'onlineEndpoint', endpointName: 'diabetes-prod', payload: PAYLOAD, requestCount: '20', readyDeadlineSeconds: '60', maxLatencyMs: '2000', assertions: 'len($.predictions) == 2' });
+    for (const [index, flow] of FLOWS.entries()) {
+      const connectionName = `mlops-${flow.scheme}`;
+      const connection: TestConnection = emulatorConnection(emulator, flow.scheme, connectionName);
+      console.log(`\n[${flow.name}] samples/pipelines/${flow.file}${flow.parameters ? ` with ${JSON.stringify(flow.parameters)}` : ''}, connection ${connectionName} (${connection.endpoint.scheme})`);
+      const run = new PipelineRun({
+        file: path.join(PIPELINES, flow.file),
+        parameters: flow.parameters,
+        variables: { AZURE_RM_SVC_CONNECTION: connectionName, RESOURCE_GROUP: info.resourceGroup, WORKSPACE_NAME: info.workspace, AKS_COMPUTE_NAME: 'aks-prod', ACI_DEPLOYMENT_NAME: 'diabetes-qa', AKS_ENDPOINT_NAME: 'diabetes-prod' },
+        connections: { [connectionName]: connection },
+        serverEndpoint: (id) => ({ id, url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token }),
+        buildId: String(101 + index),
+        log: (line) => console.log(`  ${line}`),
+      });
+      const result = await run.run();
+      const problem = result !== flow.expected ? `ended ${result}, expected ${flow.expected}` : flow.check(run.steps);
+      console.log(`[${flow.name}] ${result}${problem ? ` - UNEXPECTED: ${problem}` : ''}`);
+      if (problem) problems.push(`${flow.name}: ${problem}`);
+      for (const step of run.steps.filter((s) => s.task || s.outputs.scoringUri)) rows.push(`| ${flow.name} | ${step.stage}/${step.step} | ${step.result} | ${figures(emulator, run.planId, step)} |`);
     }
-    const flow2 = '2 worse model';
-    await demo.train(flow2, componentId, 'demo-train-2', '5000');
-    const skipped = await demo.task(flow2, 'Evaluate and register (gate must skip)', 'EvaluateAndRegister', 'wif', { ...gate, jobName: 'demo-train-2' }, 'SucceededWithIssues');
-    console.log(`[${flow2}] ${skipped.outputs.registered === 'false' ? 'Nothing deployed: the gate kept the champion.' : 'UNEXPECTED: the worse model was registered.'}`);
-    console.log('[3 many models] GroupManyModels is not built yet (issue 7); this flow is skipped.');
   } finally {
     await emulator.stop();
   }
-
   console.log('\nSummary');
   console.log('| Flow | Step | Result | Figures |');
   console.log('|---|---|---|---|');
-  for (const s of demo.steps) {
-    const o = s.run.outputs;
-    const figures = [
-      o.mse && `mse ${Number(o.mse).toFixed(1)}, r2 ${Number(o.r2).toFixed(3)}`,
-      o.componentId && `${o.componentName}:${o.componentVersion}`,
-      o.decision && `registered=${o.registered}${o.modelVersion ? ` v${o.modelVersion}` : ''}, champion ${o.championVersion || 'none'}`,
-      o.scoringUri && o.fqdn && `ACI ${o.scoringUri}`,
-      o.deploymentName && `${o.endpointName}/${o.deploymentName}, traffic ${o.traffic}`,
-      o.latencyP50Ms && `status ${o.statusCode}, p50 ${o.latencyP50Ms} ms, p95 ${o.latencyP95Ms} ms`,
-    ].filter(Boolean).join('; ');
-    console.log(`| ${s.flow} | ${s.name} | ${s.run.result} | ${figures} |`);
-  }
-  const failed = demo.steps.filter((s) => s.run.result !== s.expected);
-  if (failed.length) {
-    console.error(`\n${failed.length} step(s) did not end as expected: ${failed.map((s) => s.name).join(', ')}`);
+  for (const row of rows) console.log(row);
+  if (problems.length) {
+    console.error(`\n${problems.length} flow(s) did not end as expected: ${problems.join('; ')}`);
     process.exitCode = 1;
   }
 }

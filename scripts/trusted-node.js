@@ -14,7 +14,14 @@ function runTrusted(args) {
   const keyFile = path.join(tlsDir, 'localhost.key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2', '-keyout', keyFile, '-out', certFile,
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
-  const env = { ...process.env, NODE_EXTRA_CA_CERTS: certFile, EMULATOR_TLS_CERT: certFile, EMULATOR_TLS_KEY: keyFile };
+  // Node reads one extra-CA file: a CA the caller already trusts (a running emulator's, a proxy's) joins ours.
+  let trusted = certFile;
+  const callers = process.env.NODE_EXTRA_CA_CERTS;
+  if (callers && fs.existsSync(callers) && path.resolve(callers) !== certFile) {
+    trusted = path.join(tlsDir, 'trusted-bundle.pem');
+    fs.writeFileSync(trusted, `${fs.readFileSync(certFile, 'utf8')}\n${fs.readFileSync(callers, 'utf8')}`);
+  }
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: trusted, EMULATOR_TLS_CERT: certFile, EMULATOR_TLS_KEY: keyFile };
   return spawnSync(process.execPath, args, { stdio: 'inherit', env, cwd: root }).status ?? 1;
 }
 

@@ -177,8 +177,10 @@ export class ServerTaskSimulator {
       }
       if (execute.WaitForCompletion !== 'true') return { result: 'Succeeded', message: 'request sent' };
       if (whileWaiting) await whileWaiting(this);
-      const timeout = new Promise<ServerTaskResult>((resolve) => setTimeout(() => resolve('TimedOut'), timeoutMs));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<ServerTaskResult>((resolve) => (timer = setTimeout(() => resolve('TimedOut'), timeoutMs)));
       const result = await Promise.race([done, timeout]);
+      clearTimeout(timer);
       return { result, message: result === 'TimedOut' ? `no TaskCompleted event within ${timeoutMs} ms` : `TaskCompleted: ${result}` };
     } finally {
       this.server?.close();

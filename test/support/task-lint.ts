@@ -10,15 +10,18 @@ export interface TaskJson {
   instanceNameFormat?: string;
   version: { Major: number; Minor: number; Patch: number };
   groups?: { name: string }[];
-  inputs?: { name: string; type: string; label?: string; helpMarkDown?: string; visibleRule?: string; groupName?: string; defaultValue?: string; options?: Record<string, string> }[];
+  inputs?: { name: string; type: string; label?: string; helpMarkDown?: string; visibleRule?: string; groupName?: string; defaultValue?: string; options?: Record<string, string>; properties?: Record<string, string> }[];
   outputVariables?: { name: string; description?: string }[];
+  dataSourceBindings?: { target?: string; endpointId?: string; dataSourceName?: string; endpointUrl?: string; resultSelector?: string; resultTemplate?: string }[];
   execution?: Record<string, { target?: string }>;
   runsOn?: string[];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CATEGORIES = ['Build', 'Utility', 'Test', 'Package', 'Deploy', 'Azure Pipelines'];
-const INPUT_READERS = /\b(?:requiredString|optionalString|secret|bool|int|optionalInt|enumOf|lines|keyValues|jsonObject|existingFile)\(\s*'([A-Za-z][A-Za-z0-9]*)'/g;
+const INPUT_READERS = /\b(?:requiredString|optionalString|secret|bool|int|optionalInt|enumOf|lines|keyValues|jsonObject|existingFile|positiveNumber|pair)\(\s*'([A-Za-z][A-Za-z0-9]*)'/g;
+/** Inputs that name an Azure resource the connection can list: the classic designer offers them as pickers. */
+export const PICKERS = ['resourceGroupName', 'workspaceName', 'computeName', 'modelName', 'endpointName', 'containerGroupName'];
 
 /** Input names a task's own code reads (tasks/<T>/src/*.ts), so a rename in task.json cannot go unnoticed. */
 function inputsReadByCode(taskDir: string): string[] {
@@ -69,6 +72,38 @@ export function lintTask(taskDir: string, packageVersion: string): string[] {
       else if (!names.has(ref)) p(`input '${input.name}' visibleRule names '${ref}', which is not an input`);
     }
   }
+  // The designer shows groups in the order declared; inputs of a group belong together, in that order.
+  const order = (task.groups ?? []).map((g) => g.name);
+  let lastGroup = -1;
+  for (const input of inputs.filter((i) => i.groupName)) {
+    const at = order.indexOf(input.groupName as string);
+    if (at < lastGroup) p(`input '${input.name}' (group '${input.groupName}') comes after an input of a later group`);
+    lastGroup = Math.max(lastGroup, at);
+  }
+
+  const connection = inputs.find((i) => i.type.startsWith('connectedService:AzureRM'))?.name;
+  const bound = new Set<string>();
+  for (const b of task.dataSourceBindings ?? []) {
+    const target = inputs.find((i) => i.name === b.target);
+    const label = `dataSourceBinding '${b.target}'`;
+    if (!target) {
+      p(`${label} targets no input`);
+      continue;
+    }
+    bound.add(target.name);
+    if (target.type !== 'pickList' || target.properties?.EditableOptions !== 'True') p(`${label}: its input must be a pickList with EditableOptions True (so a variable can still be typed)`);
+    if (!connection || b.endpointId !== `$(${connection})`) p(`${label}: endpointId must be $(${connection ?? '<the AzureRM connection input>'})`);
+    if (!b.dataSourceName && !b.endpointUrl) p(`${label} has neither dataSourceName nor endpointUrl`);
+    if (b.endpointUrl) {
+      if (!b.endpointUrl.startsWith('{{{endpoint.url}}}subscriptions/{{{endpoint.subscriptionId}}}/')) p(`${label}: endpointUrl must start with {{{endpoint.url}}}subscriptions/{{{endpoint.subscriptionId}}}/ (the connection's cloud and subscription)`);
+      if (!/[?&]api-version=\d{4}-\d{2}-\d{2}/.test(b.endpointUrl)) p(`${label}: endpointUrl has no api-version`);
+      for (const m of b.endpointUrl.matchAll(/\$\((\w+)\)/g)) if (!names.has(m[1])) p(`${label}: endpointUrl uses $(${m[1]}), which is not an input`);
+      if (!b.resultSelector?.startsWith('jsonpath:')) p(`${label}: resultSelector must be a jsonpath: selector`);
+      if (!b.resultTemplate?.includes('"Value"')) p(`${label}: resultTemplate must give Value and DisplayValue`);
+    }
+  }
+  if (connection) for (const name of PICKERS) if (names.has(name) && !bound.has(name)) p(`input '${name}' has no picker (dataSourceBinding)`);
+
   for (const out of task.outputVariables ?? []) {
     if (!out.description) p(`output variable '${out.name}' has no description`);
   }
