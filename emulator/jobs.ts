@@ -285,14 +285,17 @@ export function jobRoutes(state: EmulatorState, certFile: string): Route[] {
       }
       if (String(props.jobType) !== 'Pipeline') fail(400, 'UserError', `jobType '${props.jobType}' is not supported by the emulator; use 'Pipeline'.`, 'properties.jobType');
       if (state.jobs.has(jobKey(ws, name))) fail(409, 'UserError', `A job named '${name}' already exists in workspace '${ws.name}'. Job names are unique.`, 'name');
+      const component = props.componentId ? assetById(state, String(props.componentId)) : undefined;
       if (props.componentId) {
-        const component = assetById(state, String(props.componentId));
         if (!component) fail(404, 'UserError', `Component '${props.componentId}' was not found.`, 'properties.componentId');
         if (component.resource.properties.componentSpec?.type !== 'pipeline') fail(400, 'UserError', `Component '${props.componentId}' is not a pipeline component.`, 'properties.componentId');
       } else if (!props.jobs || typeof props.jobs !== 'object') {
         fail(400, 'UserError', 'A pipeline job needs properties.componentId or properties.jobs.', 'properties.jobs');
       }
       const id = `${workspaceId(ws)}/jobs/${name}`;
+      // As the service does, the job lists the pipeline's outputs (the component's, unless the request binds them).
+      const specOutputs = (component?.resource.properties.componentSpec?.outputs ?? props.outputs ?? {}) as Record<string, { type?: string }>;
+      const outputs = Object.fromEntries(Object.entries(specOutputs).map(([k, o]) => [k, { jobOutputType: o.type ?? 'uri_folder', mode: 'ReadWriteMount', uri: `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${k}/`, ...(props.outputs?.[k] ?? {}) }]));
       const resource = {
         id,
         name,
@@ -300,6 +303,7 @@ export function jobRoutes(state: EmulatorState, certFile: string): Route[] {
         systemData: systemData(),
         properties: {
           ...props,
+          outputs,
           experimentName: props.experimentName ?? 'Default',
           displayName: props.displayName ?? name,
           tags: props.tags ?? {},

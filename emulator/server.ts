@@ -128,14 +128,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (fault?.type === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
         let response: EmulatorResponse;
         if (fault?.type === 'status') {
-          response = json(fault.status, fault.body ?? { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: `Injected fault: HTTP ${fault.status}.` } },
-            fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {});
+          response = json(fault.status, fault.body ?? { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: `Injected fault: HTTP ${fault.status}.` } }, {
+            ...(fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}),
+            ...(fault.retryAfterMs !== undefined ? { 'Retry-After': String(Math.max(1, Math.ceil(fault.retryAfterMs / 1000))), 'retry-after-ms': String(fault.retryAfterMs) } : {}),
+          });
         } else {
           try {
             response = await answer({ method, url, path: url.pathname, headers: incoming.headers, rawBody, rawBuffer, body: parseBody(rawBody, incoming.headers['content-type']), params: {} });
           } catch (err) {
             response = json(500, { error: { code: 'InternalServerError', message: `Emulator error: ${(err as Error).message}` } });
           }
+        }
+        if (fault?.type === 'lostResponse') {
+          log.write({ ...entry, status: 0, responseHeaders: {}, responseBody: `handled with ${response.status}, then the connection was reset (injected)` });
+          incoming.socket.destroy();
+          return;
         }
         const text = response.body === undefined ? '' : JSON.stringify(response.body);
         const headers: Record<string, string> = {

@@ -1,11 +1,11 @@
 import type { ArmClients } from '../azure/arm-client';
 import { workspacePath, type WorkspaceRef } from '../azure/connection';
-import { AzureError } from '../errors';
+import { InputError } from '../errors';
 
 export interface JobResource {
   id: string;
   name: string;
-  properties: { status?: string; experimentName?: string; displayName?: string; tags?: Record<string, string>; jobType?: string };
+  properties: { status?: string; experimentName?: string; displayName?: string; tags?: Record<string, string>; jobType?: string; outputs?: Record<string, unknown> };
 }
 
 export function jobPath(ws: WorkspaceRef, name: string): string {
@@ -14,7 +14,7 @@ export function jobPath(ws: WorkspaceRef, name: string): string {
 
 export async function getJob(clients: ArmClients, ws: WorkspaceRef, name: string): Promise<JobResource> {
   const job = await clients.rest().tryGet<JobResource>(jobPath(ws, name), `Get job '${name}'`);
-  if (!job) throw new AzureError(`Job '${name}' was not found in workspace '${ws.workspace}'.`);
+  if (!job) throw new InputError('jobName', `job '${name}' does not exist in workspace '${ws.workspace}'.`);
   return job;
 }
 

@@ -1,5 +1,5 @@
-import { armCall, type ArmClients } from '../azure/arm-client';
-import type { WorkspaceRef } from '../azure/connection';
+import type { ArmClients } from '../azure/arm-client';
+import { workspacePath, type WorkspaceRef } from '../azure/connection';
 import { AzureError } from '../errors';
 
 export type EndpointAuthMode = 'Key' | 'AMLToken' | 'AADToken';
@@ -14,11 +14,15 @@ export interface OnlineEndpointInfo {
   provisioningState?: string;
 }
 
+function endpointUrl(ws: WorkspaceRef, name: string): string {
+  return `${workspacePath(ws)}/onlineEndpoints/${encodeURIComponent(name)}`;
+}
+
 export async function getOnlineEndpoint(clients: ArmClients, ws: WorkspaceRef, name: string): Promise<OnlineEndpointInfo> {
-  const endpoint = await armCall(`Get online endpoint '${name}' in workspace '${ws.workspace}'`, () =>
-    clients.ml().onlineEndpoints.get(ws.resourceGroup, ws.workspace, name),
-  );
-  const props = endpoint.properties;
+  const { body } = await clients.rest().request<{ properties: { authMode?: string; scoringUri?: string; traffic?: Record<string, number>; compute?: string; provisioningState?: string } }>('GET', endpointUrl(ws, name), {
+    operation: `Get online endpoint '${name}' in workspace '${ws.workspace}'`,
+  });
+  const props = body.properties;
   if (!props.scoringUri) throw new AzureError(`Online endpoint '${name}' has no scoring URI yet (state: ${props.provisioningState ?? 'unknown'}).`);
   return {
     name,
@@ -32,18 +36,14 @@ export async function getOnlineEndpoint(clients: ArmClients, ws: WorkspaceRef, n
 
 /** The endpoint's primary key (Key auth). */
 export async function getEndpointKey(clients: ArmClients, ws: WorkspaceRef, name: string): Promise<string> {
-  const keys = await armCall(`List keys of online endpoint '${name}'`, () =>
-    clients.ml().onlineEndpoints.listKeys(ws.resourceGroup, ws.workspace, name),
-  );
+  const { body: keys } = await clients.rest().request<{ primaryKey?: string }>('POST', `${endpointUrl(ws, name)}/listKeys`, { operation: `List keys of online endpoint '${name}'` });
   if (!keys.primaryKey) throw new AzureError(`Online endpoint '${name}' returned no primary key.`);
   return keys.primaryKey;
 }
 
 /** A fresh Azure ML token for the endpoint (AMLToken auth). */
 export async function getEndpointToken(clients: ArmClients, ws: WorkspaceRef, name: string): Promise<string> {
-  const token = await armCall(`Get a token for online endpoint '${name}'`, () =>
-    clients.ml().onlineEndpoints.getToken(ws.resourceGroup, ws.workspace, name),
-  );
+  const { body: token } = await clients.rest().request<{ accessToken?: string }>('POST', `${endpointUrl(ws, name)}/token`, { operation: `Get a token for online endpoint '${name}'` });
   if (!token.accessToken) throw new AzureError(`Online endpoint '${name}' returned no access token.`);
   return token.accessToken;
 }

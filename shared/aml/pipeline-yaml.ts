@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
+import type { LineCounter, Node, YAMLMap } from 'yaml';
+import { once } from '../lazy-modules';
 import { InputError } from '../errors';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = once(() => require('yaml') as typeof import('yaml'));
 
 /**
  * Reads an Azure ML CLI v2 pipeline YAML (what `az ml job create -f` / `az ml component create -f` take) and the
@@ -86,13 +90,13 @@ class Reader {
       if (from) this.fail(from.doc, from.node, from.key, `the file '${this.rel(file)}' does not exist`);
       throw new InputError('pipelineFile', `file '${file}' does not exist.`);
     }
-    const lines = new LineCounter();
-    const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: true });
+    const lines = new (yaml().LineCounter)();
+    const doc = yaml().parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: true });
     if (doc.errors.length) {
       const e = doc.errors[0];
       throw new PipelineYamlError(this.rel(file), e.linePos?.[0].line, '(document)', `not valid YAML: ${e.message.split('\n')[0]}`);
     }
-    if (!isMap(doc.contents)) throw new PipelineYamlError(this.rel(file), 1, '(document)', 'expected a mapping at the top level');
+    if (!yaml().isMap(doc.contents)) throw new PipelineYamlError(this.rel(file), 1, '(document)', 'expected a mapping at the top level');
     return { file, map: doc.contents, lines };
   }
 
@@ -105,7 +109,7 @@ class Reader {
   private entries(doc: Loaded, map: YAMLMap, where: string, allowed: string[]): Map<string, Node> {
     const out = new Map<string, Node>();
     for (const pair of map.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      const key = yaml().isScalar(pair.key) ? String(pair.key.value) : '';
       const keyPath = where ? `${where}.${key}` : key;
       if (!allowed.includes(key)) this.fail(doc, pair.key as Node, keyPath, `is not supported here; supported keys: ${allowed.join(', ')}`);
       out.set(key, pair.value as Node);
@@ -114,8 +118,8 @@ class Reader {
   }
 
   private str(doc: Loaded, node: Node | undefined, key: string): string | undefined {
-    if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
-    if (!isScalar(node) || typeof node.value === 'object') this.fail(doc, node, key, 'expected a text value');
+    if (node === undefined || (yaml().isScalar(node) && node.value === null)) return undefined;
+    if (!yaml().isScalar(node) || typeof node.value === 'object') this.fail(doc, node, key, 'expected a text value');
     return String(node.value);
   }
 
@@ -125,19 +129,19 @@ class Reader {
 
   private stringMap(doc: Loaded, node: Node | undefined, key: string): Record<string, string> | undefined {
     if (node === undefined) return undefined;
-    if (!isMap(node)) this.fail(doc, node, key, 'expected a mapping of names to values');
+    if (!yaml().isMap(node)) this.fail(doc, node, key, 'expected a mapping of names to values');
     return Object.fromEntries(Object.entries(this.plain(node) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
   }
 
   private ports(doc: Loaded, node: Node | undefined, key: string, allowed: string[]): Record<string, unknown> {
     if (node === undefined) return {};
-    if (!isMap(node)) this.fail(doc, node, key, 'expected a mapping of input or output names');
+    if (!yaml().isMap(node)) this.fail(doc, node, key, 'expected a mapping of input or output names');
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       const name = String((pair.key as { value: unknown }).value);
       const value = pair.value as Node;
-      if (isMap(value)) this.entries(doc, value, `${key}.${name}`, allowed);
-      else if (isSeq(value)) this.fail(doc, value, `${key}.${name}`, 'expected a literal value or a mapping');
+      if (yaml().isMap(value)) this.entries(doc, value, `${key}.${name}`, allowed);
+      else if (yaml().isSeq(value)) this.fail(doc, value, `${key}.${name}`, 'expected a literal value or a mapping');
       out[name] = this.plain(value);
     }
     return out;
@@ -145,7 +149,7 @@ class Reader {
 
   private environment(doc: Loaded, node: Node | undefined, key: string, fallbackName: string): EnvironmentRef {
     if (node === undefined) this.fail(doc, undefined, key, 'is required');
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       const e = this.entries(doc, node, key, ['name', 'version', 'image', 'conda_file', 'description', '$schema']);
       const image = this.str(doc, e.get('image'), `${key}.image`);
       if (!image) this.fail(doc, node, `${key}.image`, 'an inline environment needs an image (docker build contexts are not supported)');
@@ -230,19 +234,19 @@ class Reader {
     const settingsNode = e.get('settings');
     const settings: PipelineDefinition['settings'] = {};
     if (settingsNode !== undefined) {
-      if (!isMap(settingsNode)) this.fail(doc, settingsNode, 'settings', 'expected a mapping');
+      if (!yaml().isMap(settingsNode)) this.fail(doc, settingsNode, 'settings', 'expected a mapping');
       const s = this.entries(doc, settingsNode, 'settings', ['default_compute', 'continue_on_step_failure', 'default_datastore', 'force_rerun']);
       settings.defaultCompute = this.str(doc, s.get('default_compute'), 'settings.default_compute')?.replace(/^azureml:/, '');
       settings.continueOnStepFailure = this.plain(s.get('continue_on_step_failure')) as boolean | undefined;
     }
     const jobsNode = e.get('jobs');
-    if (!jobsNode || !isMap(jobsNode) || jobsNode.items.length === 0) this.fail(doc, jobsNode ?? doc.map, 'jobs', 'a pipeline needs at least one job');
+    if (!jobsNode || !yaml().isMap(jobsNode) || jobsNode.items.length === 0) this.fail(doc, jobsNode ?? doc.map, 'jobs', 'a pipeline needs at least one job');
     const jobs: Record<string, PipelineNode> = {};
     for (const pair of jobsNode.items) {
       const nodeName = String((pair.key as { value: unknown }).value);
       const where = `jobs.${nodeName}`;
       const value = pair.value as Node;
-      if (!isMap(value)) this.fail(doc, value, where, 'expected a mapping');
+      if (!yaml().isMap(value)) this.fail(doc, value, where, 'expected a mapping');
       const type = this.str(doc, value.get('type', true) as Node | undefined, `${where}.type`) ?? 'command';
       if (type !== 'command' && type !== 'pipeline') this.fail(doc, value.get('type', true) as Node, `${where}.type`, `'${type}' is not supported; supported job types: command, pipeline`);
       const componentNode = value.get('component', true) as Node | undefined;

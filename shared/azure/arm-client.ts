@@ -1,13 +1,13 @@
-import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
-import type { TokenCredential } from '@azure/identity';
-import { createHttpHeaders, createPipelineRequest, type HttpMethods } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/core-auth';
+import type { HttpMethods, SendRequest } from '@azure/core-rest-pipeline';
+import { corePipeline } from '../lazy-modules';
 import type { Clock } from '../clock';
 import { armErrorFromResponse, isNotFound, toAzureError } from './arm-error';
 import type { ArmConnection } from './connection';
 import { createCredential } from './credential';
-import { DEFAULT_RETRY, retryPolicy, type RetrySettings } from './retry-policy';
+import { retryPolicy, retrySettings, type RetrySettings } from './retry-policy';
 
-/** The api-version for Azure ML calls whose 2022-10-01 SDK models suffice. */
+/** The api-version of Azure ML calls (newer ones where a field needs it, e.g. job notificationSetting). */
 export const AML_API_VERSION = '2024-04-01';
 export const ACI_API_VERSION = '2023-05-01';
 
@@ -24,12 +24,12 @@ export interface RequestOptions {
 }
 
 /**
- * Raw ARM requests through an SDK client's pipeline (token, retries, api-version policy). Paths are relative to
- * the connection's ARM URL; absolute URLs (nextLink, LRO status) are used as they are. Error statuses throw.
+ * ARM requests through the tasks' pipeline. Paths are relative to the connection's ARM URL and get the
+ * api-version; absolute URLs (nextLink, LRO status) are used as they are. Error statuses throw.
  */
 export class ArmRest {
   constructor(
-    private readonly client: AzureMachineLearningWorkspaces,
+    private readonly send: SendRequest,
     private readonly armUrl: string,
     readonly apiVersion: string,
   ) {}
@@ -41,6 +41,7 @@ export class ArmRest {
   }
 
   async request<T = unknown>(method: HttpMethods, pathOrUrl: string, options: RequestOptions): Promise<ArmResponse<T>> {
+    const { createHttpHeaders, createPipelineRequest } = corePipeline();
     const headers = createHttpHeaders({ accept: 'application/json' });
     let body: string | undefined;
     if (options.body !== undefined) {
@@ -49,7 +50,7 @@ export class ArmRest {
     }
     let response;
     try {
-      response = await this.client.sendRequest(createPipelineRequest({ url: this.url(pathOrUrl), method, headers, body }));
+      response = await this.send(createPipelineRequest({ url: this.url(pathOrUrl), method, headers, body }));
     } catch (err) {
       throw toAzureError(options.operation, err);
     }
@@ -81,9 +82,7 @@ export class ArmRest {
 export interface ArmClients {
   readonly connection: ArmConnection;
   readonly credential: TokenCredential;
-  /** The typed Azure ML client at `apiVersion` (default AML_API_VERSION). */
-  ml(apiVersion?: string): AzureMachineLearningWorkspaces;
-  /** Raw requests at `apiVersion`; each api-version needs its own pipeline because the SDK rewrites it on every call. */
+  /** Raw requests at `apiVersion` (default AML_API_VERSION), all through one pipeline: token, retries, user agent. */
   rest(apiVersion?: string): ArmRest;
 }
 
@@ -94,37 +93,26 @@ export interface ArmClientOptions {
   credential?: TokenCredential;
 }
 
+/**
+ * The ARM pipeline every Azure call of the tasks goes through: the connection's token for its own scope, our
+ * retry policy in place of the default one, a user agent. The credential is made on the first token request, so
+ * @azure/identity (and MSAL) load only once a task talks to Azure.
+ */
 export function createArmClients(connection: ArmConnection, options: ArmClientOptions): ArmClients {
-  const credential = options.credential ?? createCredential(connection);
-  const clients = new Map<string, AzureMachineLearningWorkspaces>();
-  const ml = (apiVersion = AML_API_VERSION): AzureMachineLearningWorkspaces => {
-    let client = clients.get(apiVersion);
-    if (!client) {
-      client = new AzureMachineLearningWorkspaces(credential, connection.subscriptionId, {
-        endpoint: connection.armUrl,
-        apiVersion,
-        credentialScopes: [connection.scope],
-        userAgentOptions: { userAgentPrefix: 'azureml-mlops-tasks' },
-      });
-      client.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
-      client.pipeline.addPolicy(retryPolicy(options.retry ?? DEFAULT_RETRY, options.clock, options.log), { phase: 'Retry' });
-      clients.set(apiVersion, client);
+  let made = options.credential;
+  const credential: TokenCredential = { getToken: (scopes, opts) => (made ??= createCredential(connection)).getToken(scopes, opts) };
+  let send: SendRequest | undefined;
+  const sendRequest: SendRequest = (request) => {
+    if (!send) {
+      const { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createPipelineFromOptions } = corePipeline();
+      const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: 'azureml-mlops-tasks' } });
+      pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+      pipeline.addPolicy(retryPolicy(options.retry ?? retrySettings(), options.clock, options.log), { phase: 'Retry' });
+      pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [connection.scope] }));
+      const http = createDefaultHttpClient();
+      send = (r) => pipeline.sendRequest(http, r);
     }
-    return client;
+    return send(request);
   };
-  return {
-    connection,
-    credential,
-    ml,
-    rest: (apiVersion = AML_API_VERSION) => new ArmRest(ml(apiVersion), connection.armUrl, apiVersion),
-  };
-}
-
-/** Runs a typed SDK call and converts what it throws into one readable AzureError. */
-export async function armCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw toAzureError(operation, err);
-  }
+  return { connection, credential, rest: (apiVersion = AML_API_VERSION) => new ArmRest(sendRequest, connection.armUrl, apiVersion) };
 }

@@ -1,10 +1,4 @@
-import {
-  AzurePipelinesCredential,
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  ManagedIdentityCredential,
-  type TokenCredential,
-} from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
 import { AzureError, errorMessage } from '../errors';
 import type { ArmConnection } from './connection';
 
@@ -13,6 +7,9 @@ import type { ArmConnection } from './connection';
  * authority (sovereign clouds, Azure Stack, the emulator) instead of asking login.microsoftonline.com first.
  */
 export function createCredential(connection: ArmConnection): TokenCredential {
+  // Loaded here, not at import: @azure/identity brings MSAL, the largest part of a bundle's start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AzurePipelinesCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
   const options = { authorityHost: connection.authorityHost, disableInstanceDiscovery: true };
   const auth = connection.auth;
   try {

@@ -1,17 +1,18 @@
-import { createDefaultHttpClient, createEmptyPipeline, createHttpHeaders, createPipelineRequest, type HttpClient, type HttpMethods, type Pipeline } from '@azure/core-rest-pipeline';
+import type { HttpClient, HttpMethods, Pipeline } from '@azure/core-rest-pipeline';
+import { corePipeline } from '../lazy-modules';
 import type { Clock } from '../clock';
 import { armErrorFromResponse, toAzureError } from './arm-error';
-import { DEFAULT_RETRY, retryPolicy, type RetrySettings } from './retry-policy';
+import { retryPolicy, retrySettings, type RetrySettings } from './retry-policy';
 
 /**
  * Requests to data-plane URLs that carry their own credential (a SAS URL), through the same retry policy as
  * ARM calls: storage throttles and resets like everything else.
  */
 export class DataPlaneClient {
-  private readonly pipeline: Pipeline = createEmptyPipeline();
-  private readonly http: HttpClient = createDefaultHttpClient();
+  private readonly pipeline: Pipeline = corePipeline().createEmptyPipeline();
+  private readonly http: HttpClient = corePipeline().createDefaultHttpClient();
 
-  constructor(clock: Clock, log: (message: string) => void, retry: RetrySettings = DEFAULT_RETRY) {
+  constructor(clock: Clock, log: (message: string) => void, retry: RetrySettings = retrySettings()) {
     this.pipeline.addPolicy(retryPolicy(retry, clock, log));
   }
 
@@ -25,7 +26,7 @@ export class DataPlaneClient {
   }
 
   private async exchange(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}) {
-    const request = createPipelineRequest({ url, method, headers: createHttpHeaders(headers), body });
+    const request = corePipeline().createPipelineRequest({ url, method, headers: corePipeline().createHttpHeaders(headers), body });
     let response;
     try {
       response = await this.pipeline.sendRequest(this.http, request);

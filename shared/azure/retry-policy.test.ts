@@ -104,14 +104,11 @@ describe('retry policy against injected emulator faults', function () {
     ['429 without Retry-After', { type: 'status', status: 429 }],
     ['connection reset', { type: 'reset' }],
   ] as const) {
-    it(`recovers from ${label} x3 on typed and raw calls`, async () => {
+    it(`recovers from ${label} x3`, async () => {
       const { clients, log } = emulatorClients(emulator);
       emulator.faults.add({ path: '/onlineEndpoints/ep-retry', fault, times: 3 });
       assert.equal((await get(clients)).body.name, 'ep-retry');
-      emulator.faults.add({ path: '/onlineEndpoints/ep-retry', fault, times: 3 });
-      const typed = await clients.ml().onlineEndpoints.get(emulator.info.resourceGroup, emulator.info.workspace, 'ep-retry');
-      assert.equal(typed.name, 'ep-retry');
-      assert.equal(log.length, 6);
+      assert.equal(log.length, 3);
     });
   }
 

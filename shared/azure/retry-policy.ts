@@ -20,6 +20,25 @@ export const DEFAULT_RETRY: RetrySettings = {
   attemptTimeoutMs: 100_000,
 };
 
+/**
+ * The retry settings in effect: the defaults, with the delays and the per-attempt timeout shortened or
+ * lengthened by AZUREML_TASKS_RETRY_BASE_DELAY_MS, AZUREML_TASKS_RETRY_MAX_DELAY_MS and
+ * AZUREML_TASKS_ATTEMPT_TIMEOUT_MS (pipeline variables reach tasks as environment variables; the fault tests use
+ * them to keep the same policy fast). Attempts and the total bound stay fixed.
+ */
+export function retrySettings(env: Record<string, string | undefined> = process.env): RetrySettings {
+  const ms = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name] && Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  return {
+    ...DEFAULT_RETRY,
+    baseDelayMs: ms('AZUREML_TASKS_RETRY_BASE_DELAY_MS', DEFAULT_RETRY.baseDelayMs),
+    maxDelayMs: ms('AZUREML_TASKS_RETRY_MAX_DELAY_MS', DEFAULT_RETRY.maxDelayMs),
+    attemptTimeoutMs: ms('AZUREML_TASKS_ATTEMPT_TIMEOUT_MS', DEFAULT_RETRY.attemptTimeoutMs),
+  };
+}
+
 export const RETRY_POLICY_NAME = 'azuremlTasksRetryPolicy';
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED']);

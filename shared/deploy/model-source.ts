@@ -7,18 +7,21 @@ import type { WorkspaceRef } from '../azure/connection';
 import type { DataPlaneClient } from '../azure/data-plane';
 import { sendAndWait } from '../azure/lro';
 import type { Clock } from '../clock';
-import { AzureError } from '../errors';
+import { AzureError, InputError } from '../errors';
 
 /** A model version by name and version, or the newest version carrying `tag` when the version is empty. */
 export async function resolveModel(clients: ArmClients, ws: WorkspaceRef, name: string, version: string | undefined, tag: { key: string; value: string }): Promise<ModelVersion> {
   if (version) {
     const found = await clients.rest().tryGet<ModelVersion>(modelVersionPath(ws, name, version), `Get model '${name}' version '${version}'`);
-    if (!found) throw new AzureError(`Model '${name}' version '${version}' does not exist in workspace '${ws.workspace}'.`);
-    return found;
+    if (found) return found;
+    const [latest] = await listModelVersions(clients, ws, name);
+    if (!latest) throw new InputError('modelName', `model '${name}' does not exist in workspace '${ws.workspace}'.`);
+    throw new InputError('modelVersion', `model '${name}' has no version '${version}' in workspace '${ws.workspace}' (the latest is ${latest.name}).`);
   }
   const [tagged] = await listModelVersions(clients, ws, name, `${tag.key}=${tag.value}`);
-  if (!tagged) throw new AzureError(`No version of model '${name}' carries ${tag.key}=${tag.value}; set modelVersion or promote a version first.`);
-  return tagged;
+  if (tagged) return tagged;
+  if (!(await listModelVersions(clients, ws, name)).length) throw new InputError('modelName', `model '${name}' does not exist in workspace '${ws.workspace}'.`);
+  throw new InputError('modelVersion', `is empty and no version of model '${name}' carries ${tag.key}=${tag.value}; set modelVersion or promote a version first.`);
 }
 
 export type EnvironmentSpec = { kind: 'registered'; name: string; version: string } | { kind: 'image'; image: string; condaFile?: string };

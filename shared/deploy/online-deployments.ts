@@ -46,6 +46,10 @@ export async function setTraffic(clients: ArmClients, ws: WorkspaceRef, name: st
   await putEndpoint(clients, ws, { ...current, properties: { ...current.properties, traffic } }, wait, `Set traffic of '${name}' to ${JSON.stringify(traffic)}`);
 }
 
+export function getDeploymentResource(clients: ArmClients, ws: WorkspaceRef, endpoint: string, name: string): Promise<{ sku?: unknown; properties: Record<string, unknown> } | undefined> {
+  return clients.rest().tryGet(deploymentPath(ws, endpoint, name), `Get deployment '${name}' of '${endpoint}'`);
+}
+
 export async function putDeployment(clients: ArmClients, ws: WorkspaceRef, endpoint: string, name: string, body: unknown, wait: WaitOptions): Promise<void> {
   await sendAndWait(clients.rest(), 'PUT', deploymentPath(ws, endpoint, name), body, { operation: `Create deployment '${name}' on '${endpoint}'`, deadlineMs: wait.deadlineMs, clock: wait.clock, onProgress: wait.progress });
 }

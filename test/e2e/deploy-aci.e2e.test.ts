@@ -99,7 +99,8 @@ describe('DeployToAci bundle against the emulator', function () {
       ['a double hyphen', { containerGroupName: 'diabetes--qa' }, /is not a valid container group name/],
       ['an existing group with overwrite false', { overwrite: 'false' }, /Input 'overwrite': container group 'diabetes-qa' already exists in resource group 'rg-mlops'; set overwrite to true to update it\./],
       ['a missing scoring script', { scoringScript: 'predict.py' }, /Input 'scoringScript': 'predict.py' is not in the code folder/],
-      ['a model without a production version', { modelName: 'unknown-model' }, /No version of model 'unknown-model' carries lifecycle=production/],
+      ['a model that does not exist', { modelName: 'unknown-model' }, /Input 'modelName': model 'unknown-model' does not exist/],
+      ['a model without a production version', { productionTag: 'lifecycle=nowhere' }, /Input 'modelVersion': is empty and no version of model 'diabetes' carries lifecycle=nowhere/],
     ] as const) {
       it(label, async () => {
         fs.rmSync(log, { force: true });

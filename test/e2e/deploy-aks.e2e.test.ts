@@ -44,8 +44,8 @@ describe('DeployToAks bundle against the emulator', function () {
     assert.equal(smoke.result, 'Succeeded', smoke.stdout);
   });
 
-  it('canary: green in steps of 10, 50, 100 with a probe after each, then the old deployment is deleted', async () => {
-    const run = await deploy({ trafficStrategy: 'canary', canarySteps: '10,50,100', deleteOldDeployment: 'true' });
+  it('canary (a new instance count to roll out): green in steps of 10, 50, 100 with a probe after each, then the old deployment is deleted', async () => {
+    const run = await deploy({ trafficStrategy: 'canary', canarySteps: '10,50,100', deleteOldDeployment: 'true', instanceCount: '2' });
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.deploymentName, 'green');
     assert.equal(run.outputs.previousDeploymentName, 'blue');
@@ -57,7 +57,7 @@ describe('DeployToAks bundle against the emulator', function () {
   it('rollback: a new deployment that never gets healthy leaves traffic on the old one, prints its logs, and fails', async () => {
     emulator.state.unhealthyDeployments.add('blue');
     try {
-      const run = await deploy({ trafficStrategy: 'replace' });
+      const run = await deploy({ trafficStrategy: 'replace', instanceCount: '3' });
       assert.equal(run.result, 'Failed');
       assert.match(run.message ?? '', /Create deployment 'blue' on 'diabetes-prod' ended Failed: ResourceNotReady/);
       assert.match(run.stdout, /Last lines of the logs of deployment 'blue'/);
@@ -73,7 +73,7 @@ describe('DeployToAks bundle against the emulator', function () {
     // The three smoke requests through the header pass; every request after them fails.
     emulator.faults.add({ path: '/inference/diabetes-prod/score', fault: { type: 'status', status: 503 }, after: 3, times: 1000 });
     try {
-      const run = await deploy({ trafficStrategy: 'canary', canarySteps: '10,100' });
+      const run = await deploy({ trafficStrategy: 'canary', canarySteps: '10,100', instanceCount: '3' });
       assert.equal(run.result, 'Failed');
       assert.match(run.stdout, /Traffic: \{"green":90,"blue":10\}/);
       assert.match(run.stdout, /Rolling back: traffic goes back to \{"green":100\}/);
@@ -110,15 +110,21 @@ describe('DeployToAks bundle against the emulator', function () {
     assert.deepEqual(d.properties.livenessProbe, { initialDelay: 'PT10S', period: 'PT10S' });
   });
 
-  it('a re-run converges: the other colour takes over, nothing is duplicated', async () => {
+  it('a re-run converges: the live deployment already serves this model, so nothing changes; a changed setting rolls out to the other colour', async () => {
     const assets = emulator.state.assets.size;
     const first = await deploy({ deleteOldDeployment: 'true' });
     assert.equal(first.result, 'Succeeded', first.stdout);
+    const deployments = endpoint()!.deployments.size;
     const again = await deploy({ deleteOldDeployment: 'true' });
     assert.equal(again.result, 'Succeeded', again.stdout);
-    assert.notEqual(again.outputs.deploymentName, first.outputs.deploymentName);
-    assert.deepEqual(Object.entries(traffic()).filter(([, p]) => p > 0), [[again.outputs.deploymentName, 100]]);
+    assert.match(again.message ?? '', /already live as/);
+    assert.deepEqual(again.outputs, first.outputs.previousDeploymentName ? { ...first.outputs, previousDeploymentName: '' } : first.outputs);
+    assert.equal(endpoint()!.deployments.size, deployments, 'no new deployment');
     assert.equal(emulator.state.assets.size, assets, 'no new code or environment assets');
+    const changed = await deploy({ deleteOldDeployment: 'true', instanceCount: '4' });
+    assert.equal(changed.result, 'Succeeded', changed.stdout);
+    assert.notEqual(changed.outputs.deploymentName, first.outputs.deploymentName);
+    assert.deepEqual(Object.entries(traffic()).filter(([, p]) => p > 0), [[changed.outputs.deploymentName, 100]]);
   });
 
   it('computeType managed with aml_token auth: same flow on a managed endpoint', async () => {

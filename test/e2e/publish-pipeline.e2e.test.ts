@@ -50,7 +50,9 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     const id = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/components/diabetes_pipeline/versions/101`;
     assert.deepEqual(run.outputs, { componentId: id, componentName: 'diabetes_pipeline', componentVersion: '101' });
     const uploads = traffic(log).filter((l) => l.method === 'PUT' && l.url.includes('/emustorage/'));
-    assert.equal(uploads.length, fs.readdirSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src'), { recursive: true }).filter((f) => fs.statSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src', String(f))).isFile()).length);
+    // Every file of the folder but what its .amlignore leaves out (Python byte-code).
+    const kept = fs.readdirSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src'), { recursive: true }).map(String).filter((f) => !/(^|\/)__pycache__(\/|$)|\.pyc$/.test(f));
+    assert.equal(uploads.length, kept.filter((f) => fs.statSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src', f)).isFile()).length);
     const kinds = [...emulator.state.assets.values()].map((a) => `${a.kind}:${a.name}:${a.version}`).sort();
     assert.equal(kinds.filter((k) => k.startsWith('codes:')).length, 1, 'one code asset for the shared src folder');
     assert.ok(kinds.includes('environments:python-stdlib:101'));

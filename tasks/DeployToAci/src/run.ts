@@ -1,4 +1,4 @@
-import { armCall } from '../../../shared/azure/arm-client';
+import { checkWorkspace } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { containerGroupExists } from '../../../shared/deploy/container-groups';
 import { DeploymentFailedError, INFERENCE_CONTAINER, deployInferenceContainer } from '../../../shared/deploy/container-instance';
@@ -13,6 +13,7 @@ export async function run(params: AciParams, deps: TaskDeps): Promise<RunResult>
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const progress = (m: string) => platform.info(m);
+  const location = params.location ?? (await checkWorkspace(clients, params.workspace)).location;
   if (!params.overwrite && (await containerGroupExists(clients, params.group))) {
     throw new InputError('overwrite', `container group '${params.group.name}' already exists in resource group '${params.group.resourceGroup}'; set overwrite to true to update it.`);
   }
@@ -30,7 +31,6 @@ export async function run(params: AciParams, deps: TaskDeps): Promise<RunResult>
     });
   }
 
-  const location = params.location ?? (await armCall(`Get workspace '${params.workspace.workspace}'`, () => clients.ml().workspaces.get(params.workspace.resourceGroup, params.workspace.workspace))).location ?? '';
   try {
     const served = await inGroup(platform, `Container group ${params.group.name}`, () =>
       deployInferenceContainer(clients, params.group, { ...params.container, image, location }, { deadlineMs: params.deadlineMs, clock, progress }),

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
-import { parse } from 'yaml';
+import { once } from '../../../shared/lazy-modules';
 import { InputError } from '../../../shared/errors';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = once(() => require('yaml') as typeof import('yaml'));
 
 /** Deployment settings in ARM's OnlineDeployment property names. */
 export interface DeploymentSettings {
@@ -131,7 +134,7 @@ function fromV1(doc: Record<string, any>, warnings: string[]): DeploymentSetting
 export function loadDeploymentConfig(file: string): LoadedConfig {
   let doc: unknown;
   try {
-    doc = parse(fs.readFileSync(file, 'utf8'));
+    doc = yaml().parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new InputError('deploymentConfigFile', `'${file}' is not valid YAML (${(err as Error).message.split('\n')[0]}).`);
   }

@@ -1,7 +1,8 @@
+import { checkWorkspace } from '../../../shared/aml/workspace';
 import { getEndpointKey, getEndpointToken } from '../../../shared/aml/online-endpoints';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { resolveEnvironment, resolveModel, uploadScoringCode } from '../../../shared/deploy/model-source';
-import { deleteDeployment, deploymentLogs, ensureEndpoint, kubernetesComputeId, getEndpointResource, putDeployment, setTraffic, type EndpointResource, type WaitOptions } from '../../../shared/deploy/online-deployments';
+import { deleteDeployment, deploymentLogs, ensureEndpoint, getDeploymentResource, kubernetesComputeId, getEndpointResource, putDeployment, setTraffic, type EndpointResource, type WaitOptions } from '../../../shared/deploy/online-deployments';
 import { AzureError, CheckFailedError, InputError, errorMessage } from '../../../shared/errors';
 import { inGroup, printLogTail } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
@@ -10,6 +11,12 @@ import type { TaskDeps } from '../../../shared/task-deps';
 import type { AksParams } from './inputs';
 
 const SMOKE_REQUESTS = 3;
+
+/** Whether a live deployment has every property (and the instance count) the new body asks for. */
+function sameDeployment(live: { sku?: unknown; properties: Record<string, unknown> }, body: { sku?: unknown; properties: Record<string, unknown> }): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  return Object.entries(body.properties).every(([k, v]) => same(live.properties[k], v)) && (!body.sku || same(live.sku, body.sku));
+}
 
 /** The deployment taking the most traffic now (the one a rollout replaces). */
 function currentDeployment(endpoint: EndpointResource | undefined): string | undefined {
@@ -22,6 +29,7 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
   const clients = deps.arm(params.connection);
   const wait: WaitOptions = { deadlineMs: params.deadlineMs, clock, progress: (m) => platform.info(m) };
   for (const warning of params.configWarnings) platform.warning(warning);
+  await checkWorkspace(clients, params.workspace);
   const computeId = params.computeType === 'kubernetes' ? await kubernetesComputeId(clients, params.workspace, params.computeName as string) : undefined;
   const model = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
 
@@ -32,7 +40,6 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
   const previousTraffic = { ...(endpoint.properties.traffic ?? {}) };
   const previous = currentDeployment(endpoint);
   const name = params.deploymentName ?? (previous === 'blue' ? 'green' : 'blue');
-  if (name === previous) throw new InputError('deploymentName', `'${name}' takes the endpoint's traffic now; a safe rollout needs a new deployment name.`);
 
   const environmentId = await resolveEnvironment(clients, params.workspace, params.environment, `${params.modelName}-inference`, params.tags);
   const code = await uploadScoringCode(clients, params.workspace, params.codePath, new DataPlaneClient(clock, (m) => platform.info(m)));
@@ -48,6 +55,37 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
       ...params.settings,
     },
   };
+
+  const report = (deployment: string, replaced: string | undefined, traffic: Record<string, number>, scoringUri: string): void => {
+    platform.setOutput('scoringUri', scoringUri);
+    platform.setOutput('endpointName', params.endpointName);
+    platform.setOutput('deploymentName', deployment);
+    platform.setOutput('previousDeploymentName', replaced ?? '');
+    platform.setOutput('traffic', JSON.stringify(traffic));
+    platform.uploadSummary('Online endpoint', [
+      `### ${params.modelName} v${model.name} on ${params.endpointName}/${deployment}`,
+      '',
+      '| | |',
+      '|---|---|',
+      `| Compute | ${params.computeType === 'kubernetes' ? `Kubernetes (${params.computeName})` : 'managed'} |`,
+      `| Strategy | ${replaced === deployment ? 'none: already live' : `${params.trafficStrategy}${params.trafficStrategy === 'canary' ? ` (${params.canarySteps.join(', ')})` : ''}`} |`,
+      `| Traffic | ${Object.entries(traffic).map(([d, p]) => `${d}: ${p}%`).join(', ') || 'none'} |`,
+      `| Previous deployment | ${replaced && replaced !== deployment ? `${replaced}${params.deleteOldDeployment ? ' (deleted)' : ''}` : '-'} |`,
+      `| Scoring URI | ${scoringUri} |`,
+      '',
+    ].join('\n'));
+  };
+
+  // A re-run whose live deployment already serves this model with this environment, code and settings changes nothing.
+  if (previous && previousTraffic[previous] === 100 && (!params.deploymentName || params.deploymentName === previous)) {
+    const live = await getDeploymentResource(clients, params.workspace, params.endpointName, previous);
+    if (live && sameDeployment(live, body)) {
+      platform.info(`Deployment '${previous}' already serves ${params.modelName} v${model.name} with this environment, code and settings: nothing to roll out.`);
+      report(previous, undefined, previousTraffic, endpoint.properties.scoringUri as string);
+      return { outcome: 'Succeeded', message: `${params.modelName} v${model.name} is already live as '${previous}' on '${params.endpointName}'; nothing changed.` };
+    }
+  }
+  if (name === previous) throw new InputError('deploymentName', `'${name}' takes the endpoint's traffic now; a safe rollout needs a new deployment name.`);
 
   const fail = async (what: string, err: unknown): Promise<never> => {
     printLogTail(platform, `Last lines of the logs of deployment '${name}'`, await deploymentLogs(clients, params.workspace, params.endpointName, name));
@@ -99,22 +137,6 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
     delete traffic[previous];
   }
 
-  platform.setOutput('scoringUri', scoringUri);
-  platform.setOutput('endpointName', params.endpointName);
-  platform.setOutput('deploymentName', name);
-  platform.setOutput('previousDeploymentName', previous ?? '');
-  platform.setOutput('traffic', JSON.stringify(traffic));
-  platform.uploadSummary('Online endpoint', [
-    `### ${params.modelName} v${model.name} on ${params.endpointName}/${name}`,
-    '',
-    '| | |',
-    '|---|---|',
-    `| Compute | ${params.computeType === 'kubernetes' ? `Kubernetes (${params.computeName})` : 'managed'} |`,
-    `| Strategy | ${params.trafficStrategy}${params.trafficStrategy === 'canary' ? ` (${params.canarySteps.join(', ')})` : ''} |`,
-    `| Traffic | ${Object.entries(traffic).map(([d, p]) => `${d}: ${p}%`).join(', ') || 'none'} |`,
-    `| Previous deployment | ${previous ?? '-'}${params.deleteOldDeployment && previous ? ' (deleted)' : ''} |`,
-    `| Scoring URI | ${scoringUri} |`,
-    '',
-  ].join('\n'));
+  report(name, previous, traffic, scoringUri);
   return { outcome: 'Succeeded', message: `${params.modelName} v${model.name} deployed as '${name}' on '${params.endpointName}'; traffic ${JSON.stringify(traffic)}.` };
 }

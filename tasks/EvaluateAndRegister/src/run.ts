@@ -1,8 +1,9 @@
+import { checkWorkspace } from '../../../shared/aml/workspace';
 import { getJob, latestJobWithTag, type JobResource } from '../../../shared/aml/jobs';
 import { MlflowClient } from '../../../shared/aml/mlflow';
 import { listModelVersions, nextModelVersion, putModelVersion, type ModelVersion } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
-import { AzureError, CheckFailedError } from '../../../shared/errors';
+import { AzureError, CheckFailedError, InputError } from '../../../shared/errors';
 import type { RunResult } from '../../../shared/run-task';
 import type { TaskDeps } from '../../../shared/task-deps';
 import { MODEL_TYPES, type EvaluateParams } from './inputs';
@@ -11,6 +12,8 @@ import { evaluateRule, type RuleResult } from './rules';
 const PLAN_TAG = 'AzureDevOpsPlanId';
 /** Tag recording the gate's verdict on a registered version, so a re-run converges without re-deciding. */
 const GATE_TAG = 'gate';
+/** The decision of the run that registered a version, kept in its write-once properties: a re-run reports it as it was. */
+const DECISION_PROPERTY = 'azureml-tasks.gateDecision';
 
 interface ChampionInfo {
   version: ModelVersion;
@@ -32,6 +35,10 @@ async function findJob(params: EvaluateParams, clients: ArmClients): Promise<Job
     ? await getJob(clients, params.workspace, params.jobName)
     : await latestJobWithTag(clients, params.workspace, PLAN_TAG, params.planId as string);
   if (!job) throw new AzureError(`No job tagged ${PLAN_TAG}=${params.planId} was found in workspace '${params.workspace.workspace}'; set jobName.`);
+  const outputs = Object.keys(job.properties.outputs ?? {});
+  if (!params.modelUri && !outputs.includes(params.modelOutputName)) {
+    throw new InputError('modelOutputName', `job '${job.name}' has no output '${params.modelOutputName}'; its outputs: ${outputs.join(', ') || 'none'} (or give modelPath).`);
+  }
   if (job.properties.status !== 'Completed') {
     throw new CheckFailedError(`Job '${job.name}' is ${job.properties.status ?? 'in an unknown state'}, not Completed: there is no trained model to evaluate.`);
   }
@@ -69,12 +76,12 @@ async function promote(params: EvaluateParams, clients: ArmClients, version: Mod
   return { tag: `${tag.key}=${tag.value}`, to: version.name, from };
 }
 
-function summary(params: EvaluateParams, d: Decision, champion: ChampionInfo | undefined, version?: string): string {
+function summary(params: EvaluateParams, d: Decision, version?: string): string {
   const verdict = { registered: 'registered and promoted', registeredNotPromoted: 'registered (not promoted)', skipped: 'not registered', failed: 'not registered', alreadyRegistered: 'already registered' }[d.action];
   return [
-    `### ${d.better ? 'Better than the champion' : champion ? 'Not better than the champion' : 'First model'}: ${params.modelName}${version ? ` v${version}` : ''} ${verdict}`,
+    `### ${d.better ? 'Better than the champion' : d.champion ? 'Not better than the champion' : 'First model'}: ${params.modelName}${version ? ` v${version}` : ''} ${verdict}`,
     '',
-    `Job \`${d.job}\`; champion: ${champion ? `v${champion.version.name} (metrics from the ${champion.source})` : 'none'}.`,
+    `Job \`${d.job}\`; champion: ${d.champion ? `v${d.champion.version} (metrics from the ${d.champion.source})` : 'none'}.`,
     '',
     '| Metric | Rule | Candidate | Champion | Required | Result |',
     '|---|---|---|---|---|---|',
@@ -84,10 +91,40 @@ function summary(params: EvaluateParams, d: Decision, champion: ChampionInfo | u
   ].join('\n');
 }
 
+function report(params: EvaluateParams, deps: TaskDeps, decision: Decision, registered: ModelVersion | undefined): void {
+  const { platform } = deps;
+  platform.setOutput('registered', String(registered !== undefined));
+  platform.setOutput('modelName', params.modelName);
+  platform.setOutput('modelVersion', registered?.name ?? '');
+  platform.setOutput('modelId', registered?.id ?? '');
+  platform.setOutput('championVersion', decision.champion?.version ?? '');
+  platform.setOutput('decision', JSON.stringify(decision));
+  platform.uploadSummary('Model gate', summary(params, decision, registered?.name));
+}
+
+/**
+ * A re-run for a job whose model this task registered already: the same outputs as that run, nothing new. A
+ * promotion the first run decided but did not finish (no newer version holds the tag) is completed.
+ */
+async function rerun(params: EvaluateParams, deps: TaskDeps, clients: ArmClients, existing: ModelVersion, decision: Decision): Promise<RunResult> {
+  deps.platform.info(`Model ${params.modelName} v${existing.name} already holds job ${decision.job}: nothing registered; reporting the decision of the run that registered it.`);
+  const tag = params.promoteTag;
+  if (decision.promoted && tag && existing.properties.tags?.[tag.key] !== tag.value) {
+    const holders = await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`);
+    if (holders.every((h) => Number(h.name) < Number(existing.name))) await promote(params, clients, existing);
+  }
+  report(params, deps, decision, existing);
+  return { outcome: 'Succeeded', message: `${params.modelName} v${existing.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}; already registered by an earlier run for job '${decision.job}'.` };
+}
+
 export async function run(params: EvaluateParams, deps: TaskDeps): Promise<RunResult> {
   const { platform } = deps;
   const clients = deps.arm(params.connection);
+  await checkWorkspace(clients, params.workspace);
   const job = await findJob(params, clients);
+  const [existing] = await listModelVersions(clients, params.workspace, params.modelName, `jobName=${job.name}`);
+  const stored = existing?.properties.properties as Record<string, string> | undefined;
+  if (existing && stored?.[DECISION_PROPERTY]) return rerun(params, deps, clients, existing, JSON.parse(stored[DECISION_PROPERTY]) as Decision);
   const mlflow = await MlflowClient.forWorkspace(clients, params.workspace);
   const candidateRun = await mlflow.metrics(job.name, params.metricsSource);
   if (!candidateRun) throw new AzureError(`Job '${job.name}' has no MLflow run in workspace '${params.workspace.workspace}'.`);
@@ -112,7 +149,6 @@ export async function run(params: EvaluateParams, deps: TaskDeps): Promise<RunRe
   for (const r of results) platform.info(`${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: candidate ${r.candidate}, champion ${r.champion ?? '-'}, required ${r.required}${r.note ? ` (${r.note})` : ''}`);
 
   let registered: ModelVersion | undefined;
-  const [existing] = await listModelVersions(clients, params.workspace, params.modelName, `jobName=${job.name}`);
   if (existing) {
     registered = existing;
     decision.action = 'alreadyRegistered';
@@ -121,28 +157,27 @@ export async function run(params: EvaluateParams, deps: TaskDeps): Promise<RunRe
   } else if (better || params.onNotBetter === 'registerOnly') {
     const version = await nextModelVersion(clients, params.workspace, params.modelName);
     const metricTags = Object.fromEntries(params.rules.map((r) => [r.metric, String(candidate[r.metric])]));
+    decision.action = better && params.promoteTag ? 'registered' : 'registeredNotPromoted';
+    if (decision.action === 'registered') {
+      const tag = params.promoteTag as { key: string; value: string };
+      decision.promoted = { tag: `${tag.key}=${tag.value}`, to: version, from: (await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)).map((v) => v.name) };
+    }
     registered = await putModelVersion(clients, params.workspace, params.modelName, version, {
       modelUri: params.modelUri ?? `azureml://jobs/${job.name}/outputs/${params.modelOutputName}/paths/`,
       modelType: MODEL_TYPES[params.modelType],
       jobName: job.name,
       description: params.description ?? `Trained by job ${job.name}`,
       tags: { ...params.tags, jobName: job.name, ...metricTags, [GATE_TAG]: better ? 'passed' : 'notBetter' },
+      properties: { [DECISION_PROPERTY]: JSON.stringify(decision) },
     }, `Register model '${params.modelName}' version '${version}'`);
     platform.info(`Registered ${params.modelName} v${version}.`);
-    decision.action = better && params.promoteTag ? 'registered' : 'registeredNotPromoted';
-    if (better && params.promoteTag) decision.promoted = await promote(params, clients, registered);
+    if (decision.promoted) await promote(params, clients, registered);
   } else {
     decision.action = params.onNotBetter === 'fail' ? 'failed' : 'skipped';
   }
   if (decision.promoted) platform.info(`Promoted ${decision.promoted.tag} to v${decision.promoted.to}${decision.promoted.from.length ? `; removed from v${decision.promoted.from.join(', v')}` : ''}.`);
 
-  platform.setOutput('registered', String(registered !== undefined));
-  platform.setOutput('modelName', params.modelName);
-  platform.setOutput('modelVersion', registered?.name ?? '');
-  platform.setOutput('modelId', registered?.id ?? '');
-  platform.setOutput('championVersion', champion?.version.name ?? '');
-  platform.setOutput('decision', JSON.stringify(decision));
-  platform.uploadSummary('Model gate', summary(params, decision, champion, registered?.name));
+  report(params, deps, decision, registered);
 
   const against = champion ? `not better than the champion v${champion.version.name}` : 'fails its thresholds (no champion)';
   const failedRules = results.filter((r) => !r.pass).map((r) => `${r.rule} (candidate ${r.candidate}, required ${r.required})`).join('; ');

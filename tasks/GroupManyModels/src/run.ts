@@ -1,10 +1,10 @@
+import { checkWorkspace } from '../../../shared/aml/workspace';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readModelFile, registerFileModel, type FileModelStore } from '../../../shared/aml/model-files';
 import { listLatestModels, listModelVersions, type LatestModel } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
-import { workspacePath } from '../../../shared/azure/connection';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { settleWithLimit } from '../../../shared/concurrency';
 import { deleteContainerGroup } from '../../../shared/deploy/container-groups';
@@ -171,6 +171,8 @@ export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResul
   const storage = new DataPlaneClient(clock, (m) => platform.info(m));
   const store: FileModelStore = { clients, ws: params.workspace, storage, mask: (s) => platform.setSecret(s) };
   const { deploy } = params;
+  const workspace = await checkWorkspace(clients, params.workspace);
+  const computeId = deploy.target === 'kubernetes' ? await kubernetesComputeId(clients, params.workspace, deploy.computeName as string) : undefined;
 
   const models = await listLatestModels(clients, params.workspace, { tags: params.modelTagFilter, exclude: [params.routingModelName], concurrency: LIST_CONCURRENCY });
   platform.info(`${models.length} registered model(s)${params.modelTagFilter ? ` carrying ${params.modelTagFilter}` : ''} (the routing model '${params.routingModelName}' excluded).`);
@@ -207,13 +209,14 @@ export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResul
   }
 
   const deploying = plan.containers.some((c) => c.action === 'new' || c.action === 'update');
-  const rollout: Rollout = { params, deps, clients, storage, environmentId: '', models: new Map(models.map((m) => [m.name, m])) };
+  const rollout: Rollout = { params, deps, clients, storage, environmentId: '', computeId, models: new Map(models.map((m) => [m.name, m])) };
   if (deploying) {
     rollout.environmentId = await resolveEnvironment(clients, params.workspace, deploy.environment, 'many-models-base', params.tags);
-    if (deploy.target === 'aci') rollout.location = deploy.location ?? (await clients.rest().request<{ location: string }>('GET', workspacePath(params.workspace), { operation: `Get workspace '${params.workspace.workspace}'` })).body.location;
-    if (deploy.target === 'kubernetes') rollout.computeId = await kubernetesComputeId(clients, params.workspace, deploy.computeName as string);
+    if (deploy.target === 'aci') rollout.location = deploy.location ?? workspace.location;
   }
+  const rollStarted = clock.now();
   await inGroup(platform, `Roll out ${plan.counts.new + plan.counts.update} container(s), delete ${plan.counts.delete} (at most ${params.concurrency} at a time)`, () => roll(rollout, plan, previous?.map, outcomes));
+  platform.info(`Rolled out ${plan.counts.new + plan.counts.update} and deleted ${plan.counts.delete} container(s) in ${((clock.now() - rollStarted) / 1000).toFixed(2)} s.`);
 
   const { map, unrouted } = settleRouting(plan, previous?.map, outcomes, new Set(models.map((m) => m.name)), deploy.target);
   const content = Buffer.from(`${JSON.stringify(map, null, 2)}\n`);
@@ -230,7 +233,10 @@ export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResul
     platform.info(`Registered the routing map as model '${params.routingModelName}' version ${registered.name}.`);
   }
 
-  const failed = plan.containers.filter((c) => outcomes.get(c.name)?.state === 'failed').map((c) => c.name);
+  const failed = plan.containers.flatMap((c) => {
+    const o = outcomes.get(c.name);
+    return o?.state === 'failed' ? [`${c.name} (${o.error.length > 240 ? `${o.error.slice(0, 240)}...` : o.error})`] : [];
+  });
   platform.uploadSummary('Many models', planMarkdown(plan, `Many models on ${deploy.target}`, outcomes, unrouted));
   if (failed.length) {
     return { outcome: 'Failed', message: `${failed.length} container(s) failed: ${failed.join(', ')}. The routing map keeps their models' previous routes${unrouted.length ? `; ${unrouted.length} new model(s) have no route yet` : ''}.` };

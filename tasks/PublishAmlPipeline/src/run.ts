@@ -1,3 +1,4 @@
+import { checkWorkspace } from '../../../shared/aml/workspace';
 import { listAssetVersions } from '../../../shared/aml/assets';
 import { workspacePath } from '../../../shared/azure/connection';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
@@ -31,6 +32,7 @@ function summary(params: PublishParams, componentId: string, actions: PublishAct
 export async function run(params: PublishParams, deps: TaskDeps): Promise<RunResult> {
   const { platform } = deps;
   const clients = deps.arm(params.connection);
+  await checkWorkspace(clients, params.workspace);
   const storage = new DataPlaneClient(deps.clock, (m) => platform.info(m));
   const publisher = new PipelinePublisher({
     clients,

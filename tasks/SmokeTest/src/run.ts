@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getEndpointKey, getEndpointToken, getOnlineEndpoint, type EndpointAuthMode } from '../../../shared/aml/online-endpoints';
-import { toAzureError } from '../../../shared/azure/arm-error';
+import { checkWorkspace } from '../../../shared/aml/workspace';
+import { isNotFound, toAzureError } from '../../../shared/azure/arm-error';
 import { retryAfterMs } from '../../../shared/azure/retry-policy';
 import { getContainerGroup } from '../../../shared/deploy/container-groups';
-import { CheckFailedError, TimeoutError } from '../../../shared/errors';
+import { CheckFailedError, InputError, TimeoutError } from '../../../shared/errors';
 import type { RunResult } from '../../../shared/run-task';
 import { evaluateAssertion } from '../../../shared/scoring/assertions';
 import { ScoringNetworkError, sendScoringRequest, type ScoringResponse } from '../../../shared/scoring/http';
@@ -43,13 +44,21 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps): Promise<R
   let authMode = params.authMode;
   const headers: Record<string, string> = {};
   if (params.target === 'onlineEndpoint' && clients && params.workspace && params.endpointName) {
-    const endpoint = await getOnlineEndpoint(clients, params.workspace, params.endpointName);
+    await checkWorkspace(clients, params.workspace);
+    const endpoint = await getOnlineEndpoint(clients, params.workspace, params.endpointName).catch((err: unknown) => {
+      throw isNotFound(err) ? new InputError('endpointName', `online endpoint '${params.endpointName}' does not exist in workspace '${params.workspace?.workspace}'.`) : err;
+    });
     scoringUri = endpoint.scoringUri;
     description = `online endpoint '${endpoint.name}'${params.deploymentName ? `, deployment '${params.deploymentName}'` : ''}`;
     if (authMode === 'auto') authMode = AUTH_BY_ENDPOINT_MODE[endpoint.authMode] ?? 'key';
     if (params.deploymentName) headers['azureml-model-deployment'] = params.deploymentName;
   } else if (params.target === 'containerGroup' && clients && params.containerGroup) {
-    const group = await getContainerGroup(clients, params.containerGroup);
+    const ref = params.containerGroup;
+    const group = await getContainerGroup(clients, ref).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+      if ((err as { details?: { code?: string } }).details?.code === 'ResourceGroupNotFound') throw new InputError('resourceGroupName', `resource group '${ref.resourceGroup}' does not exist, or the service connection cannot see it.`);
+      throw new InputError('containerGroupName', `container group '${ref.name}' does not exist in resource group '${ref.resourceGroup}'.`);
+    });
     scoringUri = `http://${group.host}:${group.port}/score`;
     description = `container group '${params.containerGroup.name}' (${group.state ?? group.provisioningState ?? 'state unknown'})`;
   } else {

@@ -1,0 +1,26 @@
+import type { ArmClients } from '../azure/arm-client';
+import { isNotFound } from '../azure/arm-error';
+import { workspacePath, type WorkspaceRef } from '../azure/connection';
+import { InputError } from '../errors';
+
+export interface WorkspaceInfo {
+  id: string;
+  location: string;
+}
+
+/**
+ * The workspace, read first by every task that works in one: a resource group or workspace that does not exist
+ * (or that the connection cannot see) is an input error, reported before anything is written.
+ */
+export async function checkWorkspace(clients: ArmClients, ws: WorkspaceRef): Promise<WorkspaceInfo> {
+  try {
+    const res = await clients.rest().request<WorkspaceInfo>('GET', workspacePath(ws), { operation: `Get workspace '${ws.workspace}'` });
+    return res.body;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    if ((err as { details?: { code?: string } }).details?.code === 'ResourceGroupNotFound') {
+      throw new InputError('resourceGroupName', `resource group '${ws.resourceGroup}' does not exist in subscription '${ws.subscriptionId}', or the service connection cannot see it.`);
+    }
+    throw new InputError('workspaceName', `workspace '${ws.workspace}' does not exist in resource group '${ws.resourceGroup}', or the service connection cannot see it.`);
+  }
+}
