@@ -67,12 +67,12 @@ export function agentTasks(): string[] {
   return fs.readdirSync(path.join(REPO_ROOT, 'tasks')).filter((t) => fs.existsSync(path.join(REPO_ROOT, 'tasks', t, 'dist', 'index.js'))).sort();
 }
 
-/** Each bundle beside the same task unbundled: its tsc output and the shared library, plus node_modules. */
+/** Each bundle (dist/index.js and the vendor.js it loads on first use) beside the same task unbundled: its tsc output and the shared library, plus node_modules. */
 export function measureSizes(): SizeFigures[] {
   const deps = productionDependencies().flatMap((d) => files(d));
   const shared = files(path.join(REPO_ROOT, 'out', 'shared'), (f) => f.endsWith('.js') && !f.endsWith('.test.js'));
   return agentTasks().map((task) => {
-    const bundle = measure([path.join(REPO_ROOT, 'tasks', task, 'dist', 'index.js')]);
+    const bundle = measure(files(path.join(REPO_ROOT, 'tasks', task, 'dist')));
     const own = files(path.join(REPO_ROOT, 'out', 'tasks', task), (f) => f.endsWith('.js') && !f.includes(`${path.sep}tests${path.sep}`));
     const unbundled = [...own, ...shared, ...deps];
     const u = measure(unbundled);

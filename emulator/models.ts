@@ -128,7 +128,7 @@ function readableFiles(state: EmulatorState, ws: Workspace, model: ModelVersionR
 
 /**
  * The image's file system, under a folder of its own: the model at `modelConfiguration.mountPath` and each
- * `inputs[]` model (PathId or PathVersion) at its `mountPath`. Returns the folder AZUREML_MODEL_DIR points at.
+ * `inputs[]` entry (a model by PathId or PathVersion, a datastore file or folder by Url) at its `mountPath`. Returns the folder AZUREML_MODEL_DIR points at.
  */
 function packageFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRecord, body: Record<string, any>): string {
   const root = path.join(state.jobsRoot, '..', 'packages', randomUUID());
@@ -142,12 +142,21 @@ function packageFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRe
   inputs.forEach((input, i) => {
     const field = `inputs[${i}]`;
     const p = input.path ?? {};
+    if (!['UriFolder', 'UriFile'].includes(input.inputType)) fail(400, 'UserError', `${field}.inputType must be UriFolder or UriFile.`, `${field}.inputType`);
+    const mountPath = String(input.mountPath ?? '');
+    if (p.inputPathType === 'Url') {
+      // A file or folder in a datastore (azureml://datastores/<name>/paths/<path>).
+      const dir = modelFiles(state, ws, String(p.url ?? ''));
+      if (!dir) fail(400, 'UserError', `${field}.path.url '${p.url}' names nothing in a datastore.`, `${field}.path.url`);
+      const only = fs.readdirSync(dir);
+      place(input.inputType === 'UriFile' && only.length === 1 ? path.join(dir, only[0]) : dir, mountPath, `${field}.mountPath`);
+      return;
+    }
     const member =
       p.inputPathType === 'PathId' ? modelById(state, String(p.resourceId ?? '')) : p.inputPathType === 'PathVersion' ? versionsOf(state, ws, String(p.resourceName ?? '')).find((v) => v.version === String(p.resourceVersion)) : undefined;
-    if (!['PathId', 'PathVersion'].includes(p.inputPathType)) fail(400, 'UserError', `${field}.path.inputPathType '${p.inputPathType}' is not supported by the emulator; use PathId or PathVersion.`, `${field}.path`);
+    if (!['PathId', 'PathVersion'].includes(p.inputPathType)) fail(400, 'UserError', `${field}.path.inputPathType '${p.inputPathType}' is not one of PathId, PathVersion, Url.`, `${field}.path`);
     if (!member) fail(400, 'UserError', `${field}: model '${p.resourceId ?? `${p.resourceName}:${p.resourceVersion}`}' was not found.`, `${field}.path`);
-    if (!['UriFolder', 'UriFile'].includes(input.inputType)) fail(400, 'UserError', `${field}.inputType must be UriFolder or UriFile.`, `${field}.inputType`);
-    place(readableFiles(state, ws, member), String(input.mountPath ?? ''), `${field}.mountPath`);
+    place(readableFiles(state, ws, member), mountPath, `${field}.mountPath`);
   });
   return path.join(root, modelMount);
 }

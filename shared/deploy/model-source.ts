@@ -49,6 +49,8 @@ export interface PackageRequest {
   scoringScript: string;
   /** More registered models in the same image, each at `/var/azureml-app/azureml-models/<name>/<version>`. */
   members?: { name: string; version: string; id: string }[];
+  /** Datastore files mounted beside the models, by file name (`azureml://datastores/...` URIs). */
+  files?: Record<string, string>;
   environmentVariables?: Record<string, string>;
   /** The environment that holds the image; `<modelName>-package` by default. */
   targetName?: string;
@@ -67,9 +69,13 @@ export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: P
   const target = req.targetName ?? `${req.modelName}-package`;
   const members = req.members ?? [];
   const environmentVariables = req.environmentVariables ?? {};
-  const inputs = members.map((m) => ({ inputType: 'UriFolder', mode: 'Download', path: { inputPathType: 'PathId', resourceId: m.id }, mountPath: `${MODELS_MOUNT}/${m.name}/${m.version}` }));
+  const files = Object.entries(req.files ?? {});
+  const inputs = [
+    ...members.map((m) => ({ inputType: 'UriFolder', mode: 'Download', path: { inputPathType: 'PathId', resourceId: m.id }, mountPath: `${MODELS_MOUNT}/${m.name}/${m.version}` })),
+    ...files.map(([name, url]) => ({ inputType: 'UriFile', mode: 'Download', path: { inputPathType: 'Url', url }, mountPath: `${MODELS_MOUNT}/${name}` })),
+  ];
   // Named by everything that goes into the image, so an unchanged package is found instead of built again.
-  const fingerprint = [req.environmentId, req.codeHash, req.scoringScript, ...members.map((m) => m.id), JSON.stringify(environmentVariables)].join('\n');
+  const fingerprint = [req.environmentId, req.codeHash, req.scoringScript, ...members.map((m) => m.id), ...files.map(([n, u]) => `${n}=${u}`), JSON.stringify(environmentVariables)].join('\n');
   const targetVersion = `${req.model.name}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 12)}`;
   const rest = clients.rest();
   const envPath = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/environments/${target}/versions/${targetVersion}`;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { CONTAINER_NAME, containerName, planGroups, type ModelInfo, type PlanSettings, type RoutingMap } from './planner';
+import { CONTAINER_NAME, containerName, planGroups, sortKey, type ModelInfo, type PlanSettings, type RoutingMap } from './planner';
 
 const SETTINGS: PlanSettings = { splittingTags: ['brand'], sortingTags: ['store'], maxContainerSize: 3, servicePrefix: 'mm', maxNameLength: 63, reset: false, updateAll: false };
 
@@ -95,6 +95,11 @@ describe('many-models planner', () => {
     assert.match(long, CONTAINER_NAME);
     assert.equal(long, containerName('many-models', ['a-very-long-brand-name-that-goes-on', 'and-a-store-name-too'], 12, 32), 'deterministic');
     assert.match(containerName('9x', ['7'], 1, 63), /^m-9x-7-1$/);
+  });
+
+  it('sorts numeric-aware and case-insensitively through plain string keys', () => {
+    const values = ['s10', 'S2', 's2a', 's1', 'b', 'a100', 'a99', 's002'];
+    assert.deepEqual([...values].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0)), ['a99', 'a100', 'b', 's1', 'S2', 's002', 's2a', 's10']);
   });
 
   it('is deterministic under shuffled input', () => {

@@ -51,20 +51,43 @@ export interface Plan {
   counts: Record<ContainerAction, number>;
 }
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-function groupKey(group: Record<string, string>, tags: string[]): string {
-  return JSON.stringify(tags.map((t) => group[t] ?? ''));
+/**
+ * A key whose plain string order is numeric-aware and case-insensitive ("s2" before "s10", "B" with "b"): each
+ * run of digits becomes its length (3 digits) then the digits without leading zeros. Keys are made once per value,
+ * so sorting a million models costs string comparisons, not a collator call per comparison.
+ */
+export function sortKey(value: string): string {
+  return value.toLowerCase().replace(/\d+/g, (digits) => {
+    const n = digits.replace(/^0+(?=\d)/, '');
+    return `${String(n.length).padStart(3, '0')}${n}`;
+  });
 }
 
+function byKey<T>(items: T[], key: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
+}
+
+/**
+ * A record of many distinct keys (a container's models). Built in V8's dictionary mode: Object.fromEntries of
+ * hundreds of distinct keys makes one hidden class per key, which dominates a plan of a million models.
+ */
+export function manyKeyed<V>(pairs: Iterable<[string, V]>): Record<string, V> {
+  const record: Record<string, V> = { '': undefined as V };
+  delete record[''];
+  for (const [key, value] of pairs) record[key] = value;
+  return record;
+}
+
+/** The group's identity: its splitting-tag values in order (values may hold any character but \u0000). */
+function groupKey(group: Record<string, string>, tags: string[]): string {
+  return tags.map((t) => group[t] ?? '').join('\u0000');
+}
+
+/** By the sorting tags' values (numeric-aware), then by name. */
 function sortModels(models: ModelInfo[], sortingTags: string[]): ModelInfo[] {
-  return [...models].sort((a, b) => {
-    for (const tag of sortingTags) {
-      const c = collator.compare(a.tags[tag] ?? '', b.tags[tag] ?? '');
-      if (c !== 0) return c;
-    }
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  });
+  return byKey(models, (m) => `${sortingTags.map((t) => sortKey(m.tags[t] ?? '')).join('\u0001')}\u0002${m.name}`);
 }
 
 /** A valid container name: lowercase letters, digits and single hyphens, starting with a letter. */
@@ -88,11 +111,18 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   if (settings.maxContainerSize < 1) throw new Error('maxContainerSize must be at least 1');
   const missingTags: Plan['missingTags'] = [];
   const current = new Map<string, ModelInfo>();
-  for (const m of [...models].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  // Each model's group key, made once: the plan looks it up for every placement decision.
+  const keyOf = new Map<string, string>();
+  for (const m of models) {
     const missing = settings.splittingTags.filter((t) => !(t in m.tags) || m.tags[t] === '');
-    if (missing.length) missingTags.push({ model: m.name, missing });
-    else current.set(m.name, m);
+    if (missing.length) {
+      missingTags.push({ model: m.name, missing });
+      continue;
+    }
+    current.set(m.name, m);
+    keyOf.set(m.name, groupKey(m.tags, settings.splittingTags));
   }
+  missingTags.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
   const groupOf = (m: ModelInfo) => Object.fromEntries(settings.splittingTags.map((t) => [t, m.tags[t]]));
 
   interface Working {
@@ -105,11 +135,12 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   const working: Working[] = [];
   const placed = new Set<string>();
   const prior = settings.reset ? {} : previous?.containers ?? {};
-  for (const name of Object.keys(prior).sort(collator.compare)) {
+  for (const name of byKey(Object.keys(prior), sortKey)) {
     const before = prior[name];
     const w: Working = { name, group: before.group, members: [], previous: before, reasons: [] };
+    const beforeKey = groupKey(before.group, settings.splittingTags);
     const keep = sortModels(
-      Object.keys(before.models).map((n) => current.get(n)).filter((m): m is ModelInfo => m !== undefined && groupKey(groupOf(m), settings.splittingTags) === groupKey(before.group, settings.splittingTags)),
+      Object.keys(before.models).map((n) => current.get(n)).filter((m): m is ModelInfo => m !== undefined && keyOf.get(m.name) === beforeKey),
       settings.sortingTags,
     );
     const kept = new Set(keep.map((m) => m.name));
@@ -129,16 +160,21 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   const unplaced = sortModels([...current.values()].filter((m) => !placed.has(m.name)), settings.sortingTags);
   const byGroup = new Map<string, ModelInfo[]>();
   for (const m of unplaced) {
-    const key = groupKey(groupOf(m), settings.splittingTags);
+    const key = keyOf.get(m.name) as string;
     const bucket = byGroup.get(key);
     if (bucket) bucket.push(m);
     else byGroup.set(key, [m]);
   }
   const taken = new Set(working.map((w) => w.name));
+  const workingByGroup = new Map<string, Working[]>();
+  for (const w of working) {
+    const key = groupKey(w.group, settings.splittingTags);
+    workingByGroup.set(key, [...(workingByGroup.get(key) ?? []), w]);
+  }
   for (const key of [...byGroup.keys()].sort()) {
     const queue = byGroup.get(key) as ModelInfo[];
     const group = groupOf(queue[0]);
-    for (const w of working.filter((x) => groupKey(x.group, settings.splittingTags) === key)) {
+    for (const w of workingByGroup.get(key) ?? []) {
       const added = queue.splice(0, Math.max(0, settings.maxContainerSize - w.members.length));
       if (added.length) w.reasons.push(`${added.length} added`);
       w.members.push(...added.map((m) => m.name));
@@ -160,7 +196,7 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
 
   const containers: PlannedContainer[] = [];
   const routing: RoutingMap = { containers: {} };
-  for (const w of working.sort((a, b) => collator.compare(a.name, b.name))) {
+  for (const w of byKey(working, (x) => sortKey(x.name))) {
     const members = w.members.map((n) => current.get(n) as ModelInfo);
     let action: ContainerAction;
     if (!members.length) action = 'delete';
@@ -169,7 +205,7 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
     else action = 'unchanged';
     if (action === 'update' && !w.reasons.length) w.reasons.push('updateAll');
     containers.push({ name: w.name, group: w.group, models: members.map((m) => ({ name: m.name, version: m.version })), action, reasons: w.reasons });
-    if (members.length) routing.containers[w.name] = { group: w.group, models: Object.fromEntries(members.map((m) => [m.name, m.version])) };
+    if (members.length) routing.containers[w.name] = { group: w.group, models: manyKeyed(members.map((m): [string, string] => [m.name, m.version])) };
   }
   const counts = { new: 0, update: 0, unchanged: 0, delete: 0 };
   for (const c of containers) counts[c.action] += 1;

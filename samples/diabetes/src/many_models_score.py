@@ -1,7 +1,7 @@
 """Scoring script of a many-models container: init() loads every member, run() answers per model.
 
-GroupManyModels gives each container many-models-manifest.json (its members and their folders under
-AZUREML_MODEL_DIR) and MANY_MODELS_CONTAINER. Request: {"model": "<name>", "data": [[...10 features], ...]}
+GroupManyModels mounts each container's many-models-manifest.json (its members and their folders) in
+AZUREML_MODEL_DIR beside the models, and sets MANY_MODELS_CONTAINER and MANY_MODELS_MANIFEST. Request: {"model": "<name>", "data": [[...10 features], ...]}
 or a list of such objects; answer: {"model", "version", "container", "predictions"} per request.
 """
 import json
@@ -16,10 +16,9 @@ container = None
 def init():
     global container
     container = os.environ.get("MANY_MODELS_CONTAINER", "")
-    here = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(here, os.environ.get("MANY_MODELS_MANIFEST", "many-models-manifest.json"))) as handle:
-        manifest = json.load(handle)
     root = os.environ["AZUREML_MODEL_DIR"]
+    with open(os.path.join(root, os.environ.get("MANY_MODELS_MANIFEST", "many-models-manifest.json"))) as handle:
+        manifest = json.load(handle)
     for member in manifest["models"]:
         models[member["name"]] = (member["version"], ridge.load(os.path.join(root, member["path"], "model.json")))
     print(f"container {container}: loaded {len(models)} model(s)", flush=True)

@@ -1,4 +1,4 @@
-import type { Plan, PlannedContainer, RoutingContainer } from '../../../shared/grouping/planner';
+import { manyKeyed, type Plan, type PlannedContainer, type RoutingContainer } from '../../../shared/grouping/planner';
 import type { Target } from './inputs';
 
 /** Where a container serves: no keys or tokens, only what a router needs to find it. */
@@ -54,7 +54,7 @@ export function settleRouting(plan: Plan, previous: DeployedRoutingMap | undefin
   const containers: Record<string, RoutedContainer> = {};
   const routed = new Set<string>();
   // Keys in a fixed order: an unchanged rollout gives byte-identical content, so no new routing version.
-  const sortedModels = (pairs: [string, string][]) => Object.fromEntries(pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sortedModels = (pairs: [string, string][]) => manyKeyed(pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const planned = (c: PlannedContainer): RoutedContainer => ({ group: c.group, models: sortedModels(c.models.map((m) => [m.name, m.version])) });
   for (const c of plan.containers) {
     const outcome = outcomes.get(c.name);

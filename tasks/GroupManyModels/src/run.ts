@@ -6,6 +6,8 @@ import { readModelFile, registerFileModel, type FileModelStore } from '../../../
 import { listLatestModels, listModelVersions, type LatestModel } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
+import { once } from '../../../shared/lazy-modules';
+import { DatastoreBlobs } from '../../../shared/azure/datastore-blobs';
 import { settleWithLimit } from '../../../shared/concurrency';
 import { deleteContainerGroup } from '../../../shared/deploy/container-groups';
 import { DeploymentFailedError, deployInferenceContainer, type DeployWait } from '../../../shared/deploy/container-instance';
@@ -21,7 +23,7 @@ import { planMarkdown } from './report';
 import { parseRoutingMap, receiversOf, settleRouting, type DeployedRoutingMap, type Outcome, type ServiceInfo } from './routing-map';
 
 const ROUTING_FILE = 'routing-map.json';
-/** Written into each container's code folder: its members and where their files are under AZUREML_MODEL_DIR. */
+/** Mounted beside each container's models: its members and where their files are under AZUREML_MODEL_DIR. */
 export const MANIFEST_FILE = 'many-models-manifest.json';
 const DEPLOYMENT = 'models';
 const LIST_CONCURRENCY = 16;
@@ -53,11 +55,20 @@ interface Rollout {
   params: GroupParams;
   deps: TaskDeps;
   clients: ArmClients;
-  storage: DataPlaneClient;
-  environmentId: string;
-  location?: string;
   computeId?: string;
   models: Map<string, LatestModel>;
+  /** The workspace's region, for container groups without a location of their own. */
+  location: string;
+  /** What every deployment of the run shares, prepared by the first one. */
+  shared: () => Promise<SharedDeployment>;
+}
+
+interface SharedDeployment {
+  /** The scoring code, uploaded once for every container. */
+  code: { id: string; hash: string };
+  /** Where the manifests go (the workspace's default datastore). */
+  blobs: DatastoreBlobs;
+  environmentId: string;
 }
 
 async function deployContainer(r: Rollout, c: PlannedContainer): Promise<ServiceInfo> {
@@ -65,20 +76,22 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
   const { platform, clock } = deps;
   const progress = (m: string) => platform.info(`[${c.name}] ${m}`);
   const wait: DeployWait = { deadlineMs: params.deadlineMs, clock, progress };
-  const code = fs.mkdtempSync(path.join(platform.tempDir(), `${c.name}-`));
-  fs.cpSync(params.deploy.codePath, code, { recursive: true });
+  const shared = await r.shared();
   const members = c.models.map((m) => ({ name: m.name, version: m.version, id: (r.models.get(m.name) as LatestModel).id }));
-  fs.writeFileSync(path.join(code, MANIFEST_FILE), `${JSON.stringify({ container: c.name, group: c.group, models: members.map((m) => ({ name: m.name, version: m.version, path: `${m.name}/${m.version}` })) }, null, 2)}\n`);
-  const uploaded = await uploadScoringCode(clients, params.workspace, code, r.storage);
+  // Content-addressed: the same members give the same manifest blob, and so the same package.
+  const manifest = Buffer.from(`${JSON.stringify({ container: c.name, group: c.group, models: members.map((m) => ({ name: m.name, version: m.version, path: `${m.name}/${m.version}` })) }, null, 2)}\n`);
+  const manifestPath = `LocalUpload/${sha256(manifest).slice(0, 32)}/${MANIFEST_FILE}`;
+  await shared.blobs.put(manifestPath, manifest);
   const [anchor] = members;
   const pkg = await packageModel(clients, params.workspace, {
     model: { id: anchor.id, name: anchor.version, properties: {} },
     modelName: anchor.name,
-    environmentId: r.environmentId,
-    codeId: uploaded.id,
-    codeHash: uploaded.hash,
+    environmentId: shared.environmentId,
+    codeId: shared.code.id,
+    codeHash: shared.code.hash,
     scoringScript: params.deploy.scoringScript,
     members,
+    files: { [MANIFEST_FILE]: shared.blobs.uri(manifestPath) },
     environmentVariables: { MANY_MODELS_CONTAINER: c.name, MANY_MODELS_MANIFEST: MANIFEST_FILE, MANY_MODELS_MEMBERS: members.map((m) => `${m.name}:${m.version}`).join(',') },
     targetName: `${c.name}-package`,
     deadlineMs: params.deadlineMs,
@@ -90,7 +103,7 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
   const { deploy } = params;
   if (deploy.target === 'aci') {
     const ref = { subscriptionId: params.connection.subscriptionId, resourceGroup: deploy.containerResourceGroup, name: c.name };
-    const spec = { image: pkg.image, location: r.location as string, cpu: deploy.cpu, memoryGb: deploy.memoryGb, dnsNameLabel: c.name, environmentVariables: deploy.environmentVariables, secureEnvironmentVariables: {}, subnetIds: [], tags };
+    const spec = { image: pkg.image, location: deploy.location ?? r.location, cpu: deploy.cpu, memoryGb: deploy.memoryGb, dnsNameLabel: c.name, environmentVariables: deploy.environmentVariables, secureEnvironmentVariables: {}, subnetIds: [], tags };
     const served = await deployInferenceContainer(clients, ref, spec, wait);
     return { kind: 'aci', scoringUri: served.scoringUri, resourceId: served.id };
   }
@@ -208,14 +221,23 @@ export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResul
     return { outcome: 'Succeeded', message: `Dry run: ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.delete} to delete; nothing deployed.` };
   }
 
-  const deploying = plan.containers.some((c) => c.action === 'new' || c.action === 'update');
-  const rollout: Rollout = { params, deps, clients, storage, environmentId: '', computeId, models: new Map(models.map((m) => [m.name, m])) };
-  if (deploying) {
-    rollout.environmentId = await resolveEnvironment(clients, params.workspace, deploy.environment, 'many-models-base', params.tags);
-    if (deploy.target === 'aci') rollout.location = deploy.location ?? workspace.location;
-  }
+  const rollout: Rollout = {
+    params,
+    deps,
+    clients,
+    computeId,
+    location: workspace.location,
+    models: new Map(models.map((m) => [m.name, m])),
+    shared: once(async () => ({
+      code: await uploadScoringCode(clients, params.workspace, deploy.codePath, storage),
+      blobs: await DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, store.mask),
+      environmentId: await resolveEnvironment(clients, params.workspace, deploy.environment, 'many-models-base', params.tags),
+    })),
+  };
   const rollStarted = clock.now();
-  await inGroup(platform, `Roll out ${plan.counts.new + plan.counts.update} container(s), delete ${plan.counts.delete} (at most ${params.concurrency} at a time)`, () => roll(rollout, plan, previous?.map, outcomes));
+  await inGroup(platform, `Roll out ${plan.counts.new + plan.counts.update} container(s), delete ${plan.counts.delete} (at most ${params.concurrency} at a time)`, () =>
+    roll(rollout, plan, previous?.map, outcomes),
+  );
   platform.info(`Rolled out ${plan.counts.new + plan.counts.update} and deleted ${plan.counts.delete} container(s) in ${((clock.now() - rollStarted) / 1000).toFixed(2)} s.`);
 
   const { map, unrouted } = settleRouting(plan, previous?.map, outcomes, new Set(models.map((m) => m.name)), deploy.target);
