@@ -6,14 +6,27 @@ import { DatastoreBlobs, parseDatastoreUri } from '../azure/datastore-blobs';
 import { AzureError } from '../errors';
 import { nextModelVersion, putModelVersion, type ModelVersion } from './models';
 
-const DEFAULT_DATASTORE = 'workspaceblobstore';
+export const DEFAULT_DATASTORE = 'workspaceblobstore';
 
 export interface FileModelStore {
   clients: ArmClients;
   ws: WorkspaceRef;
-  storage: DataPlaneClient;
-  /** Masks the datastore key and SAS signatures before anything prints them. */
-  mask: (secret: string) => void;
+  /** A datastore's blobs; its key is read once per datastore and masked. */
+  open(datastore: string): Promise<DatastoreBlobs>;
+}
+
+/** Model files through `storage`, with `mask` hiding datastore keys and SAS signatures before anything prints them. */
+export function fileModelStore(clients: ArmClients, ws: WorkspaceRef, storage: DataPlaneClient, mask: (secret: string) => void): FileModelStore {
+  const opened = new Map<string, Promise<DatastoreBlobs>>();
+  return {
+    clients,
+    ws,
+    open: (datastore) => {
+      let blobs = opened.get(datastore);
+      if (!blobs) opened.set(datastore, (blobs = DatastoreBlobs.open(clients, ws, datastore, storage, mask)));
+      return blobs;
+    },
+  };
 }
 
 /**
@@ -22,7 +35,7 @@ export interface FileModelStore {
  * failure writes the same blob again.
  */
 export async function registerFileModel(store: FileModelStore, name: string, fileName: string, content: Buffer, properties: Pick<ModelVersion['properties'], 'tags' | 'description'>): Promise<ModelVersion> {
-  const blobs = await DatastoreBlobs.open(store.clients, store.ws, DEFAULT_DATASTORE, store.storage, store.mask);
+  const blobs = await store.open(DEFAULT_DATASTORE);
   const folder = `LocalUpload/${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
   await blobs.put(`${folder}/${fileName}`, content);
   const version = await nextModelVersion(store.clients, store.ws, name);
@@ -34,7 +47,7 @@ export async function readModelFile(store: FileModelStore, model: ModelVersion, 
   const uri = String(model.properties.modelUri ?? '');
   const location = parseDatastoreUri(uri);
   if (!location) throw new AzureError(`Model '${modelName}' version '${model.name}' is stored at '${uri}', not in a datastore; it cannot be read.`);
-  const blobs = await DatastoreBlobs.open(store.clients, store.ws, location.datastore, store.storage, store.mask);
+  const blobs = await store.open(location.datastore);
   const path = location.path.replace(/\/+$/, '');
   return blobs.get(path.endsWith(`/${fileName}`) ? path : `${path}/${fileName}`);
 }

@@ -16,19 +16,12 @@ export function modelVersionPath(ws: WorkspaceRef, name: string, version: string
 /** Versions of a model, newest first, optionally only those carrying `tags` (Azure ML's `key=value,key` filter). */
 export async function listModelVersions(clients: ArmClients, ws: WorkspaceRef, name: string, tags?: string): Promise<ModelVersion[]> {
   const query = `$orderBy=${encodeURIComponent('createdtime desc')}${tags ? `&tags=${encodeURIComponent(tags)}` : ''}`;
-  const versions: ModelVersion[] = [];
-  let next: string | undefined = `${workspacePath(ws)}/models/${encodeURIComponent(name)}/versions?${query}`;
   try {
-    while (next) {
-      const page: { body: { value?: ModelVersion[]; nextLink?: string } } = await clients.rest().request('GET', next, { operation: `List versions of model '${name}'` });
-      versions.push(...(page.body.value ?? []));
-      next = page.body.nextLink;
-    }
+    return await clients.rest().list<ModelVersion>(`${workspacePath(ws)}/models/${encodeURIComponent(name)}/versions?${query}`, `List versions of model '${name}'`);
   } catch (err) {
     if (isNotFound(err)) return [];
     throw err;
   }
-  return versions;
 }
 
 /** The version Azure ML would assign next: one more than the highest numeric version. */
@@ -56,13 +49,7 @@ export interface LatestModel {
  * filter), one list call per model, at most `concurrency` at a time. Models named in `exclude` are skipped.
  */
 export async function listLatestModels(clients: ArmClients, ws: WorkspaceRef, options: { tags?: string; exclude: string[]; concurrency: number }): Promise<LatestModel[]> {
-  const names: string[] = [];
-  let next: string | undefined = `${workspacePath(ws)}/models?listViewType=ActiveOnly`;
-  while (next) {
-    const page: { body: { value?: { name: string }[]; nextLink?: string } } = await clients.rest().request('GET', next, { operation: 'List the models of the workspace' });
-    names.push(...(page.body.value ?? []).map((m) => m.name));
-    next = page.body.nextLink;
-  }
+  const names = (await clients.rest().list<{ name: string }>(`${workspacePath(ws)}/models?listViewType=ActiveOnly`, 'List the models of the workspace')).map((m) => m.name);
   const excluded = new Set(options.exclude.map((n) => n.toLowerCase()));
   const wanted = names.filter((n) => !excluded.has(n.toLowerCase()));
   const query = `$orderBy=${encodeURIComponent('createdtime desc')}&$top=1&listViewType=ActiveOnly${options.tags ? `&tags=${encodeURIComponent(options.tags)}` : ''}`;

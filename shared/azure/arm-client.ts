@@ -68,6 +68,17 @@ export class ArmRest {
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 
+  /** Every item of a list, following its `nextLink` pages. */
+  async list<T>(pathOrUrl: string, operation: string): Promise<T[]> {
+    const items: T[] = [];
+    for (let next: string | undefined = pathOrUrl; next; ) {
+      const page: ArmResponse<{ value?: T[]; nextLink?: string }> = await this.request('GET', next, { operation });
+      items.push(...(page.body.value ?? []));
+      next = page.body.nextLink;
+    }
+    return items;
+  }
+
   /** GET that answers `undefined` for 404 (the "does it exist yet?" read of every idempotent task). */
   async tryGet<T>(pathOrUrl: string, operation: string): Promise<T | undefined> {
     try {

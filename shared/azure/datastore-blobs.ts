@@ -34,7 +34,7 @@ export class DatastoreBlobs {
     if (datastoreType !== 'AzureBlob' || !accountName || !containerName) throw new AzureError(`Datastore '${datastore}' is not an Azure Blob datastore.`);
     const secrets = await clients.rest().request<{ secretsType?: string; key?: string }>('POST', `${path}/listSecrets`, { operation: `Read the credentials of datastore '${datastore}'` });
     if (secrets.body.secretsType !== 'AccountKey' || !secrets.body.key) {
-      throw new AzureError(`Datastore '${datastore}' has no account key (${secrets.body.secretsType ?? 'identity-based access'}); the routing map needs a datastore the connection can read and write with a key.`);
+      throw new AzureError(`Datastore '${datastore}' has no account key (${secrets.body.secretsType ?? 'identity-based access'}); this needs a blob datastore the connection can read and write with its account key.`);
     }
     mask(secrets.body.key);
     // An IP or localhost endpoint (Azurite, the emulator) is addressed path-style; Azure's are <account>.blob.<suffix>.

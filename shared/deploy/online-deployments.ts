@@ -1,5 +1,6 @@
 import type { ArmClients } from '../azure/arm-client';
 import { workspacePath, type WorkspaceRef } from '../azure/connection';
+import { endpointPath } from '../aml/online-endpoints';
 import { sendAndWait } from '../azure/lro';
 import type { Clock } from '../clock';
 import { InputError, TaskError, errorMessage } from '../errors';
@@ -19,10 +20,6 @@ export interface WaitOptions {
   deadlineMs: number;
   clock: Clock;
   progress: (message: string) => void;
-}
-
-export function endpointPath(ws: WorkspaceRef, name: string): string {
-  return `${workspacePath(ws)}/onlineEndpoints/${encodeURIComponent(name)}`;
 }
 
 export function deploymentPath(ws: WorkspaceRef, endpoint: string, deployment: string): string {
@@ -68,13 +65,12 @@ export async function deploymentLogs(clients: ArmClients, ws: WorkspaceRef, endp
   }
 }
 
-/** The endpoint as it is, or created (empty traffic) in the workspace's region when it does not exist yet. */
-export async function ensureEndpoint(clients: ArmClients, ws: WorkspaceRef, spec: { name: string; authMode: 'key' | 'aml_token'; computeId?: string; tags: Record<string, string> }, wait: WaitOptions): Promise<{ endpoint: EndpointResource; created: boolean }> {
+/** The endpoint as it is, or created (empty traffic) in `location` (the workspace's region) when it does not exist yet. */
+export async function ensureEndpoint(clients: ArmClients, ws: WorkspaceRef, spec: { name: string; location: string; authMode: 'key' | 'aml_token'; computeId?: string; tags: Record<string, string> }, wait: WaitOptions): Promise<{ endpoint: EndpointResource; created: boolean }> {
   const existing = await getEndpointResource(clients, ws, spec.name);
   if (existing) return { endpoint: existing, created: false };
-  const { location } = (await clients.rest().request<{ location: string }>('GET', workspacePath(ws), { operation: `Get workspace '${ws.workspace}'` })).body;
   const properties = { authMode: spec.authMode === 'key' ? 'Key' : 'AMLToken', compute: spec.computeId, traffic: {} };
-  const endpoint = await putEndpoint(clients, ws, { name: spec.name, location, tags: spec.tags, properties }, wait, `Create online endpoint '${spec.name}'`);
+  const endpoint = await putEndpoint(clients, ws, { name: spec.name, location: spec.location, tags: spec.tags, properties }, wait, `Create online endpoint '${spec.name}'`);
   return { endpoint, created: true };
 }
 

@@ -13,7 +13,8 @@ export async function run(params: AciParams, deps: TaskDeps): Promise<RunResult>
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const progress = (m: string) => platform.info(m);
-  const location = params.location ?? (await checkWorkspace(clients, params.workspace)).location;
+  const workspace = await checkWorkspace(clients, params.workspace);
+  const location = params.location ?? workspace.location;
   if (!params.overwrite && (await containerGroupExists(clients, params.group))) {
     throw new InputError('overwrite', `container group '${params.group.name}' already exists in resource group '${params.group.resourceGroup}'; set overwrite to true to update it.`);
   }

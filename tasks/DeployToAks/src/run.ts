@@ -29,12 +29,12 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
   const clients = deps.arm(params.connection);
   const wait: WaitOptions = { deadlineMs: params.deadlineMs, clock, progress: (m) => platform.info(m) };
   for (const warning of params.configWarnings) platform.warning(warning);
-  await checkWorkspace(clients, params.workspace);
+  const workspace = await checkWorkspace(clients, params.workspace);
   const computeId = params.computeType === 'kubernetes' ? await kubernetesComputeId(clients, params.workspace, params.computeName as string) : undefined;
   const model = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
 
   const { endpoint, created } = await inGroup(platform, `Endpoint ${params.endpointName}`, () =>
-    ensureEndpoint(clients, params.workspace, { name: params.endpointName, authMode: params.authMode, computeId, tags: params.tags }, wait),
+    ensureEndpoint(clients, params.workspace, { name: params.endpointName, location: workspace.location, authMode: params.authMode, computeId, tags: params.tags }, wait),
   );
   if (created) platform.info(`Created online endpoint ${params.endpointName}.`);
   const previousTraffic = { ...(endpoint.properties.traffic ?? {}) };

@@ -2,12 +2,12 @@ import { checkWorkspace } from '../../../shared/aml/workspace';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readModelFile, registerFileModel, type FileModelStore } from '../../../shared/aml/model-files';
+import { DEFAULT_DATASTORE, fileModelStore, readModelFile, registerFileModel, type FileModelStore } from '../../../shared/aml/model-files';
 import { listLatestModels, listModelVersions, type LatestModel } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { once } from '../../../shared/lazy-modules';
-import { DatastoreBlobs } from '../../../shared/azure/datastore-blobs';
+import type { DatastoreBlobs } from '../../../shared/azure/datastore-blobs';
 import { settleWithLimit } from '../../../shared/concurrency';
 import { deleteContainerGroup } from '../../../shared/deploy/container-groups';
 import { DeploymentFailedError, deployInferenceContainer, type DeployWait } from '../../../shared/deploy/container-instance';
@@ -107,7 +107,7 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
     const served = await deployInferenceContainer(clients, ref, spec, wait);
     return { kind: 'aci', scoringUri: served.scoringUri, resourceId: served.id };
   }
-  const { endpoint } = await ensureEndpoint(clients, params.workspace, { name: c.name, authMode: deploy.authMode, computeId: r.computeId, tags }, wait);
+  const { endpoint } = await ensureEndpoint(clients, params.workspace, { name: c.name, location: r.location, authMode: deploy.authMode, computeId: r.computeId, tags }, wait);
   const body = {
     location: endpoint.location,
     tags,
@@ -182,7 +182,7 @@ export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResul
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const storage = new DataPlaneClient(clock, (m) => platform.info(m));
-  const store: FileModelStore = { clients, ws: params.workspace, storage, mask: (s) => platform.setSecret(s) };
+  const store = fileModelStore(clients, params.workspace, storage, (s) => platform.setSecret(s));
   const { deploy } = params;
   const workspace = await checkWorkspace(clients, params.workspace);
   const computeId = deploy.target === 'kubernetes' ? await kubernetesComputeId(clients, params.workspace, deploy.computeName as string) : undefined;
@@ -230,7 +230,7 @@ export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResul
     models: new Map(models.map((m) => [m.name, m])),
     shared: once(async () => ({
       code: await uploadScoringCode(clients, params.workspace, deploy.codePath, storage),
-      blobs: await DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, store.mask),
+      blobs: await store.open(DEFAULT_DATASTORE),
       environmentId: await resolveEnvironment(clients, params.workspace, deploy.environment, 'many-models-base', params.tags),
     })),
   };
