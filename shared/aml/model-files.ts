@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash';
 import type { ArmClients } from '../azure/arm-client';
 import type { WorkspaceRef } from '../azure/connection';
 import type { DataPlaneClient } from '../azure/data-plane';
@@ -36,7 +36,7 @@ export function fileModelStore(clients: ArmClients, ws: WorkspaceRef, storage: D
  */
 export async function registerFileModel(store: FileModelStore, name: string, fileName: string, content: Buffer, properties: Pick<ModelVersion['properties'], 'tags' | 'description'>): Promise<ModelVersion> {
   const blobs = await store.open(DEFAULT_DATASTORE);
-  const folder = `LocalUpload/${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+  const folder = `LocalUpload/${sha256Hex(content).slice(0, 32)}`;
   await blobs.put(`${folder}/${fileName}`, content);
   const version = await nextModelVersion(store.clients, store.ws, name);
   return putModelVersion(store.clients, store.ws, name, version, { modelType: 'CustomModel', modelUri: blobs.uri(folder), ...properties }, `Register model '${name}' version '${version}'`);

@@ -44,16 +44,18 @@ export interface LatestModel {
   tags: Record<string, string>;
 }
 
+/** The names of the workspace's active models. */
+export async function listModelNames(clients: ArmClients, ws: WorkspaceRef): Promise<string[]> {
+  return (await clients.rest().list<{ name: string }>(`${workspacePath(ws)}/models?listViewType=ActiveOnly`, 'List the models of the workspace')).map((m) => m.name);
+}
+
 /**
- * The newest active version of every model in the workspace that carries `tags` (Azure ML's `key=value,key`
- * filter), one list call per model, at most `concurrency` at a time. Models named in `exclude` are skipped.
+ * The newest active version of each named model that carries `tags` (Azure ML's `key=value,key` filter), one
+ * list call per model, at most `concurrency` at a time; models without such a version are left out.
  */
-export async function listLatestModels(clients: ArmClients, ws: WorkspaceRef, options: { tags?: string; exclude: string[]; concurrency: number }): Promise<LatestModel[]> {
-  const names = (await clients.rest().list<{ name: string }>(`${workspacePath(ws)}/models?listViewType=ActiveOnly`, 'List the models of the workspace')).map((m) => m.name);
-  const excluded = new Set(options.exclude.map((n) => n.toLowerCase()));
-  const wanted = names.filter((n) => !excluded.has(n.toLowerCase()));
+export async function listLatestModels(clients: ArmClients, ws: WorkspaceRef, names: string[], options: { tags?: string; concurrency: number }): Promise<LatestModel[]> {
   const query = `$orderBy=${encodeURIComponent('createdtime desc')}&$top=1&listViewType=ActiveOnly${options.tags ? `&tags=${encodeURIComponent(options.tags)}` : ''}`;
-  const latest = await mapWithLimit(wanted, options.concurrency, async (name) => {
+  const latest = await mapWithLimit(names, options.concurrency, async (name) => {
     const page = await clients.rest().request<{ value?: ModelVersion[] }>('GET', `${workspacePath(ws)}/models/${encodeURIComponent(name)}/versions?${query}`, { operation: `Get the latest version of model '${name}'` });
     const v = page.body.value?.[0];
     return v ? { name, version: v.name, id: v.id, tags: v.properties.tags ?? {} } : undefined;

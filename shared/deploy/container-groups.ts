@@ -21,6 +21,7 @@ export interface ContainerGroupInfo {
 interface ContainerGroupResource {
   id: string;
   properties: {
+    containers?: { name: string; properties: { image?: string; resources?: unknown; environmentVariables?: { name: string; value?: string | null }[] } }[];
     provisioningState?: string;
     instanceView?: { state?: string };
     ipAddress?: { ip?: string; fqdn?: string; ports?: { port: number; protocol?: string }[] };
@@ -34,18 +35,33 @@ export function containerGroupPath(ref: ContainerGroupRef): string {
   return `/subscriptions/${ref.subscriptionId}/resourceGroups/${encodeURIComponent(ref.resourceGroup)}/providers/Microsoft.ContainerInstance/containerGroups/${encodeURIComponent(ref.name)}`;
 }
 
+function groupInfo(resource: ContainerGroupResource, name: string): ContainerGroupInfo {
+  const props = resource.properties;
+  const ip = props.ipAddress;
+  const host = ip?.fqdn || ip?.ip;
+  if (!host) throw new AzureError(`Container group '${name}' has no public IP address or DNS name; a private group cannot be smoke-tested from the agent.`);
+  const ports = (ip?.ports ?? []).filter((p) => (p.protocol ?? 'TCP').toUpperCase() === 'TCP').map((p) => p.port);
+  const port = ports.includes(INFERENCE_PORT) ? INFERENCE_PORT : ports[0];
+  if (!port) throw new AzureError(`Container group '${name}' exposes no TCP port.`);
+  return { id: resource.id, host, port, state: props.instanceView?.state, provisioningState: props.provisioningState };
+}
+
 export async function getContainerGroup(clients: ArmClients, ref: ContainerGroupRef): Promise<ContainerGroupInfo> {
   const response = await clients
     .rest(ACI_API_VERSION)
     .request<ContainerGroupResource>('GET', containerGroupPath(ref), { operation: `Get container group '${ref.name}' in resource group '${ref.resourceGroup}'` });
-  const props = response.body.properties;
-  const ip = props.ipAddress;
-  const host = ip?.fqdn || ip?.ip;
-  if (!host) throw new AzureError(`Container group '${ref.name}' has no public IP address or DNS name; a private group cannot be smoke-tested from the agent.`);
-  const ports = (ip?.ports ?? []).filter((p) => (p.protocol ?? 'TCP').toUpperCase() === 'TCP').map((p) => p.port);
-  const port = ports.includes(INFERENCE_PORT) ? INFERENCE_PORT : ports[0];
-  if (!port) throw new AzureError(`Container group '${ref.name}' exposes no TCP port.`);
-  return { id: response.body.id, host, port, state: props.instanceView?.state, provisioningState: props.provisioningState };
+  return groupInfo(response.body, ref.name);
+}
+
+/** The group and its first container's definition, or nothing when it does not exist or has no address to reach. */
+export async function findContainerGroup(clients: ArmClients, ref: ContainerGroupRef): Promise<{ info: ContainerGroupInfo; container?: NonNullable<ContainerGroupResource['properties']['containers']>[number]['properties'] } | undefined> {
+  const resource = await clients.rest(ACI_API_VERSION).tryGet<ContainerGroupResource>(containerGroupPath(ref), `Get container group '${ref.name}'`);
+  if (!resource) return undefined;
+  try {
+    return { info: groupInfo(resource, ref.name), container: resource.properties.containers?.[0]?.properties };
+  } catch {
+    return undefined;
+  }
 }
 
 /** ACI's naming rule for container groups and DNS labels: 1-63 lowercase letters, digits and single hyphens. */

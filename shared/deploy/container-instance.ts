@@ -2,7 +2,7 @@ import type { ArmClients } from '../azure/arm-client';
 import type { Clock } from '../clock';
 import { AzureError, TaskError, TimeoutError, errorMessage } from '../errors';
 import { sendScoringRequest } from '../scoring/http';
-import { containerLogs, getContainerGroup, putContainerGroup, type ContainerGroupRef } from './container-groups';
+import { containerLogs, deleteContainerGroup, findContainerGroup, getContainerGroup, putContainerGroup, type ContainerGroupRef } from './container-groups';
 
 /** The container's name inside every group the tasks create. */
 export const INFERENCE_CONTAINER = 'model';
@@ -88,11 +88,8 @@ async function liveness(url: string): Promise<number> {
   }
 }
 
-/**
- * Creates or updates a container group running the inference image and waits until ARM has provisioned it and
- * its inference server answers GET /. A failure carries the container's last log lines.
- */
-export async function deployInferenceContainer(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: DeployWait): Promise<{ scoringUri: string; host: string; id: string }> {
+/** Provisions the group and waits until its inference server answers GET /; a failure carries its last log lines. */
+async function provision(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: DeployWait): Promise<{ scoringUri: string; host: string; id: string }> {
   const started = wait.clock.now();
   try {
     await putContainerGroup(clients, ref, groupBody(spec), wait);
@@ -110,4 +107,47 @@ export async function deployInferenceContainer(clients: ArmClients, ref: Contain
     const logs = await containerLogs(clients, ref, INFERENCE_CONTAINER);
     throw new DeploymentFailedError(err instanceof TaskError ? err.message : `Deploying container group '${ref.name}' failed: ${errorMessage(err)}`, logs);
   }
+}
+
+/** The name of the trial group a serving group's replacement is proven in (also its DNS label). */
+export function trialName(name: string): string {
+  return `${name.slice(0, 58).replace(/-+$/, '')}-next`;
+}
+
+/** What decides whether a live group already runs this spec: image, resources, plain variables, secure names. */
+function definition(container: { image?: string; resources?: unknown; environmentVariables?: { name: string; value?: string | null }[] } | undefined): string {
+  const env = (container?.environmentVariables ?? []).map((v) => `${v.name}=${typeof v.value === 'string' ? v.value : '(secure)'}`).sort();
+  return JSON.stringify([container?.image, container?.resources, env]);
+}
+
+/** Whether the group exists, serves (answers its liveness route) and runs a different definition than `spec`. */
+async function servesSomethingElse(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec): Promise<boolean> {
+  const live = await findContainerGroup(clients, ref);
+  if (!live || live.info.provisioningState !== 'Succeeded') return false;
+  const wanted = (groupBody(spec).properties as { containers: { properties: Parameters<typeof definition>[0] }[] }).containers[0].properties;
+  if (definition(live.container) === definition(wanted)) return false;
+  return (await liveness(`http://${live.info.host}:${live.info.port}/`)) === 200;
+}
+
+/**
+ * Creates or updates a container group running the inference image and waits until ARM has provisioned it and
+ * its inference server answers GET /. A group that serves another version is replaced in place (its address
+ * stays) only after the new definition has come up in a trial group beside it; a trial that fails leaves the
+ * serving group untouched. A failure carries the container's last log lines.
+ */
+export async function deployInferenceContainer(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: DeployWait): Promise<{ scoringUri: string; host: string; id: string }> {
+  if (await servesSomethingElse(clients, ref, spec)) {
+    const trial = { ...ref, name: trialName(ref.name) };
+    wait.progress(`Container group '${ref.name}' is serving: the new version starts in the trial group '${trial.name}' first and replaces it only once it answers.`);
+    try {
+      await provision(clients, trial, { ...spec, dnsNameLabel: trialName(spec.dnsNameLabel), tags: { ...spec.tags, TrialOf: ref.name } }, wait);
+    } catch (err) {
+      const message = `The new version of container group '${ref.name}' did not come up in its trial group '${trial.name}', so '${ref.name}' keeps serving the previous version: ${errorMessage(err)}`;
+      throw new DeploymentFailedError(message, err instanceof DeploymentFailedError ? err.logs : '');
+    } finally {
+      await deleteContainerGroup(clients, trial, wait).catch((err: unknown) => wait.progress(`Could not delete the trial group '${trial.name}' (${errorMessage(err)}); delete it by hand.`));
+    }
+    wait.progress(`The trial group answered; replacing '${ref.name}'.`);
+  }
+  return provision(clients, ref, spec, wait);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash';
 import { ensureAssetVersion, existingVersionId } from '../aml/assets';
 import { ensureCodeAsset, snapshotFolder } from '../aml/code-upload';
 import { listModelVersions, modelVersionPath, type ModelVersion } from '../aml/models';
@@ -29,7 +29,7 @@ export type EnvironmentSpec = { kind: 'registered'; name: string; version: strin
 /** The environment's id: a registered one, or one registered on the fly from image (+ conda), named by content. */
 export async function resolveEnvironment(clients: ArmClients, ws: WorkspaceRef, spec: EnvironmentSpec, name: string, tags: Record<string, string>): Promise<string> {
   if (spec.kind === 'registered') return existingVersionId(clients, ws, 'environments', spec.name, spec.version);
-  const version = createHash('sha256').update(`${spec.image}\n${spec.condaFile ?? ''}`).digest('hex').slice(0, 16);
+  const version = sha256Hex(`${spec.image}\n${spec.condaFile ?? ''}`).slice(0, 16);
   const r = await ensureAssetVersion(clients, ws, 'environments', name, version, { image: spec.image, condaFile: spec.condaFile, tags }, 'image', false);
   return r.id;
 }
@@ -76,7 +76,7 @@ export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: P
   ];
   // Named by everything that goes into the image, so an unchanged package is found instead of built again.
   const fingerprint = [req.environmentId, req.codeHash, req.scoringScript, ...members.map((m) => m.id), ...files.map(([n, u]) => `${n}=${u}`), JSON.stringify(environmentVariables)].join('\n');
-  const targetVersion = `${req.model.name}-${createHash('sha256').update(fingerprint).digest('hex').slice(0, 12)}`;
+  const targetVersion = `${req.model.name}-${sha256Hex(fingerprint).slice(0, 12)}`;
   const rest = clients.rest();
   const envPath = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/environments/${target}/versions/${targetVersion}`;
   const existing = await rest.tryGet<{ id: string; properties: { image?: string } }>(envPath, `Get environment '${target}' version '${targetVersion}'`);

@@ -3,7 +3,7 @@ import { workspacePath, type WorkspaceRef } from '../azure/connection';
 import { endpointPath } from '../aml/online-endpoints';
 import { sendAndWait } from '../azure/lro';
 import type { Clock } from '../clock';
-import { InputError, TaskError, errorMessage } from '../errors';
+import { AzureError, InputError, TaskError, errorMessage } from '../errors';
 import { DeploymentFailedError } from './container-instance';
 
 export interface EndpointResource {
@@ -74,23 +74,40 @@ export async function ensureEndpoint(clients: ArmClients, ws: WorkspaceRef, spec
   return { endpoint, created: true };
 }
 
+/** The deployment taking the most traffic now (the one a rollout replaces). */
+export function liveDeployment(endpoint: EndpointResource | undefined): string | undefined {
+  const traffic = Object.entries(endpoint?.properties.traffic ?? {}).filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1]);
+  return traffic[0]?.[0];
+}
+
+/** The colour a new deployment takes beside the live one. */
+export function nextColour(live: string | undefined): string {
+  return live === 'blue' ? 'green' : 'blue';
+}
+
 /**
- * Creates or updates one deployment (Azure ML rolls an update out in place) and gives it all of the endpoint's
- * traffic. A failure carries the last lines of the deployment's logs.
+ * Blue/green for an endpoint that serves one deployment: the new deployment is created beside the live one, takes
+ * all traffic once it is up, and only then are the others deleted. A deployment that fails is removed again and
+ * the live one keeps serving. A failure carries the last lines of the new deployment's logs.
  */
-export async function deployWithFullTraffic(clients: ArmClients, ws: WorkspaceRef, endpoint: string, deployment: string, body: unknown, wait: WaitOptions): Promise<{ scoringUri: string }> {
+export async function replaceServingDeployment(clients: ArmClients, ws: WorkspaceRef, endpoint: string, body: unknown, wait: WaitOptions): Promise<{ scoringUri: string; deployment: string }> {
+  const before = await getEndpointResource(clients, ws, endpoint);
+  const live = liveDeployment(before);
+  const next = nextColour(live);
   try {
-    await putDeployment(clients, ws, endpoint, deployment, body, wait);
-    const current = await getEndpointResource(clients, ws, endpoint);
-    const traffic = current?.properties.traffic ?? {};
-    if (traffic[deployment] !== 100) await setTraffic(clients, ws, endpoint, { ...Object.fromEntries(Object.keys(traffic).map((d) => [d, 0])), [deployment]: 100 }, wait);
-    const scoringUri = (await getEndpointResource(clients, ws, endpoint))?.properties.scoringUri;
-    if (!scoringUri) throw new Error(`online endpoint '${endpoint}' has no scoring URI`);
-    return { scoringUri };
+    await putDeployment(clients, ws, endpoint, next, body, wait);
   } catch (err) {
-    const logs = await deploymentLogs(clients, ws, endpoint, deployment);
-    throw new DeploymentFailedError(err instanceof TaskError ? err.message : `Deploying '${deployment}' on endpoint '${endpoint}' failed: ${errorMessage(err)}`, logs);
+    const logs = await deploymentLogs(clients, ws, endpoint, next);
+    if (live) await deleteDeployment(clients, ws, endpoint, next, wait).catch(() => undefined);
+    const kept = live ? `; '${live}' keeps serving` : '';
+    throw new DeploymentFailedError(`${err instanceof TaskError ? err.message : `Deploying '${next}' on endpoint '${endpoint}' failed: ${errorMessage(err)}`}${kept}`, logs);
   }
+  const traffic = before?.properties.traffic ?? {};
+  await setTraffic(clients, ws, endpoint, { ...Object.fromEntries(Object.keys(traffic).map((d) => [d, 0])), [next]: 100 }, wait);
+  for (const old of Object.keys(traffic).filter((d) => d !== next)) await deleteDeployment(clients, ws, endpoint, old, wait);
+  const scoringUri = (await getEndpointResource(clients, ws, endpoint))?.properties.scoringUri;
+  if (!scoringUri) throw new AzureError(`Online endpoint '${endpoint}' has no scoring URI.`);
+  return { scoringUri, deployment: next };
 }
 
 export async function deleteEndpoint(clients: ArmClients, ws: WorkspaceRef, name: string, wait: WaitOptions): Promise<void> {

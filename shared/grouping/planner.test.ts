@@ -84,8 +84,26 @@ describe('many-models planner', () => {
 
   it('models missing a splitting tag are listed, never silently dropped', () => {
     const plan = planGroups([...first, { name: 'orphan', version: '1', tags: { store: 's9' } }], undefined, SETTINGS);
-    assert.deepEqual(plan.missingTags, [{ model: 'orphan', missing: ['brand'] }]);
+    assert.deepEqual(plan.missingTags, [{ model: 'orphan', missing: ['brand'], otherCase: [] }]);
     assert.ok(!routed(plan.routing).includes('orphan'));
+  });
+
+  it('a served model whose new version lost its splitting tag keeps serving its old version where it is', () => {
+    const one = planGroups(first, undefined, SETTINGS);
+    const retrained = first.map((m) => (m.name === 'a-s2' ? { name: 'a-s2', version: '2', tags: { Brand: 'a', store: 's2' } } : m));
+    const plan = planGroups(retrained, one.routing, SETTINGS);
+    assert.deepEqual(plan.missingTags, [{ model: 'a-s2', missing: ['brand'], otherCase: ['Brand'], heldIn: { container: 'mm-a-1', version: '1' } }]);
+    assert.deepEqual(plan.counts, { new: 0, update: 0, unchanged: 3, delete: 0 }, 'nothing changes on its account');
+    assert.equal(plan.routing.containers['mm-a-1'].models['a-s2'], '1');
+    assert.deepEqual(routed(plan.routing), routed(one.routing));
+  });
+
+  it('a reset cannot hold a model without its splitting tag: it leaves the routing (for the change guard to see)', () => {
+    const one = planGroups(first, undefined, SETTINGS);
+    const retrained = first.map((m) => (m.name === 'a-s2' ? { ...m, version: '2', tags: { store: 's2' } } : m));
+    const plan = planGroups(retrained, one.routing, { ...SETTINGS, reset: true });
+    assert.equal(plan.missingTags[0].heldIn, undefined);
+    assert.ok(!routed(plan.routing).includes('a-s2'));
   });
 
   it('names follow Azure rules, with a stable short hash when too long', () => {

@@ -44,9 +44,20 @@ export interface PlannedContainer {
   reasons: string[];
 }
 
+/**
+ * A model whose listed version lacks a splitting tag. `otherCase` names tags it carries under another case
+ * (tags are case-sensitive); `heldIn` is the container that keeps serving its previously deployed version.
+ */
+export interface MissingTags {
+  model: string;
+  missing: string[];
+  otherCase: string[];
+  heldIn?: { container: string; version: string };
+}
+
 export interface Plan {
   containers: PlannedContainer[];
-  missingTags: { model: string; missing: string[] }[];
+  missingTags: MissingTags[];
   routing: RoutingMap;
   counts: Record<ContainerAction, number>;
 }
@@ -109,14 +120,19 @@ export function containerName(prefix: string, group: string[], index: number, ma
 
 export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined, settings: PlanSettings): Plan {
   if (settings.maxContainerSize < 1) throw new Error('maxContainerSize must be at least 1');
-  const missingTags: Plan['missingTags'] = [];
+  const missingTags: MissingTags[] = [];
   const current = new Map<string, ModelInfo>();
+  const lacking = new Map<string, MissingTags>();
   // Each model's group key, made once: the plan looks it up for every placement decision.
   const keyOf = new Map<string, string>();
   for (const m of models) {
     const missing = settings.splittingTags.filter((t) => !(t in m.tags) || m.tags[t] === '');
     if (missing.length) {
-      missingTags.push({ model: m.name, missing });
+      const keys = Object.keys(m.tags);
+      const otherCase = missing.flatMap((t) => keys.filter((k) => k !== t && k.toLowerCase() === t.toLowerCase()));
+      const entry = { model: m.name, missing, otherCase };
+      missingTags.push(entry);
+      lacking.set(m.name, entry);
       continue;
     }
     current.set(m.name, m);
@@ -134,6 +150,7 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   }
   const working: Working[] = [];
   const placed = new Set<string>();
+  const heldModels = new Map<string, ModelInfo>();
   const prior = settings.reset ? {} : previous?.containers ?? {};
   for (const name of byKey(Object.keys(prior), sortKey)) {
     const before = prior[name];
@@ -143,10 +160,18 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
       Object.keys(before.models).map((n) => current.get(n)).filter((m): m is ModelInfo => m !== undefined && keyOf.get(m.name) === beforeKey),
       settings.sortingTags,
     );
-    const kept = new Set(keep.map((m) => m.name));
+    // A served model whose newest version lost a splitting tag is never dropped on that account: it stays
+    // where it is, at the version it serves, until its tags are fixed (a reset regroups without it).
+    const held = Object.keys(before.models).filter((n) => lacking.has(n));
+    for (const n of held) {
+      (lacking.get(n) as MissingTags).heldIn = { container: name, version: before.models[n] };
+      heldModels.set(n, { name: n, version: before.models[n], tags: {} });
+      w.members.push(n);
+    }
+    const kept = new Set([...keep.map((m) => m.name), ...held]);
     const removed = Object.keys(before.models).filter((n) => !kept.has(n));
     if (removed.length) w.reasons.push(`${removed.length} removed or moved`);
-    const stay = keep.slice(0, settings.maxContainerSize);
+    const stay = keep.slice(0, Math.max(0, settings.maxContainerSize - held.length));
     if (keep.length > stay.length) w.reasons.push(`${keep.length - stay.length} relocated (container size)`);
     for (const m of stay) {
       w.members.push(m.name);
@@ -197,7 +222,7 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   const containers: PlannedContainer[] = [];
   const routing: RoutingMap = { containers: {} };
   for (const w of byKey(working, (x) => sortKey(x.name))) {
-    const members = w.members.map((n) => current.get(n) as ModelInfo);
+    const members = w.members.map((n) => (current.get(n) ?? heldModels.get(n)) as ModelInfo);
     let action: ContainerAction;
     if (!members.length) action = 'delete';
     else if (!w.previous) action = 'new';

@@ -122,6 +122,50 @@ describe('GroupManyModels bundle against the emulator', function () {
     assert.match(run.message ?? '', /Nothing to change: 20 container\(s\) up to date/);
   });
 
+  // A mistake never takes production down: each of these stops before any write.
+  const noWrites = (run: BundleRun) => {
+    assert.deepEqual(h.writes().map((t) => `${t.method} ${t.url}`), [], 'no write at all');
+    assert.deepEqual(routingVersions(), ['1'], 'no routing map registered');
+    assert.equal([...h.emulator.state.containerGroups.values()].filter((g) => g.port !== undefined).length, 20, run.stdout.slice(-2000));
+  };
+
+  it('a typo in modelTagFilter matches nothing: an error naming the input, the tags that exist and the likely fix', async () => {
+    fs.rmSync(h.log, { force: true });
+    const run = await h.group({ modelTagFilter: 'ModelTyp=many-models-diabetes' });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /^Input 'modelTagFilter': 'ModelTyp=many-models-diabetes' matches none of the 300 model\(s\)/);
+    assert.match(run.message ?? '', /Did you mean 'ModelTyp=many-models-diabetes' -> 'ModelType=many-models-diabetes'\?/);
+    assert.match(run.message ?? '', /ModelType=many-models-diabetes \(20\)/, 'the tags on a sample of the models');
+    noWrites(run);
+  });
+
+  it('a splitting tag in the wrong case is reported by name and deletes nothing', async () => {
+    fs.rmSync(h.log, { force: true });
+    const run = await h.group({ splittingTags: 'brand' });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /Input 'splittingTags': no model carries the tag 'brand', but 'Brand' exists \(the deployed containers are split by it\); tag names are case-sensitive/);
+    noWrites(run);
+  });
+
+  it('a filter that drops most served models is stopped by the change check, in a dry run too, naming allowLargeChanges', async () => {
+    for (const dryRun of ['true', 'false']) {
+      fs.rmSync(h.log, { force: true });
+      const run = await h.group({ modelTagFilter: 'ModelType=many-models-diabetes,Brand=b1', dryRun });
+      assert.equal(run.result, 'Failed', run.stdout.slice(-2000));
+      assert.match(run.message ?? '', dryRun === 'true' ? /^Dry run: the plan would be stopped/ : /^Stopped before any change/);
+      assert.match(run.message ?? '', /it deletes 18 container\(s\) still serving 270 model\(s\) that would then be served nowhere \(mm-b2-1: diabetes-s01-b2, /);
+      assert.match(run.message ?? '', /removes 270 .* of the 300 served model\(s\): 90%, above largeChangeThreshold \(20%\)/);
+      assert.match(run.message ?? '', /set allowLargeChanges to true/);
+      assert.equal(run.outputs.changeGuard, 'blocked');
+      assert.equal(run.outputs.deletedGroups, '18');
+      const plan = JSON.parse(fs.readFileSync(run.outputs.planFile, 'utf8')) as { changeGuard: { verdict: string; removed: string[] } };
+      assert.equal(plan.changeGuard.verdict, 'blocked');
+      assert.equal(plan.changeGuard.removed.length, 270);
+      assert.match(run.attachments.map((a) => a.content).join('\n'), /Change check: \*\*blocked\*\*/);
+      noWrites(run);
+    }
+  });
+
   it('one version bump redeploys exactly its container, which then serves the new version', async () => {
     await trainManyModels(h.emulator, 'many-train-2', { stores: 30, brands: 10, only: 'diabetes-s07-b3' });
     fs.rmSync(h.log, { force: true });
@@ -129,7 +173,8 @@ describe('GroupManyModels bundle against the emulator', function () {
     assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
     assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.unchangedGroups, run.outputs.deletedGroups], ['0', '1', '19', '0']);
     const groupPuts = h.writes().filter((t) => t.method === 'PUT' && t.url.includes('/containerGroups/'));
-    assert.deepEqual(groupPuts.map((t) => new URL(t.url).pathname.split('/').pop()), ['mm-b3-1']);
+    assert.deepEqual(groupPuts.map((t) => new URL(t.url).pathname.split('/').pop()), ['mm-b3-1-next', 'mm-b3-1'], 'proven in a trial group, then replaced in place');
+    assert.ok(!h.emulator.state.containerGroups.has(`${h.emulator.info.subscriptionId}/${h.emulator.info.resourceGroup}/mm-b3-1-next`.toLowerCase()), 'the trial group is deleted');
     const map = h.routing();
     assert.equal(map.containers['mm-b3-1'].models['diabetes-s07-b3'], '2');
     const answer = await post(map.containers['mm-b3-1'].service.scoringUri, { model: 'diabetes-s07-b3', data: [ROW] });
@@ -158,6 +203,10 @@ describe('GroupManyModels bundle against the emulator', function () {
     assert.equal(containerOf(map, newModel)?.[0], 'mm-b6-2', 'the healthy container was deployed');
     assert.equal(Object.values(map.containers).flatMap((c) => Object.keys(c.models)).length, 301);
     assert.deepEqual(routingVersions(), ['1', '2', '3']);
+    assert.match(run.stdout, /did not come up in its trial group 'mm-b5-1-next', so 'mm-b5-1' keeps serving the previous version/);
+    const served = await post(map.containers['mm-b5-1'].service.scoringUri, { model: 'diabetes-s04-b5', data: [ROW] });
+    assert.equal(served.status, 200, 'the serving container was never replaced');
+    assert.equal(served.body.version, '1');
   });
 });
 
@@ -189,9 +238,31 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     assert.ok(!fs.readFileSync(path.join(h.out, 'routing-map.json'), 'utf8').includes(keys.body.primaryKey));
   });
 
-  it('shrinking relocates the overflow: the new containers are up before the ones that hand over models change', async () => {
+  it('a retrain that lost its splitting tag (or wrote it in another case) keeps serving the old version, reported by name', async () => {
+    const { clients } = emulatorClients(h.emulator);
+    const models = `${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/models`;
+    const v1 = await clients.rest().request<{ properties: { modelUri: string } }>('GET', `${models}/diabetes-s02-b2/versions/1`, { operation: 'get' });
+    await clients.rest().request('PUT', `${models}/diabetes-s02-b2/versions/2`, { operation: 'register', body: { properties: { modelUri: v1.body.properties.modelUri, tags: { Store: '2', brand: 'b2', ModelType: 'many-models-diabetes' } } } });
     fs.rmSync(h.log, { force: true });
-    const run = await h.group({ maxContainerSize: '3' });
+    const run = await h.group({});
+    assert.equal(run.result, 'SucceededWithIssues', run.stdout.slice(-3000));
+    assert.match(run.stdout, /Model 'diabetes-s02-b2' has no value for splitting tag\(s\) Brand \(it carries 'brand': tag names are case-sensitive\): it keeps serving version 1 in mmk-b2-1/);
+    assert.equal(run.outputs.changeGuard, 'passed');
+    assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.deletedGroups], ['0', '0', '0']);
+    assert.deepEqual(h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets|listKeys/.test(t.url)), [], 'nothing deleted or redeployed');
+    assert.equal(h.routing().containers['mmk-b2-1'].models['diabetes-s02-b2'], '1');
+    await clients.rest().request('PUT', `${models}/diabetes-s02-b2/versions/3`, { operation: 'register', body: { properties: { modelUri: v1.body.properties.modelUri, tags: { Store: '2', Brand: 'b2', ModelType: 'many-models-diabetes' } } } });
+  });
+
+  it('shrinking relocates the overflow: past the change threshold it needs allowLargeChanges; the new containers are up before the ones that hand over models change', async () => {
+    fs.rmSync(h.log, { force: true });
+    const stopped = await h.group({ maxContainerSize: '3' });
+    assert.equal(stopped.result, 'Failed');
+    assert.match(stopped.message ?? '', /it moves 3 of the 12 served model\(s\): 25%, above largeChangeThreshold \(20%\)/);
+    assert.deepEqual(h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)), []);
+    const run = await h.group({ maxContainerSize: '3', allowLargeChanges: 'true' });
+    assert.equal(run.outputs.changeGuard, 'allowed');
+    assert.match(run.stdout, /Large change allowed by allowLargeChanges/);
     assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
     assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.deletedGroups], ['3', '3', '0']);
     const deploymentPuts = h.traffic().filter((t) => t.method === 'PUT' && /\/deployments\//.test(t.url)).map((t) => new URL(t.url).pathname.split('/')[10]);
@@ -203,11 +274,36 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     assert.deepEqual(Object.keys(map.containers['mmk-b1-2'].models), ['diabetes-s04-b1']);
   });
 
+  it('an update that does not come up is removed again; the live deployment keeps all traffic and answers', async () => {
+    const endpoint = (name: string) => [...h.emulator.state.onlineEndpoints.values()].find((e) => e.name === name)!;
+    const traffic = (name: string) => (endpoint(name).resource.properties as { traffic: Record<string, number> }).traffic;
+    assert.deepEqual(traffic('mmk-b1-1'), { green: 100 });
+    h.emulator.state.unhealthyDeployments.add('blue');
+    try {
+      const run = await h.group({ updateAll: 'true' });
+      assert.equal(run.result, 'Failed', run.stdout.slice(-3000));
+      assert.match(run.message ?? '', /3 container\(s\) failed: mmk-b1-1 .*'green' keeps serving/);
+    } finally {
+      h.emulator.state.unhealthyDeployments.delete('blue');
+    }
+    for (const name of ['mmk-b1-1', 'mmk-b2-1', 'mmk-b3-1']) {
+      assert.deepEqual(traffic(name), { green: 100 }, name);
+      assert.deepEqual([...endpoint(name).deployments.keys()], ['green'], `${name}: the failed deployment is gone`);
+    }
+    const { clients } = emulatorClients(h.emulator);
+    const keys = await clients.rest().request<{ primaryKey: string }>('POST', `${endpointPath(h.emulator, 'mmk-b1-1')}/listKeys`, { operation: 'keys' });
+    const answer = await post(h.routing().containers['mmk-b1-1'].service.scoringUri, { model: 'diabetes-s01-b1', data: [ROW] }, { authorization: `Bearer ${keys.body.primaryKey}` });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  });
+
   it('a target that differs from the deployed one needs a reset, which rebuilds and deletes the old endpoints', async () => {
     const refused = await h.group({ target: 'managed' });
     assert.equal(refused.result, 'Failed');
     assert.match(refused.message ?? '', /Input 'target': 'managed' differs from the deployed containers' target 'kubernetes'.*set reset to true/);
-    const rebuilt = await h.group({ target: 'managed', reset: 'true', servicePrefix: 'mmm', maxContainerSize: '4' });
+    const unguarded = await h.group({ target: 'managed', reset: 'true', servicePrefix: 'mmm', maxContainerSize: '4' });
+    assert.equal(unguarded.result, 'Failed', 'a reset goes through the change check too');
+    assert.match(unguarded.message ?? '', /moves 12 of the 12 served model\(s\): 100%/);
+    const rebuilt = await h.group({ target: 'managed', reset: 'true', servicePrefix: 'mmm', maxContainerSize: '4', allowLargeChanges: 'true' });
     assert.equal(rebuilt.result, 'Succeeded', rebuilt.stdout.slice(-3000));
     assert.deepEqual([rebuilt.outputs.newGroups, rebuilt.outputs.deletedGroups], ['3', '6']);
     const endpoints = [...h.emulator.state.onlineEndpoints.values()].map((e) => e.name).sort();

@@ -2,7 +2,7 @@ import { checkWorkspace } from '../../../shared/aml/workspace';
 import { getEndpointKey, getEndpointToken } from '../../../shared/aml/online-endpoints';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { resolveEnvironment, resolveModel, uploadScoringCode } from '../../../shared/deploy/model-source';
-import { deleteDeployment, deploymentLogs, ensureEndpoint, getDeploymentResource, kubernetesComputeId, getEndpointResource, putDeployment, setTraffic, type EndpointResource, type WaitOptions } from '../../../shared/deploy/online-deployments';
+import { deleteDeployment, deploymentLogs, ensureEndpoint, getDeploymentResource, kubernetesComputeId, getEndpointResource, liveDeployment, nextColour, putDeployment, setTraffic, type WaitOptions } from '../../../shared/deploy/online-deployments';
 import { AzureError, CheckFailedError, InputError, errorMessage } from '../../../shared/errors';
 import { inGroup, printLogTail } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
@@ -16,12 +16,6 @@ const SMOKE_REQUESTS = 3;
 function sameDeployment(live: { sku?: unknown; properties: Record<string, unknown> }, body: { sku?: unknown; properties: Record<string, unknown> }): boolean {
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   return Object.entries(body.properties).every(([k, v]) => same(live.properties[k], v)) && (!body.sku || same(live.sku, body.sku));
-}
-
-/** The deployment taking the most traffic now (the one a rollout replaces). */
-function currentDeployment(endpoint: EndpointResource | undefined): string | undefined {
-  const traffic = Object.entries(endpoint?.properties.traffic ?? {}).filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1]);
-  return traffic[0]?.[0];
 }
 
 export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult> {
@@ -38,8 +32,8 @@ export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult>
   );
   if (created) platform.info(`Created online endpoint ${params.endpointName}.`);
   const previousTraffic = { ...(endpoint.properties.traffic ?? {}) };
-  const previous = currentDeployment(endpoint);
-  const name = params.deploymentName ?? (previous === 'blue' ? 'green' : 'blue');
+  const previous = liveDeployment(endpoint);
+  const name = params.deploymentName ?? nextColour(previous);
 
   const environmentId = await resolveEnvironment(clients, params.workspace, params.environment, `${params.modelName}-inference`, params.tags);
   const code = await uploadScoringCode(clients, params.workspace, params.codePath, new DataPlaneClient(clock, (m) => platform.info(m)));

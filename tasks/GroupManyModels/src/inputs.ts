@@ -6,6 +6,7 @@ import { InputError } from '../../../shared/errors';
 import type { PlanSettings } from '../../../shared/grouping/planner';
 import { lineageTags } from '../../../shared/lineage';
 import type { TaskInputs } from '../../../shared/platform/inputs';
+import type { GuardSettings } from './change-guard';
 
 export type Target = 'aci' | 'kubernetes' | 'managed';
 
@@ -33,6 +34,7 @@ export interface GroupParams {
   modelTagFilter?: string;
   routingModelName: string;
   plan: PlanSettings;
+  guard: GuardSettings;
   deploy: DeploySettings;
   concurrency: number;
   dryRun: boolean;
@@ -95,6 +97,10 @@ export function readInputs(inputs: TaskInputs): GroupParams {
       maxNameLength: online ? 32 : 63,
       reset: inputs.bool('reset', false),
       updateAll: inputs.bool('updateAll', false),
+    },
+    guard: {
+      allowLargeChanges: inputs.bool('allowLargeChanges', false),
+      largeChangeThreshold: inputs.int('largeChangeThreshold', 20, { min: 0, max: 100 }),
     },
     deploy: {
       target,
