@@ -92,6 +92,30 @@ describe('DeployToAci bundle against the emulator', function () {
     assert.match(run.stdout, /raise RuntimeError\("model file is corrupt"\)/);
   });
 
+  it('replacing a serving group: a new version that fails at start is tried beside it and the old one keeps serving', async () => {
+    const group = (name: string) => [...emulator.state.containerGroups.values()].find((g) => g.name === name);
+    const before = group('diabetes-qa')!;
+    const code = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-score-'));
+    fs.writeFileSync(path.join(code, 'score.py'), 'def init():\n    raise RuntimeError("model file is corrupt")\n\ndef run(data):\n    return []\n');
+    fs.rmSync(log, { force: true });
+    const run = await deploy({ codePath: code, timeoutMinutes: '1' });
+    fs.rmSync(code, { recursive: true, force: true });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /The new version of container group 'diabetes-qa' did not come up in its trial group 'diabetes-qa-next', so 'diabetes-qa' keeps serving the previous version: .*model file is corrupt/);
+    assert.match(run.stdout, /raise RuntimeError\("model file is corrupt"\)/, 'the trial\'s logs are printed');
+    const puts = traffic().filter((l) => l.method === 'PUT' && l.url.includes('/containerGroups/')).map((l) => new URL(l.url).pathname.split('/').pop());
+    assert.deepEqual(puts, ['diabetes-qa-next'], 'the serving group is never written');
+    assert.equal(group('diabetes-qa-next'), undefined, 'the trial group is deleted');
+    assert.equal(group('diabetes-qa'), before);
+    const answer = await fetch(`http://127.0.0.1:${before.port}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [ROW] }) });
+    assert.equal(answer.status, 200, 'the old version still answers');
+
+    const changed = await deploy({ environmentVariables: 'MODE=prod' });
+    assert.equal(changed.result, 'Succeeded', changed.stdout);
+    assert.match(changed.stdout, /the new version starts in the trial group 'diabetes-qa-next' first/);
+    assert.equal(group('diabetes-qa-next'), undefined);
+  });
+
   describe('rejected before any write', () => {
     const noWrites = () => traffic().filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
     for (const [label, inputs, message] of [

@@ -54,15 +54,16 @@ describe('DeployToAks bundle against the emulator', function () {
     assert.deepEqual([...endpoint()!.deployments.keys()], ['green']);
   });
 
-  it('rollback: a new deployment that never gets healthy leaves traffic on the old one, prints its logs, and fails', async () => {
+  it('rollback: a new deployment that never gets healthy leaves traffic on the old one (never deleted), prints its logs, and fails', async () => {
     emulator.state.unhealthyDeployments.add('blue');
     try {
-      const run = await deploy({ trafficStrategy: 'replace', instanceCount: '3' });
+      const run = await deploy({ trafficStrategy: 'replace', instanceCount: '3', deleteOldDeployment: 'true' });
       assert.equal(run.result, 'Failed');
       assert.match(run.message ?? '', /Create deployment 'blue' on 'diabetes-prod' ended Failed: ResourceNotReady/);
       assert.match(run.stdout, /Last lines of the logs of deployment 'blue'/);
       assert.match(run.stdout, /Readiness probe failed/);
       assert.deepEqual(traffic(), { green: 100 });
+      assert.ok(endpoint()!.deployments.get('green')?.healthy, 'deleteOldDeployment never removes what is serving when the new one failed');
     } finally {
       emulator.state.unhealthyDeployments.delete('blue');
     }
@@ -73,12 +74,13 @@ describe('DeployToAks bundle against the emulator', function () {
     // The three smoke requests through the header pass; every request after them fails.
     emulator.faults.add({ path: '/inference/diabetes-prod/score', fault: { type: 'status', status: 503 }, after: 3, times: 1000 });
     try {
-      const run = await deploy({ trafficStrategy: 'canary', canarySteps: '10,100', instanceCount: '3' });
+      const run = await deploy({ trafficStrategy: 'canary', canarySteps: '10,100', instanceCount: '3', deleteOldDeployment: 'true' });
       assert.equal(run.result, 'Failed');
       assert.match(run.stdout, /Traffic: \{"green":90,"blue":10\}/);
       assert.match(run.stdout, /Rolling back: traffic goes back to \{"green":100\}/);
       assert.match(run.message ?? '', /The smoke request to endpoint 'diabetes-prod' answered 503/);
       assert.deepEqual(traffic(), before);
+      assert.ok(endpoint()!.deployments.has('green'), 'the serving deployment is kept');
     } finally {
       emulator.faults.clear();
     }

@@ -155,6 +155,37 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
     assert.deepEqual(holder(), [first.outputs.modelVersion]);
   });
 
+  describe('the production tag never leaves the serving version on a failure', () => {
+    const FAST_RETRY = { AZUREML_TASKS_RETRY_BASE_DELAY_MS: '5', AZUREML_TASKS_RETRY_MAX_DELAY_MS: '20' };
+    afterEach(() => emulator.faults.clear());
+
+    it('a new version that cannot be registered: the task fails, the champion keeps the tag, nothing half-written', async () => {
+      const champion = holder();
+      const count = versions().length;
+      emulator.faults.add({ path: '/models/diabetes/versions/', method: 'PUT', fault: { type: 'status', status: 500 }, times: 100 });
+      const run = await evaluate({ jobName: job({ mse: 0.1, r2: 0.999 }) }, FAST_RETRY);
+      assert.equal(run.result, 'Failed');
+      assert.match(run.message ?? '', /Register model 'diabetes' version '\d+'/);
+      assert.deepEqual(holder(), champion);
+      assert.equal(versions().length, count);
+    });
+
+    it('a previous holder that cannot be untagged: both hold it for a moment, and a re-run completes the move', async () => {
+      const [champion] = holder();
+      const name = job({ mse: 0.05, r2: 0.9999 });
+      emulator.faults.add({ path: `/models/diabetes/versions/${champion}`, method: 'PUT', fault: { type: 'status', status: 500 }, times: 100 });
+      const run = await evaluate({ jobName: name }, FAST_RETRY);
+      assert.equal(run.result, 'Failed');
+      assert.match(run.message ?? '', new RegExp(`Remove lifecycle=production from model 'diabetes' version '${champion}'`));
+      const next = String(Number(versions().map((v) => Number(v.version)).sort((a, b) => b - a)[0]));
+      assert.deepEqual(holder().sort(), [champion, next].sort(), 'the new version was tagged in the same write that registered it');
+      emulator.faults.clear();
+      const again = await evaluate({ jobName: name });
+      assert.equal(again.result, 'Succeeded', again.stdout);
+      assert.deepEqual(holder(), [next]);
+    });
+  });
+
   it('a job that is not Completed is a clear error', async () => {
     const run = await evaluate({ jobName: job({ mse: 1, r2: 1 }, { status: 'Failed' }) });
     assert.equal(run.result, 'Failed');

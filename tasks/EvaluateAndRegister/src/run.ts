@@ -58,7 +58,11 @@ async function findChampion(params: EvaluateParams, clients: ArmClients, mlflow:
   return { version, metrics, source: 'metric tags stored on the version' };
 }
 
-/** Tags the new holder first, then takes the tag off every previous holder, so the tag is never unassigned. */
+/**
+ * Tags the new holder first (a version registered by this run carries the tag from its first write), then takes
+ * the tag off every previous holder, so the tag is never unassigned and never moves to a version that failed to
+ * register. Idempotent: a re-run completes a move that stopped half-way.
+ */
 async function promote(params: EvaluateParams, clients: ArmClients, version: ModelVersion): Promise<Decision['promoted']> {
   const tag = params.promoteTag as { key: string; value: string };
   const tags = version.properties.tags ?? {};
@@ -109,9 +113,10 @@ function report(params: EvaluateParams, deps: TaskDeps, decision: Decision, regi
 async function rerun(params: EvaluateParams, deps: TaskDeps, clients: ArmClients, existing: ModelVersion, decision: Decision): Promise<RunResult> {
   deps.platform.info(`Model ${params.modelName} v${existing.name} already holds job ${decision.job}: nothing registered; reporting the decision of the run that registered it.`);
   const tag = params.promoteTag;
-  if (decision.promoted && tag && existing.properties.tags?.[tag.key] !== tag.value) {
+  if (decision.promoted && tag) {
     const holders = await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`);
-    if (holders.every((h) => Number(h.name) < Number(existing.name))) await promote(params, clients, existing);
+    const unfinished = holders.some((h) => h.name !== existing.name) || !holders.length;
+    if (unfinished && holders.every((h) => Number(h.name) <= Number(existing.name))) await promote(params, clients, existing);
   }
   report(params, deps, decision, existing);
   return { outcome: 'Succeeded', message: `${params.modelName} v${existing.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}; already registered by an earlier run for job '${decision.job}'.` };
@@ -158,16 +163,18 @@ export async function run(params: EvaluateParams, deps: TaskDeps): Promise<RunRe
     const version = await nextModelVersion(clients, params.workspace, params.modelName);
     const metricTags = Object.fromEntries(params.rules.map((r) => [r.metric, String(candidate[r.metric])]));
     decision.action = better && params.promoteTag ? 'registered' : 'registeredNotPromoted';
+    let promoteTags = {};
     if (decision.action === 'registered') {
       const tag = params.promoteTag as { key: string; value: string };
       decision.promoted = { tag: `${tag.key}=${tag.value}`, to: version, from: (await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)).map((v) => v.name) };
+      promoteTags = { [tag.key]: tag.value };
     }
     registered = await putModelVersion(clients, params.workspace, params.modelName, version, {
       modelUri: params.modelUri ?? `azureml://jobs/${job.name}/outputs/${params.modelOutputName}/paths/`,
       modelType: MODEL_TYPES[params.modelType],
       jobName: job.name,
       description: params.description ?? `Trained by job ${job.name}`,
-      tags: { ...params.tags, jobName: job.name, ...metricTags, [GATE_TAG]: better ? 'passed' : 'notBetter' },
+      tags: { ...params.tags, jobName: job.name, ...metricTags, [GATE_TAG]: better ? 'passed' : 'notBetter', ...promoteTags },
       properties: { [DECISION_PROPERTY]: JSON.stringify(decision) },
     }, `Register model '${params.modelName}' version '${version}'`);
     platform.info(`Registered ${params.modelName} v${version}.`);
