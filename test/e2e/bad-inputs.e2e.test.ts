@@ -79,6 +79,9 @@ const CASES: Case[] = [
   ['GroupManyModels', 'a code folder that does not exist', { codePath: '/nowhere/src' }, 'codePath', /does not exist/],
   ['GroupManyModels', 'zero concurrency', { concurrency: '0' }, 'concurrency', /between 1 and 32/],
   ['GroupManyModels', 'a splitting tag named twice', { splittingTags: 'Brand,Brand' }, 'splittingTags', /twice/],
+  ['GroupManyModels', 'a change threshold over 100 %', { largeChangeThreshold: '150' }, 'largeChangeThreshold', /between 0 and 100/],
+  ['GroupManyModels', 'a tag filter with a typo (matches no model)', { modelTagFilter: 'ModelTyp=many-models-diabetes' }, 'modelTagFilter', /matches none of the/],
+  ['GroupManyModels', 'a splitting tag in the wrong case', { splittingTags: 'brand' }, 'splittingTags', /case-sensitive/],
 ];
 
 describe('bad inputs: a clear error naming the input, and nothing written', function () {
