@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createRun } from './mlflow';
+import { createRun } from './kit/state';
 import { startEmulator, type Emulator } from './server';
 
 /** Starts an emulator on the certificate the run trusts (scripts/trusted-node.js makes it). */

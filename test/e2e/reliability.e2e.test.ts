@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import type { FaultRule } from '../../emulator/faults';
+import type { FaultRule } from '../../emulator/kit/faults';
 import type { BundleRun } from '../../scripts/lib/run-bundle';
 import { SCENARIOS, ScenarioBed, normalizedOutputs } from '../support/scenarios';
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startEchoServer } from '../../../emulator/scoring';
+import { startEchoServer } from '../../../emulator/runtime/scoring';
 import type { Clock } from '../../../shared/clock';
 import { CheckFailedError, TimeoutError } from '../../../shared/errors';
 import { FakePlatform } from '../../../shared/platform/fake-platform';

@@ -1,22 +1,10 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
-import { page, WS, workspaceOf, workspaceId, systemData, baseUrl } from './arm';
-import { secretValue, type EmulatorState, type Workspace } from './state';
+import { randomUUID } from 'node:crypto';
+import { page, systemData, workspaceOf, WS } from '../kit/arm';
+import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
+import { workspaceId, type AssetKind, type EmulatorState, type Workspace } from '../kit/state';
+import { sasUrl, STORAGE_ACCOUNT } from './blob-storage';
+import type { ResourceFamily } from './family';
 
-export const STORAGE_ACCOUNT = 'emustorage';
-
-/** A versioned asset (code, environment, component) as stored: the ARM resource plus its kind. */
-export interface AssetVersion {
-  kind: AssetKind;
-  workspace: Workspace;
-  name: string;
-  version: string;
-  resource: Record<string, any>;
-}
-
-export type AssetKind = 'codes' | 'environments' | 'components';
 
 const ASSET_TYPE: Record<AssetKind, string> = {
   codes: 'Microsoft.MachineLearningServices/workspaces/codes/versions',
@@ -26,11 +14,6 @@ const ASSET_TYPE: Record<AssetKind, string> = {
 
 export function assetKey(ws: Workspace, kind: AssetKind, name: string, version: string): string {
   return `${workspaceId(ws)}/${kind}/${name}/versions/${version}`.toLowerCase();
-}
-
-/** Finds an asset by its ARM id (`/subscriptions/.../components/x/versions/1`, optionally prefixed `azureml:`). */
-export function assetById(state: EmulatorState, id: string): AssetVersion | undefined {
-  return state.assets.get(id.replace(/^azureml:/i, '').toLowerCase());
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
@@ -115,15 +98,8 @@ function datastoreResource(state: EmulatorState, ws: Workspace, req: EmulatorReq
   };
 }
 
-/** A SAS URL on the emulator's blob store for `blobPath` in the workspace container. */
-export function sasUrl(state: EmulatorState, req: EmulatorRequest, blobPath: string): string {
-  const sig = secretValue('sig-');
-  state.sasTokens.add(sig);
-  return `${baseUrl(req)}/${STORAGE_ACCOUNT}/${state.blobContainer}/${blobPath}?sv=2021-08-06&sr=c&sp=racwl&se=2099-01-01T00%3A00%3A00Z&sig=${encodeURIComponent(sig)}`;
-}
-
 /** Datastores, code/environment/component versions, and the pending-upload SAS for code. */
-export function assetRoutes(state: EmulatorState): Route[] {
+function assetRoutes(state: EmulatorState): Route[] {
   return [
     route('GET', `${WS}/datastores/{name}`, (req) => {
       const ws = workspaceOf(state, req);
@@ -153,72 +129,4 @@ export function assetRoutes(state: EmulatorState): Route[] {
   ];
 }
 
-const SAS_PERMISSION: Record<string, string> = { GET: 'r', HEAD: 'r', PUT: 'w' };
-
-/**
- * A service SAS signed with the account key (what a client holding the datastore's key makes): the HMAC-SHA256
- * over the 16-line string-to-sign of versions 2020-12-06 and later must match, the token must not have expired,
- * and its permissions must cover the method.
- */
-function keySignedSasAllows(state: EmulatorState, req: EmulatorRequest): boolean {
-  const q = (k: string) => req.url.searchParams.get(k) ?? '';
-  const rest = decodeURIComponent(req.path.slice(`/${STORAGE_ACCOUNT}/`.length));
-  const [container, ...blob] = rest.split('/');
-  const resource = q('sr') === 'b' ? `/blob/${STORAGE_ACCOUNT}/${container}/${blob.join('/')}` : `/blob/${STORAGE_ACCOUNT}/${container}`;
-  const toSign = [q('sp'), q('st'), q('se'), resource, q('si'), q('sip'), q('spr'), q('sv'), q('sr'), q('sst'), q('ses'), q('rscc'), q('rscd'), q('rsce'), q('rscl'), q('rsct')].join('\n');
-  const expected = createHmac('sha256', Buffer.from(state.storageKey, 'base64')).update(toSign, 'utf8').digest();
-  const given = Buffer.from(q('sig'), 'base64');
-  const wanted = req.url.searchParams.get('comp') === 'list' ? 'l' : SAS_PERMISSION[req.method] ?? '?';
-  return given.length === expected.length && timingSafeEqual(given, expected) && Date.parse(q('se')) > Date.now() && q('sp').includes(wanted);
-}
-
-/**
- * The blob service of the emulated storage account, path-style as Azurite serves it:
- * `/<account>/<container>/<blob path>`. Put Blob (BlockBlob), Get/Head Blob and List Blobs, SAS-checked.
- */
-export function blobHandler(state: EmulatorState, req: EmulatorRequest): EmulatorResponse | undefined {
-  const prefix = `/${STORAGE_ACCOUNT}/`;
-  if (!req.path.startsWith(prefix)) return undefined;
-  const sig = req.url.searchParams.get('sig');
-  if (!sig || !(state.sasTokens.has(sig) || keySignedSasAllows(state, req))) {
-    return { status: 403, body: { code: 'AuthenticationFailed', message: 'Server failed to authenticate the request: the SAS signature is missing or unknown.' } };
-  }
-  const rest = decodeURIComponent(req.path.slice(prefix.length));
-  const slash = rest.indexOf('/');
-  const container = slash < 0 ? rest : rest.slice(0, slash);
-  const blob = slash < 0 ? '' : rest.slice(slash + 1);
-  if (container !== state.blobContainer) return { status: 404, body: { code: 'ContainerNotFound', message: `Container '${container}' does not exist.` } };
-  if (req.method === 'GET' && !blob && req.url.searchParams.get('comp') === 'list') {
-    const prefixFilter = req.url.searchParams.get('prefix') ?? '';
-    const names = [...state.blobs.keys()].filter((n) => n.startsWith(prefixFilter)).sort();
-    return { status: 200, body: { blobs: names.map((n) => ({ name: n, size: state.blobs.get(n)?.length })) } };
-  }
-  if (req.method === 'PUT') {
-    state.blobs.set(blob, req.rawBuffer);
-    return { status: 201, headers: { etag: `"${randomUUID()}"` } };
-  }
-  const data = state.blobs.get(blob);
-  if (!data) return { status: 404, body: { code: 'BlobNotFound', message: `The blob '${blob}' does not exist.` } };
-  if (req.method === 'HEAD') return { status: 200, headers: { 'content-length': String(data.length) } };
-  if (req.method === 'GET') return { status: 200, raw: data };
-  return { status: 405 };
-}
-
-/** Writes a code asset's files into `dir` (created, also when the asset is empty). */
-export function writeCodeFolder(state: EmulatorState, codeUri: string, dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [rel, data] of codeFolderBlobs(state, codeUri)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), data);
-  }
-}
-
-/** Blob paths of a code asset's folder, from its codeUri (https://<account>.../<container>/<folder>). */
-export function codeFolderBlobs(state: EmulatorState, codeUri: string): Map<string, Buffer> {
-  const folder = decodeURIComponent(new URL(codeUri).pathname).split('/').slice(3).join('/').replace(/\/$/, '');
-  const files = new Map<string, Buffer>();
-  for (const [name, data] of state.blobs) {
-    if (name === folder || name.startsWith(`${folder}/`)) files.set(name.slice(folder.length + 1), data);
-  }
-  return files;
-}
+export const assets: ResourceFamily = { name: 'datastores and assets', routes: ({ state }) => assetRoutes(state) };

@@ -1,88 +1,32 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { AssetVersion } from './assets';
-import type { JobRecord } from './jobs';
-import type { MlflowRun } from './mlflow';
-import type { ModelVersionRecord } from './models';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AssetVersion, Compute, ContainerGroup, EmulatorClient, IssuedToken, JobRecord, MlflowRun, ModelPackage, ModelVersionRecord, OnlineEndpoint, Operation, PlanEvent, Workspace } from './records';
 
-export interface IssuedToken {
-  clientId: string;
-  scope: string;
-  expiresAt: number;
+export type * from './records';
+export { TERMINAL } from './records';
+
+export function workspaceId(ws: Workspace): string {
+  return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.name}`;
 }
 
-export interface EmulatorClient {
-  clientId: string;
-  clientSecret?: string;
-  /** PEM of the certificate whose key signs client assertions. */
-  certificatePem?: string;
-  /** Service connection ids whose Azure Pipelines OIDC tokens this app trusts (federated credentials). */
-  federatedConnections?: string[];
+/** Finds an asset by its ARM id (`/subscriptions/.../components/x/versions/1`, optionally prefixed `azureml:`). */
+export function assetById(state: EmulatorState, id: string): AssetVersion | undefined {
+  return state.assets.get(id.replace(/^azureml:/i, '').toLowerCase());
 }
 
-export interface Workspace {
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  location: string;
+export function experimentId(name: string): string {
+  const h = createHash('sha1').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export interface Deployment {
-  name: string;
-  /** Scoring answers of an unhealthy deployment are 502, as from a crashed container. */
-  healthy: boolean;
-  resource?: Record<string, any>;
-  /** Port of the deployment's inference server; without one the echo model answers. */
-  port?: number;
-  logs?: () => string;
-  stop?: () => Promise<void>;
-}
-
-export interface Compute {
-  name: string;
-  resource: Record<string, unknown>;
-}
-
-export interface OnlineEndpoint {
-  workspace: Workspace;
-  name: string;
-  resource: Record<string, unknown>;
-  keys: { primaryKey: string; secondaryKey: string };
-  deployments: Map<string, Deployment>;
-}
-
-export interface ContainerGroup {
-  subscriptionId: string;
-  resourceGroup: string;
-  name: string;
-  resource: Record<string, unknown>;
-  port?: number;
-  image?: string;
-  logs?: () => string;
-  stop?: () => Promise<void>;
-}
-
-/** What a model package built: the image name maps to the model files and scoring code it runs. */
-export interface ModelPackage {
-  modelDir: string;
-  codeId: string;
-  scoringScript: string;
-  environmentVariables: Record<string, string>;
-}
-
-export interface Operation {
-  /** Status polls still answered InProgress. */
-  remainingPolls: number;
-  outcome: 'Succeeded' | 'Failed';
-  error?: { code: string; message: string };
-  /** Body of the final Location answer (actions such as model package). */
-  result?: unknown;
-  complete: () => void;
-}
-
-export interface PlanEvent {
-  url: string;
-  authorization: string | undefined;
-  body: unknown;
+export function createRun(state: EmulatorState, runId: string, experiment: string, runName: string, tags: Record<string, string> = {}): MlflowRun {
+  const run: MlflowRun = {
+    info: { run_id: runId, run_uuid: runId, experiment_id: experimentId(experiment), run_name: runName, status: 'RUNNING', start_time: Date.now(), artifact_uri: `azureml://experiments/${experiment}/runs/${runId}/artifacts`, lifecycle_stage: 'active' },
+    metrics: new Map(),
+    params: {},
+    tags: { 'mlflow.runName': runName, ...tags },
+  };
+  state.mlflowRuns.set(runId, run);
+  return run;
 }
 
 export function secretValue(prefix: string): string {

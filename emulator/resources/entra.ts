@@ -1,6 +1,7 @@
 import { X509Certificate, constants, createHash, verify } from 'node:crypto';
-import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
-import type { EmulatorState } from './state';
+import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
+import type { EmulatorState } from '../kit/state';
+import type { ResourceFamily } from './family';
 
 function origin(req: EmulatorRequest): string {
   // MSAL requires the issuer on the authority's own scheme, host and port: build it from the Host header.
@@ -41,7 +42,7 @@ function certificateAssertionValid(assertion: string, certificatePem: string, au
 }
 
 /** Entra ID (discovery and client-credentials token), Azure Pipelines OIDC, and managed identity. */
-export function entraRoutes(state: EmulatorState): Route[] {
+function entraRoutes(state: EmulatorState): Route[] {
   const tenantOk = (tenant: string) => tenant.toLowerCase() === state.tenantId.toLowerCase();
   return [
     route('GET', '/{tenant}/v2.0/.well-known/openid-configuration', (req) => {
@@ -113,3 +114,5 @@ export function entraRoutes(state: EmulatorState): Route[] {
     }),
   ];
 }
+
+export const entra: ResourceFamily = { name: 'Entra ID (tokens, OIDC, managed identity)', routes: ({ state }) => entraRoutes(state) };

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { EmulatorState } from '../kit/state';
+import { writeCodeFolder } from './code-folders';
 
 /**
  * The stand-in for the Azure ML inference server (azureml-inference-server-http): a standard-library Python
@@ -55,7 +57,7 @@ export interface RunningServer {
 }
 
 /** Starts the inference server for a scoring script in `codeDir`, with the model at `modelDir`. */
-export async function startInferenceServer(workDir: string, codeDir: string, scoringScript: string, modelDir: string, env: Record<string, string>): Promise<RunningServer> {
+async function startInferenceServer(workDir: string, codeDir: string, scoringScript: string, modelDir: string, env: Record<string, string>): Promise<RunningServer> {
   fs.mkdirSync(workDir, { recursive: true });
   const serverFile = path.join(workDir, 'inference_server.py');
   fs.writeFileSync(serverFile, SERVER_PY);
@@ -79,4 +81,22 @@ export async function startInferenceServer(workDir: string, codeDir: string, sco
     }, 20);
   });
   return { port, process: child, logs: () => output, exited: () => done };
+}
+
+/**
+ * What a deployment or a packaged container runs: the code asset's folder written into a fresh work folder under
+ * the emulator's scratch space, and the inference server started on it.
+ */
+export async function startScoringServer(state: EmulatorState, name: string, run: { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> }): Promise<RunningServer> {
+  const workDir = path.join(state.jobsRoot, '..', 'servers', `${name}-${Date.now()}`);
+  const codeDir = path.join(workDir, 'code');
+  writeCodeFolder(state, run.codeUri, codeDir);
+  return startInferenceServer(workDir, codeDir, run.scoringScript, run.modelDir ?? workDir, run.environmentVariables);
+}
+
+/** Stops a server's process unless it has ended already. */
+export function stopper(server: RunningServer): () => Promise<void> {
+  return async () => {
+    if (!server.exited()) server.process.kill('SIGKILL');
+  };
 }

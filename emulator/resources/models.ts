@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { baseUrl, locationHeaders, page, systemData, workspaceId, workspaceOf, WS } from './arm';
-import { assetById, storeAsset } from './assets';
-import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
-import type { EmulatorState, Workspace } from './state';
-
-export interface ModelVersionRecord {
-  workspace: Workspace;
-  name: string;
-  version: string;
-  created: number;
-  resource: Record<string, any>;
-}
+import { baseUrl, locationHeaders, page, systemData, workspaceOf, WS } from '../kit/arm';
+import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
+import { assetById, workspaceId, type EmulatorState, type ModelVersionRecord, type Workspace } from '../kit/state';
+import { storeAsset } from './assets';
+import type { ResourceFamily } from './family';
 
 const MODEL_TYPES = ['CustomModel', 'MLFlowModel', 'TritonModel', 'custom_model', 'mlflow_model', 'triton_model'];
 const MUTABLE = ['tags', 'description', 'isArchived', 'stage'];
@@ -193,7 +186,7 @@ function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
 }
 
 /** Model containers and versions: tag filters, ordering, $top, paging and archive flags; model package. */
-export function modelRoutes(state: EmulatorState): Route[] {
+function modelRoutes(state: EmulatorState): Route[] {
   return [
     route('POST', `${WS}/models/{name}/versions/{version}/package`, (req) => packageModel(state, req)),
     route('PUT', `${WS}/models/{name}/versions/{version}`, (req) => {
@@ -253,3 +246,5 @@ export function modelRoutes(state: EmulatorState): Route[] {
     }),
   ];
 }
+
+export const models: ResourceFamily = { name: 'models', routes: ({ state }) => modelRoutes(state) };

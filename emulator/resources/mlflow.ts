@@ -1,48 +1,8 @@
-import { createHash } from 'node:crypto';
-import { workspaceOf } from './arm';
-import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
+import { workspaceOf } from '../kit/arm';
+import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
+import { createRun, type EmulatorState, type MetricPoint, type MlflowRun } from '../kit/state';
+import type { ResourceFamily } from './family';
 import { addModelVersion, modelExists, nextModelVersion } from './models';
-import type { EmulatorState } from './state';
-
-export interface MetricPoint {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-}
-
-export interface MlflowRun {
-  info: {
-    run_id: string;
-    run_uuid: string;
-    experiment_id: string;
-    run_name: string;
-    status: 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
-    start_time: number;
-    end_time?: number;
-    artifact_uri: string;
-    lifecycle_stage: 'active';
-  };
-  metrics: Map<string, MetricPoint[]>;
-  params: Record<string, string>;
-  tags: Record<string, string>;
-}
-
-export function experimentId(name: string): string {
-  const h = createHash('sha1').update(name).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-export function createRun(state: EmulatorState, runId: string, experiment: string, runName: string, tags: Record<string, string> = {}): MlflowRun {
-  const run: MlflowRun = {
-    info: { run_id: runId, run_uuid: runId, experiment_id: experimentId(experiment), run_name: runName, status: 'RUNNING', start_time: Date.now(), artifact_uri: `azureml://experiments/${experiment}/runs/${runId}/artifacts`, lifecycle_stage: 'active' },
-    metrics: new Map(),
-    params: {},
-    tags: { 'mlflow.runName': runName, ...tags },
-  };
-  state.mlflowRuns.set(runId, run);
-  return run;
-}
 
 /** The run as MLflow's REST API shows it: the latest value of each metric (by timestamp, then step). */
 export function runJson(run: MlflowRun): unknown {
@@ -85,7 +45,7 @@ function matches(run: MlflowRun, filter: string): boolean {
 const BASE = '/mlflow/v2.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/api/2.0/mlflow';
 
 /** MLflow tracking REST (the subset Azure ML clients use), behind a bearer token. */
-export function mlflowRoutes(state: EmulatorState): Route[] {
+function mlflowRoutes(state: EmulatorState): Route[] {
   const authed: Authed = (handler) => (req) => {
     const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
     if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer)) return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
@@ -187,3 +147,5 @@ function registryRoutes(state: EmulatorState, authed: Authed): Route[] {
     })),
   ];
 }
+
+export const mlflow: ResourceFamily = { name: 'MLflow tracking and registry', routes: ({ state }) => mlflowRoutes(state) };

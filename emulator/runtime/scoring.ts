@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmulatorResponse } from './http';
+import type { EmulatorResponse } from '../kit/http';
 
 /**
  * The deterministic answer of the emulator's stand-in model: one prediction per input row, the row's sum

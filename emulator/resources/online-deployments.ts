@@ -1,42 +1,10 @@
-import * as path from 'node:path';
-import { apiVersionOf, baseUrl, locationHeaders, page, systemData, workspaceId, workspaceOf, WS } from './arm';
-import { assetById, writeCodeFolder } from './assets';
-import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from './http';
-import { startInferenceServer } from './inference-server';
+import { asyncOperationHeaders, locationHeaders, page, systemData, workspaceOf, WS } from '../kit/arm';
+import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
+import { assetById, workspaceId, type Deployment, type EmulatorState, type Workspace } from '../kit/state';
+import { startScoringServer, stopper } from '../runtime/inference-server';
+import type { ResourceFamily } from './family';
 import { modelFiles } from './models';
-import type { Deployment, EmulatorState, OnlineEndpoint, Workspace } from './state';
-
-export function seedComputes(state: EmulatorState): void {
-  const ws = state.defaultWorkspace;
-  const id = (name: string) => `${workspaceId(ws)}/computes/${name}`;
-  state.computes.set('aks-prod', {
-    name: 'aks-prod',
-    resource: {
-      id: id('aks-prod'),
-      name: 'aks-prod',
-      type: 'Microsoft.MachineLearningServices/workspaces/computes',
-      location: ws.location,
-      properties: {
-        computeType: 'Kubernetes',
-        isAttachedCompute: true,
-        provisioningState: 'Succeeded',
-        resourceId: `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
-        properties: { namespace: 'azureml', defaultInstanceType: 'defaultinstancetype', instanceTypes: { defaultinstancetype: { resources: { requests: { cpu: '100m', memory: '500Mi' }, limits: { cpu: '1', memory: '2Gi' } } } } },
-      },
-    },
-  });
-  state.computes.set('cpu-cluster', {
-    name: 'cpu-cluster',
-    resource: { id: id('cpu-cluster'), name: 'cpu-cluster', type: 'Microsoft.MachineLearningServices/workspaces/computes', location: ws.location, properties: { computeType: 'AmlCompute', provisioningState: 'Succeeded', properties: { vmSize: 'STANDARD_DS3_V2' } } },
-  });
-}
-
-function endpointOf(state: EmulatorState, req: EmulatorRequest): OnlineEndpoint {
-  const ws = workspaceOf(state, req);
-  const ep = state.onlineEndpoints.get(`${workspaceId(ws)}/onlineEndpoints/${req.params.name}`.toLowerCase());
-  if (!ep) fail(404, 'ResourceNotFound', `Online endpoint '${req.params.name}' was not found in workspace '${ws.name}'.`, req.params.name);
-  return ep;
-}
+import { endpointOf } from './online-endpoints';
 
 function deploymentOf(state: EmulatorState, req: EmulatorRequest): Deployment {
   const ep = endpointOf(state, req);
@@ -75,12 +43,8 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
   }
   const existing = ep.deployments.get(name);
   await existing?.stop?.();
-  const workDir = path.join(state.jobsRoot, '..', 'deployments', `${ep.name}-${name}-${Date.now()}`);
-  const codeDir = path.join(workDir, 'code');
-  writeCodeFolder(state, run.codeUri, codeDir);
-  const modelDir = run.modelDir ?? workDir;
   const unhealthy = state.unhealthyDeployments.has(name);
-  const server = unhealthy ? undefined : await startInferenceServer(workDir, codeDir, run.scoringScript, modelDir, { ...run.environmentVariables, ...(props.environmentVariables ?? {}) });
+  const server = unhealthy ? undefined : await startScoringServer(state, `${ep.name}-${name}`, { ...run, environmentVariables: { ...run.environmentVariables, ...(props.environmentVariables ?? {}) } });
   const healthy = server?.port !== undefined;
   const resource = {
     id: `${workspaceId(ws)}/onlineEndpoints/${ep.name}/deployments/${name}`,
@@ -94,7 +58,7 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     properties: { ...props, provisioningState: existing ? 'Updating' : 'Creating' },
   };
   const logs = () => (unhealthy ? 'Starting inference server...\nReadiness probe failed: GET / returned 502 (container restarting).\n' : server?.logs() ?? '');
-  const record: Deployment = { name, healthy, resource, port: server?.port, logs, stop: async () => void (server && !server.exited() && server.process.kill('SIGKILL')) };
+  const record: Deployment = { name, healthy, resource, port: server?.port, logs, stop: server ? stopper(server) : async () => undefined };
   ep.deployments.set(name, record);
   if (server) state.stopOnClose.push(record.stop as () => Promise<void>);
   const failure = healthy ? undefined : { code: 'ResourceNotReady', message: `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.` };
@@ -104,25 +68,14 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     complete: () => (resource.properties.provisioningState = 'Succeeded'),
   });
   if (failure) resource.properties.provisioningState = 'Failed';
-  const sub = req.params.sub;
-  return json(existing ? 200 : 201, resource, {
-    'Azure-AsyncOperation': `${baseUrl(req)}/subscriptions/${sub}/providers/Microsoft.MachineLearningServices/locations/${ws.location}/mfeOperationsStatus/${opId}?api-version=${apiVersionOf(req)}`,
-    'x-ms-async-operation-timeout': 'PT1H',
-    'Retry-After': String(state.retryAfterSeconds),
-  });
+  return json(existing ? 200 : 201, resource, asyncOperationHeaders(state, req, 'Microsoft.MachineLearningServices', ws.location, opId));
 }
 
 const EP = `${WS}/onlineEndpoints/{name}/deployments`;
 
-/** Online deployments that really serve the scoring script; computes; deployment logs. */
-export function deploymentRoutes(state: EmulatorState): Route[] {
+/** Online deployments that really serve the scoring script, with their logs. */
+function deploymentRoutes(state: EmulatorState): Route[] {
   return [
-    route('GET', `${WS}/computes/{compute}`, (req) => {
-      workspaceOf(state, req);
-      const c = state.computes.get(req.params.compute.toLowerCase());
-      if (!c) fail(404, 'ResourceNotFound', `Compute '${req.params.compute}' was not found in the workspace.`, req.params.compute);
-      return json(200, c.resource);
-    }),
     route('PUT', `${EP}/{deployment}`, (req) => putDeployment(state, req)),
     route('GET', `${EP}/{deployment}`, (req) => json(200, deploymentOf(state, req).resource)),
     route('GET', EP, (req) => page(req, [...endpointOf(state, req).deployments.values()].filter((d) => d.resource).map((d) => d.resource), state.pageSize)),
@@ -158,3 +111,5 @@ export function deploymentRoutes(state: EmulatorState): Route[] {
     }),
   ];
 }
+
+export const onlineDeployments: ResourceFamily = { name: 'online deployments', routes: ({ state }) => deploymentRoutes(state) };

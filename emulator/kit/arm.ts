@@ -1,0 +1,105 @@
+import type { EmulatorState, Workspace } from './state';
+import { armError, fail, json, type EmulatorRequest, type EmulatorResponse } from './http';
+
+/**
+ * The ARM kit every resource family builds on: supported api-versions and the preflight checks, the request's
+ * base URL and workspace, paging with nextLink, systemData, long-running-operation headers.
+ */
+export const API_VERSIONS: Record<string, string[]> = {
+  'microsoft.machinelearningservices': [
+    '2022-10-01', '2023-04-01', '2023-04-01-preview', '2023-10-01', '2024-01-01-preview', '2024-04-01',
+    '2024-10-01', '2025-01-01-preview', '2025-06-01', '2025-09-01', '2025-12-01',
+  ],
+  'microsoft.containerinstance': ['2021-09-01', '2022-09-01', '2023-05-01', '2024-10-01-preview'],
+};
+
+export const WS = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}';
+
+/** ARM's own checks, done before routing: a valid bearer token and a supported api-version. */
+export function armPreflight(state: EmulatorState, req: EmulatorRequest): EmulatorResponse | undefined {
+  if (!state.validToken(req.headers.authorization)) {
+    return armError(401, 'InvalidAuthenticationToken', 'The access token is missing, invalid or expired.');
+  }
+  const apiVersion = req.url.searchParams.get('api-version');
+  if (!apiVersion) {
+    return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
+  }
+  const provider = /\/providers\/([^/]+)/i.exec(req.path)?.[1]?.toLowerCase();
+  const supported = provider ? API_VERSIONS[provider] : undefined;
+  if (supported && !supported.includes(apiVersion)) {
+    return armError(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`,
+    );
+  }
+  return undefined;
+}
+
+export function baseUrl(req: EmulatorRequest): string {
+  return `https://${req.headers.host}`;
+}
+
+export function apiVersionOf(req: EmulatorRequest): string {
+  return req.url.searchParams.get('api-version') as string;
+}
+
+export function workspaceOf(state: EmulatorState, req: EmulatorRequest): Workspace {
+  const { sub, rg, ws } = req.params;
+  const found = state.findWorkspace(sub, rg, ws);
+  if (!found) {
+    if (!state.workspaces.some((w) => w.resourceGroup.toLowerCase() === rg.toLowerCase())) {
+      fail(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
+    }
+    fail(404, 'ResourceNotFound', `The Resource 'Microsoft.MachineLearningServices/workspaces/${ws}' under resource group '${rg}' was not found.`);
+  }
+  return found;
+}
+
+/** A page of `items` with an absolute `nextLink` carrying $skipToken, as ARM lists do. */
+export function page(req: EmulatorRequest, items: unknown[], pageSize: number): EmulatorResponse {
+  const start = Number(req.url.searchParams.get('$skipToken') ?? '0') || 0;
+  const value = items.slice(start, start + pageSize);
+  const body: Record<string, unknown> = { value };
+  if (start + pageSize < items.length) {
+    const query = [...req.url.searchParams].filter(([k]) => k !== '$skipToken').map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    query.push(`$skipToken=${start + pageSize}`);
+    body.nextLink = `${baseUrl(req)}${req.url.pathname}?${query.join('&')}`;
+  }
+  return json(200, body);
+}
+
+export function systemData(existing?: Record<string, unknown>): Record<string, unknown> {
+  const now = new Date().toISOString();
+  return {
+    createdAt: (existing?.createdAt as string) ?? now,
+    createdBy: 'emulator',
+    createdByType: 'Application',
+    lastModifiedAt: now,
+    lastModifiedBy: 'emulator',
+    lastModifiedByType: 'Application',
+  };
+}
+
+export function asyncOperationHeaders(state: EmulatorState, req: EmulatorRequest, provider: string, location: string, opId: string): Record<string, string> {
+  const sub = req.params.sub;
+  return {
+    'Azure-AsyncOperation': `${baseUrl(req)}/subscriptions/${sub}/providers/${provider}/locations/${location}/mfeOperationsStatus/${opId}?api-version=${apiVersionOf(req)}`,
+    'x-ms-async-operation-timeout': 'PT1H',
+    'Retry-After': String(state.retryAfterSeconds),
+  };
+}
+
+export function locationHeaders(state: EmulatorState, req: EmulatorRequest, provider: string, location: string, opId: string): Record<string, string> {
+  return {
+    Location: `${baseUrl(req)}/subscriptions/${req.params.sub}/providers/${provider}/locations/${location}/mfeOperationResults/${opId}?api-version=${apiVersionOf(req)}`,
+    'Retry-After': String(state.retryAfterSeconds),
+  };
+}
+
+/** A case-insensitive property read: the wire mixes PascalCase and camelCase for the same member. */
+export function prop(obj: Record<string, any> | undefined, name: string): any {
+  if (!obj) return undefined;
+  const key = Object.keys(obj).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : obj[key];
+}

@@ -1,0 +1,145 @@
+import type { ChildProcess } from 'node:child_process';
+
+/** Every record the emulator keeps, in one place: resource families and the runtime share these shapes. */
+
+export interface IssuedToken {
+  clientId: string;
+  scope: string;
+  expiresAt: number;
+}
+
+export interface EmulatorClient {
+  clientId: string;
+  clientSecret?: string;
+  /** PEM of the certificate whose key signs client assertions. */
+  certificatePem?: string;
+  /** Service connection ids whose Azure Pipelines OIDC tokens this app trusts (federated credentials). */
+  federatedConnections?: string[];
+}
+
+export interface Workspace {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+}
+
+export interface Deployment {
+  name: string;
+  /** Scoring answers of an unhealthy deployment are 502, as from a crashed container. */
+  healthy: boolean;
+  resource?: Record<string, any>;
+  /** Port of the deployment's inference server; without one the echo model answers. */
+  port?: number;
+  logs?: () => string;
+  stop?: () => Promise<void>;
+}
+
+export interface Compute {
+  name: string;
+  resource: Record<string, unknown>;
+}
+
+export interface OnlineEndpoint {
+  workspace: Workspace;
+  name: string;
+  resource: Record<string, unknown>;
+  keys: { primaryKey: string; secondaryKey: string };
+  deployments: Map<string, Deployment>;
+}
+
+export interface ContainerGroup {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  resource: Record<string, unknown>;
+  port?: number;
+  image?: string;
+  logs?: () => string;
+  stop?: () => Promise<void>;
+}
+
+/** What a model package built: the image name maps to the model files and scoring code it runs. */
+export interface ModelPackage {
+  modelDir: string;
+  codeId: string;
+  scoringScript: string;
+  environmentVariables: Record<string, string>;
+}
+
+export interface Operation {
+  /** Status polls still answered InProgress. */
+  remainingPolls: number;
+  outcome: 'Succeeded' | 'Failed';
+  error?: { code: string; message: string };
+  /** Body of the final Location answer (actions such as model package). */
+  result?: unknown;
+  complete: () => void;
+}
+
+export interface PlanEvent {
+  url: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+/** A versioned asset (code, environment, component) as stored: the ARM resource plus its kind. */
+export interface AssetVersion {
+  kind: AssetKind;
+  workspace: Workspace;
+  name: string;
+  version: string;
+  resource: Record<string, any>;
+}
+
+export type AssetKind = 'codes' | 'environments' | 'components';
+
+export type JobStatus = 'NotStarted' | 'Starting' | 'Running' | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled';
+export const TERMINAL: JobStatus[] = ['Completed', 'Failed', 'Canceled'];
+
+export interface JobRecord {
+  workspace: Workspace;
+  name: string;
+  resource: Record<string, any>;
+  /** The emulator's own base URL, for the MLflow tracking URI given to steps. */
+  baseUrl: string;
+  process?: ChildProcess;
+  cancelRequested: boolean;
+  /** Pipeline output name -> local folder. */
+  outputs: Record<string, string>;
+  /** Step name -> status, in execution order. */
+  steps: Record<string, JobStatus>;
+}
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface MlflowRun {
+  info: {
+    run_id: string;
+    run_uuid: string;
+    experiment_id: string;
+    run_name: string;
+    status: 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+    start_time: number;
+    end_time?: number;
+    artifact_uri: string;
+    lifecycle_stage: 'active';
+  };
+  metrics: Map<string, MetricPoint[]>;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+}
+
+export interface ModelVersionRecord {
+  workspace: Workspace;
+  name: string;
+  version: string;
+  created: number;
+  resource: Record<string, any>;
+}
+

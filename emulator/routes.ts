@@ -1,0 +1,19 @@
+import { assets } from './resources/assets';
+import { blobStorage } from './resources/blob-storage';
+import { containerGroups } from './resources/container-groups';
+import { control } from './resources/control';
+import { entra } from './resources/entra';
+import type { ResourceFamily } from './resources/family';
+import { jobs } from './resources/jobs';
+import { mlflow } from './resources/mlflow';
+import { models } from './resources/models';
+import { onlineDeployments } from './resources/online-deployments';
+import { onlineEndpoints } from './resources/online-endpoints';
+import { operations } from './resources/operations';
+import { workspaces } from './resources/workspaces';
+
+/**
+ * Every resource family the emulator serves, in routing order (the first route that matches answers). A new
+ * family is one file under resources/ and one line here.
+ */
+export const FAMILIES: ResourceFamily[] = [control, blobStorage, entra, onlineEndpoints, mlflow, workspaces, operations, containerGroups, assets, models, onlineDeployments, jobs];
