@@ -1,5 +1,5 @@
 import { apiVersionOf, baseUrl, locationHeaders, page, prop, systemData, workspaceOf, WS } from '../kit/arm';
-import { fail, json, route, type EmulatorRequest, type Route } from '../kit/http';
+import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { TERMINAL, assetById, workspaceId, type EmulatorState, type JobRecord, type Workspace } from '../kit/state';
 import { execute } from '../runtime/job-engine';
 import type { ResourceFamily } from './family';
@@ -25,53 +25,56 @@ function patchAccepted(apiVersion: string): boolean {
   return apiVersion === '2023-04-01-preview' || hasNotificationSetting(apiVersion);
 }
 
+/** PUT of a pipeline job: validated as the service does, stored, and run by the job engine. */
+function putJob(state: EmulatorState, certFile: string, req: EmulatorRequest): EmulatorResponse {
+  const ws = workspaceOf(state, req);
+  const name = req.params.name;
+  const props = ((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {};
+  const apiVersion = apiVersionOf(req);
+  if (props.notificationSetting !== undefined && !hasNotificationSetting(apiVersion)) {
+    fail(400, 'UserError', `Could not find member 'notificationSetting' on object of type 'PipelineJob': api-version ${apiVersion} does not define it (2024-10-01 and later do).`, 'properties.notificationSetting');
+  }
+  if (String(props.jobType) !== 'Pipeline') fail(400, 'UserError', `jobType '${props.jobType}' is not supported by the emulator; use 'Pipeline'.`, 'properties.jobType');
+  if (state.jobs.has(jobKey(ws, name))) fail(409, 'UserError', `A job named '${name}' already exists in workspace '${ws.name}'. Job names are unique.`, 'name');
+  const component = props.componentId ? assetById(state, String(props.componentId)) : undefined;
+  if (props.componentId) {
+    if (!component) fail(404, 'UserError', `Component '${props.componentId}' was not found.`, 'properties.componentId');
+    if (component.resource.properties.componentSpec?.type !== 'pipeline') fail(400, 'UserError', `Component '${props.componentId}' is not a pipeline component.`, 'properties.componentId');
+  } else if (!props.jobs || typeof props.jobs !== 'object') {
+    fail(400, 'UserError', 'A pipeline job needs properties.componentId or properties.jobs.', 'properties.jobs');
+  }
+  const id = `${workspaceId(ws)}/jobs/${name}`;
+  // As the service does, the job lists the pipeline's outputs (the component's, unless the request binds them).
+  const specOutputs = (component?.resource.properties.componentSpec?.outputs ?? props.outputs ?? {}) as Record<string, { type?: string }>;
+  const outputs = Object.fromEntries(Object.entries(specOutputs).map(([k, o]) => [k, { jobOutputType: o.type ?? 'uri_folder', mode: 'ReadWriteMount', uri: `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${k}/`, ...(props.outputs?.[k] ?? {}) }]));
+  const resource = {
+    id,
+    name,
+    type: 'Microsoft.MachineLearningServices/workspaces/jobs',
+    systemData: systemData(),
+    properties: {
+      ...props,
+      outputs,
+      experimentName: props.experimentName ?? 'Default',
+      displayName: props.displayName ?? name,
+      tags: props.tags ?? {},
+      status: 'NotStarted',
+      services: {
+        Tracking: { jobServiceType: 'Tracking', endpoint: `azureml://${req.headers.host}/mlflow/v1.0${workspaceId(ws)}?` },
+        Studio: { jobServiceType: 'Studio', endpoint: `https://ml.azure.com/runs/${name}?wsid=${workspaceId(ws)}` },
+      },
+    },
+  };
+  const job: JobRecord = { workspace: ws, name, resource, baseUrl: baseUrl(req), cancelRequested: false, outputs: {}, steps: {} };
+  state.jobs.set(jobKey(ws, name), job);
+  setImmediate(() => void execute(state, job, certFile));
+  return json(201, resource);
+}
+
 /** Jobs: PUT (pipeline jobs that really run), GET, list, cancel and the webhook PATCH. */
 function jobRoutes(state: EmulatorState, certFile: string): Route[] {
   return [
-    route('PUT', `${WS}/jobs/{name}`, (req) => {
-      const ws = workspaceOf(state, req);
-      const name = req.params.name;
-      const props = ((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {};
-      const apiVersion = apiVersionOf(req);
-      if (props.notificationSetting !== undefined && !hasNotificationSetting(apiVersion)) {
-        fail(400, 'UserError', `Could not find member 'notificationSetting' on object of type 'PipelineJob': api-version ${apiVersion} does not define it (2024-10-01 and later do).`, 'properties.notificationSetting');
-      }
-      if (String(props.jobType) !== 'Pipeline') fail(400, 'UserError', `jobType '${props.jobType}' is not supported by the emulator; use 'Pipeline'.`, 'properties.jobType');
-      if (state.jobs.has(jobKey(ws, name))) fail(409, 'UserError', `A job named '${name}' already exists in workspace '${ws.name}'. Job names are unique.`, 'name');
-      const component = props.componentId ? assetById(state, String(props.componentId)) : undefined;
-      if (props.componentId) {
-        if (!component) fail(404, 'UserError', `Component '${props.componentId}' was not found.`, 'properties.componentId');
-        if (component.resource.properties.componentSpec?.type !== 'pipeline') fail(400, 'UserError', `Component '${props.componentId}' is not a pipeline component.`, 'properties.componentId');
-      } else if (!props.jobs || typeof props.jobs !== 'object') {
-        fail(400, 'UserError', 'A pipeline job needs properties.componentId or properties.jobs.', 'properties.jobs');
-      }
-      const id = `${workspaceId(ws)}/jobs/${name}`;
-      // As the service does, the job lists the pipeline's outputs (the component's, unless the request binds them).
-      const specOutputs = (component?.resource.properties.componentSpec?.outputs ?? props.outputs ?? {}) as Record<string, { type?: string }>;
-      const outputs = Object.fromEntries(Object.entries(specOutputs).map(([k, o]) => [k, { jobOutputType: o.type ?? 'uri_folder', mode: 'ReadWriteMount', uri: `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${k}/`, ...(props.outputs?.[k] ?? {}) }]));
-      const resource = {
-        id,
-        name,
-        type: 'Microsoft.MachineLearningServices/workspaces/jobs',
-        systemData: systemData(),
-        properties: {
-          ...props,
-          outputs,
-          experimentName: props.experimentName ?? 'Default',
-          displayName: props.displayName ?? name,
-          tags: props.tags ?? {},
-          status: 'NotStarted',
-          services: {
-            Tracking: { jobServiceType: 'Tracking', endpoint: `azureml://${req.headers.host}/mlflow/v1.0${workspaceId(ws)}?` },
-            Studio: { jobServiceType: 'Studio', endpoint: `https://ml.azure.com/runs/${name}?wsid=${workspaceId(ws)}` },
-          },
-        },
-      };
-      const job: JobRecord = { workspace: ws, name, resource, baseUrl: baseUrl(req), cancelRequested: false, outputs: {}, steps: {} };
-      state.jobs.set(jobKey(ws, name), job);
-      setImmediate(() => void execute(state, job, certFile));
-      return json(201, resource);
-    }),
+    route('PUT', `${WS}/jobs/{name}`, (req) => putJob(state, certFile, req)),
     route('GET', `${WS}/jobs/{name}`, (req) => json(200, getJob(state, req).resource)),
     route('GET', `${WS}/jobs`, (req) => {
       const ws = workspaceOf(state, req);

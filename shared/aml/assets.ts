@@ -1,5 +1,5 @@
 import type { ArmClients } from '../azure/arm-client';
-import { workspacePath, type WorkspaceRef } from '../azure/connection';
+import { workspacePath, type WorkspaceRef } from './workspace';
 import { AzureError } from '../errors';
 
 export type AssetKind = 'codes' | 'environments' | 'components' | 'models';

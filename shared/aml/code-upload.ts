@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import { workspacePath, type WorkspaceRef } from './workspace';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ArmClients } from '../azure/arm-client';
-import { workspacePath, type WorkspaceRef } from '../azure/connection';
 import type { DataPlaneClient } from '../azure/data-plane';
 
 export interface CodeSnapshot {

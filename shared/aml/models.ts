@@ -1,6 +1,6 @@
 import type { ArmClients } from '../azure/arm-client';
+import { workspacePath, type WorkspaceRef } from './workspace';
 import { isNotFound } from '../azure/arm-error';
-import { workspacePath, type WorkspaceRef } from '../azure/connection';
 import { mapWithLimit } from '../concurrency';
 
 export interface ModelVersion {

@@ -1,7 +1,31 @@
 import type { ArmClients } from '../azure/arm-client';
 import { isNotFound } from '../azure/arm-error';
-import { workspacePath, type WorkspaceRef } from '../azure/connection';
+import type { ArmConnection } from '../azure/connection';
+import type { TaskInputs } from '../platform/inputs';
 import { InputError } from '../errors';
+
+export interface WorkspaceRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+}
+
+/** Resource group and workspace from the inputs, falling back to a workspace-scoped connection. */
+export function readWorkspace(inputs: TaskInputs, connection: ArmConnection): WorkspaceRef {
+  const resourceGroup = inputs.optionalString('resourceGroupName') ?? connection.resourceGroup;
+  const workspace = inputs.optionalString('workspaceName') ?? connection.workspace;
+  const why = 'is required unless the service connection is scoped to a Machine Learning workspace.';
+  if (!resourceGroup) throw new InputError('resourceGroupName', why);
+  if (!workspace) throw new InputError('workspaceName', why);
+  return { subscriptionId: connection.subscriptionId, resourceGroup, workspace };
+}
+
+export function workspacePath(ws: WorkspaceRef): string {
+  return (
+    `/subscriptions/${ws.subscriptionId}/resourceGroups/${encodeURIComponent(ws.resourceGroup)}` +
+    `/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspace)}`
+  );
+}
 
 export interface WorkspaceInfo {
   id: string;

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { InputError } from '../errors';
 import { FakePlatform, type FakeEndpoint } from '../platform/fake-platform';
 import { TaskInputs } from '../platform/inputs';
-import { readArmConnection, readWorkspace } from './connection';
+import { readWorkspace } from '../aml/workspace';
+import { readArmConnection } from './connection';
 
 const DATA = { subscriptionId: 'sub-1', environmentAuthorityUrl: 'https://login.microsoftonline.us/', activeDirectoryServiceEndpointResourceId: 'https://management.core.usgovcloudapi.net/' };
 

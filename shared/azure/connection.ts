@@ -23,12 +23,6 @@ export interface ArmConnection {
   workspace?: string;
 }
 
-export interface WorkspaceRef {
-  subscriptionId: string;
-  resourceGroup: string;
-  workspace: string;
-}
-
 const SUPPORTED_SCHEMES = 'ServicePrincipal (secret or certificate), WorkloadIdentityFederation, ManagedServiceIdentity';
 
 function trimSlash(url: string): string {
@@ -115,21 +109,4 @@ export function readArmConnection(inputs: TaskInputs, inputName = 'azureSubscrip
     resourceGroup: mlScoped ? data('resourceGroupName') : undefined,
     workspace: mlScoped ? data('mlWorkspaceName') : undefined,
   };
-}
-
-/** Resource group and workspace from the inputs, falling back to a workspace-scoped connection. */
-export function readWorkspace(inputs: TaskInputs, connection: ArmConnection): WorkspaceRef {
-  const resourceGroup = inputs.optionalString('resourceGroupName') ?? connection.resourceGroup;
-  const workspace = inputs.optionalString('workspaceName') ?? connection.workspace;
-  const why = 'is required unless the service connection is scoped to a Machine Learning workspace.';
-  if (!resourceGroup) throw new InputError('resourceGroupName', why);
-  if (!workspace) throw new InputError('workspaceName', why);
-  return { subscriptionId: connection.subscriptionId, resourceGroup, workspace };
-}
-
-export function workspacePath(ws: WorkspaceRef): string {
-  return (
-    `/subscriptions/${ws.subscriptionId}/resourceGroups/${encodeURIComponent(ws.resourceGroup)}` +
-    `/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspace)}`
-  );
 }

@@ -4,6 +4,18 @@ import { AzureError, TimeoutError } from '../errors';
 import type { ArmResponse, ArmRest } from './arm-client';
 import { retryAfterMs } from './retry-policy';
 
+/** How long a task waits for long-running work, on which clock, and where its progress lines go. */
+export interface Wait {
+  deadlineMs: number;
+  clock: Clock;
+  progress: (message: string) => void;
+}
+
+/** The options of one long-running operation under a task's wait. */
+export function lroOptions(operation: string, wait: Wait): Omit<LroOptions, 'resourceUrl'> {
+  return { operation, deadlineMs: wait.deadlineMs, clock: wait.clock, onProgress: wait.progress };
+}
+
 export interface LroOptions {
   operation: string;
   /** The resource to read when an Azure-AsyncOperation finishes (PUT/PATCH); omitted for actions and deletes. */

@@ -1,6 +1,5 @@
 import { ACI_API_VERSION, type ArmClients } from '../azure/arm-client';
-import { sendAndWait } from '../azure/lro';
-import type { Clock } from '../clock';
+import { lroOptions, sendAndWait, type Wait } from '../azure/lro';
 import { AzureError } from '../errors';
 
 export interface ContainerGroupRef {
@@ -72,13 +71,8 @@ export async function containerGroupExists(clients: ArmClients, ref: ContainerGr
 }
 
 /** Creates or updates a container group and waits for ARM to finish provisioning it. */
-export async function putContainerGroup(clients: ArmClients, ref: ContainerGroupRef, body: unknown, options: { deadlineMs: number; clock: Clock; progress: (m: string) => void }): Promise<void> {
-  await sendAndWait(clients.rest(ACI_API_VERSION), 'PUT', containerGroupPath(ref), body, {
-    operation: `Create or update container group '${ref.name}'`,
-    deadlineMs: options.deadlineMs,
-    clock: options.clock,
-    onProgress: options.progress,
-  });
+export async function putContainerGroup(clients: ArmClients, ref: ContainerGroupRef, body: unknown, wait: Wait): Promise<void> {
+  await sendAndWait(clients.rest(ACI_API_VERSION), 'PUT', containerGroupPath(ref), body, lroOptions(`Create or update container group '${ref.name}'`, wait));
 }
 
 /** The last `tail` lines of a container's logs, for failure reports; empty when they cannot be read. */
@@ -92,11 +86,6 @@ export async function containerLogs(clients: ArmClients, ref: ContainerGroupRef,
 }
 
 /** Deletes a container group (gone already counts as deleted). */
-export async function deleteContainerGroup(clients: ArmClients, ref: ContainerGroupRef, options: { deadlineMs: number; clock: Clock; progress: (m: string) => void }): Promise<void> {
-  await sendAndWait(clients.rest(ACI_API_VERSION), 'DELETE', containerGroupPath(ref), undefined, {
-    operation: `Delete container group '${ref.name}'`,
-    deadlineMs: options.deadlineMs,
-    clock: options.clock,
-    onProgress: options.progress,
-  });
+export async function deleteContainerGroup(clients: ArmClients, ref: ContainerGroupRef, wait: Wait): Promise<void> {
+  await sendAndWait(clients.rest(ACI_API_VERSION), 'DELETE', containerGroupPath(ref), undefined, lroOptions(`Delete container group '${ref.name}'`, wait));
 }

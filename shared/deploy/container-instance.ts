@@ -1,5 +1,5 @@
 import type { ArmClients } from '../azure/arm-client';
-import type { Clock } from '../clock';
+import type { Wait } from '../azure/lro';
 import { AzureError, TaskError, TimeoutError, errorMessage } from '../errors';
 import { sendScoringRequest } from '../scoring/http';
 import { containerLogs, deleteContainerGroup, findContainerGroup, getContainerGroup, putContainerGroup, type ContainerGroupRef } from './container-groups';
@@ -27,12 +27,6 @@ export interface InferenceContainerSpec {
   registry?: RegistryAuth;
   subnetIds: string[];
   tags: Record<string, string>;
-}
-
-export interface DeployWait {
-  deadlineMs: number;
-  clock: Clock;
-  progress: (message: string) => void;
 }
 
 /** A deployment that did not come up, with the last lines of its logs for the failure report. */
@@ -89,7 +83,7 @@ async function liveness(url: string): Promise<number> {
 }
 
 /** Provisions the group and waits until its inference server answers GET /; a failure carries its last log lines. */
-async function provision(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: DeployWait): Promise<{ scoringUri: string; host: string; id: string }> {
+async function provision(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: Wait): Promise<{ scoringUri: string; host: string; id: string }> {
   const started = wait.clock.now();
   try {
     await putContainerGroup(clients, ref, groupBody(spec), wait);
@@ -135,7 +129,7 @@ async function servesSomethingElse(clients: ArmClients, ref: ContainerGroupRef, 
  * stays) only after the new definition has come up in a trial group beside it; a trial that fails leaves the
  * serving group untouched. A failure carries the container's last log lines.
  */
-export async function deployInferenceContainer(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: DeployWait): Promise<{ scoringUri: string; host: string; id: string }> {
+export async function deployInferenceContainer(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: Wait): Promise<{ scoringUri: string; host: string; id: string }> {
   if (await servesSomethingElse(clients, ref, spec)) {
     const trial = { ...ref, name: trialName(ref.name) };
     wait.progress(`Container group '${ref.name}' is serving: the new version starts in the trial group '${trial.name}' first and replaces it only once it answers.`);

@@ -1,12 +1,11 @@
 import { sha256Hex } from '../hash';
+import { type WorkspaceRef } from '../aml/workspace';
 import { ensureAssetVersion, existingVersionId } from '../aml/assets';
 import { ensureCodeAsset, snapshotFolder } from '../aml/code-upload';
 import { listModelVersions, modelVersionPath, type ModelVersion } from '../aml/models';
 import { type ArmClients } from '../azure/arm-client';
-import type { WorkspaceRef } from '../azure/connection';
 import type { DataPlaneClient } from '../azure/data-plane';
-import { sendAndWait } from '../azure/lro';
-import type { Clock } from '../clock';
+import { lroOptions, sendAndWait, type Wait } from '../azure/lro';
 import { AzureError, InputError } from '../errors';
 
 /** A model version by name and version, or the newest version carrying `tag` when the version is empty. */
@@ -40,7 +39,8 @@ export async function uploadScoringCode(clients: ArmClients, ws: WorkspaceRef, c
   return { id: asset.id, hash: snapshot.hash };
 }
 
-export interface PackageRequest {
+/** A model package request; its wait bounds the package build. */
+export interface PackageRequest extends Wait {
   model: ModelVersion;
   modelName: string;
   environmentId: string;
@@ -54,9 +54,6 @@ export interface PackageRequest {
   environmentVariables?: Record<string, string>;
   /** The environment that holds the image; `<modelName>-package` by default. */
   targetName?: string;
-  deadlineMs: number;
-  clock: Clock;
-  progress: (message: string) => void;
 }
 
 export const MODELS_MOUNT = '/var/azureml-app/azureml-models';
@@ -92,10 +89,7 @@ export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: P
     tags: { model: `${req.modelName}:${req.model.name}` },
   };
   const result = await sendAndWait<{ targetEnvironmentId?: string; buildState?: string }>(rest, 'POST', `${modelVersionPath(ws, req.modelName, req.model.name)}/package`, body, {
-    operation: `Package model '${req.modelName}' version '${req.model.name}'`,
-    deadlineMs: req.deadlineMs,
-    clock: req.clock,
-    onProgress: req.progress,
+    ...lroOptions(`Package model '${req.modelName}' version '${req.model.name}'`, req),
   });
   const environmentId = result.body?.targetEnvironmentId;
   if (!environmentId) throw new AzureError(`The package of model '${req.modelName}' version '${req.model.name}' returned no environment (build state ${result.body?.buildState ?? 'unknown'}).`);

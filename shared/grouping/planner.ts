@@ -118,74 +118,76 @@ export function containerName(prefix: string, group: string[], index: number, ma
   return name;
 }
 
-export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined, settings: PlanSettings): Plan {
-  if (settings.maxContainerSize < 1) throw new Error('maxContainerSize must be at least 1');
-  const missingTags: MissingTags[] = [];
-  const current = new Map<string, ModelInfo>();
-  const lacking = new Map<string, MissingTags>();
-  // Each model's group key, made once: the plan looks it up for every placement decision.
-  const keyOf = new Map<string, string>();
+/** A container while the plan is made: its members by name, and why it changes. */
+interface Working {
+  name: string;
+  group: Record<string, string>;
+  members: string[];
+  previous?: RoutingContainer;
+  reasons: string[];
+}
+
+/** The listed models split into those with every splitting tag (keyed by group) and those missing one. */
+interface Listing {
+  current: Map<string, ModelInfo>;
+  /** Each model's group key, made once: the plan looks it up for every placement decision. */
+  keyOf: Map<string, string>;
+  lacking: Map<string, MissingTags>;
+  /** Versions of held models (served, their newest version lacking a splitting tag): the version they serve. */
+  held: Map<string, ModelInfo>;
+}
+
+function listing(models: ModelInfo[], settings: PlanSettings): Listing {
+  const out: Listing = { current: new Map(), keyOf: new Map(), lacking: new Map(), held: new Map() };
   for (const m of models) {
     const missing = settings.splittingTags.filter((t) => !(t in m.tags) || m.tags[t] === '');
     if (missing.length) {
       const keys = Object.keys(m.tags);
       const otherCase = missing.flatMap((t) => keys.filter((k) => k !== t && k.toLowerCase() === t.toLowerCase()));
-      const entry = { model: m.name, missing, otherCase };
-      missingTags.push(entry);
-      lacking.set(m.name, entry);
+      out.lacking.set(m.name, { model: m.name, missing, otherCase });
       continue;
     }
-    current.set(m.name, m);
-    keyOf.set(m.name, groupKey(m.tags, settings.splittingTags));
+    out.current.set(m.name, m);
+    out.keyOf.set(m.name, groupKey(m.tags, settings.splittingTags));
   }
-  missingTags.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
-  const groupOf = (m: ModelInfo) => Object.fromEntries(settings.splittingTags.map((t) => [t, m.tags[t]]));
+  return out;
+}
 
-  interface Working {
-    name: string;
-    group: Record<string, string>;
-    members: string[];
-    previous?: RoutingContainer;
-    reasons: string[];
+/** A previous container with the members that stay: same group, within the size; held models stay too. */
+function keepPrior(name: string, before: RoutingContainer, l: Listing, settings: PlanSettings, placed: Set<string>): Working {
+  const w: Working = { name, group: before.group, members: [], previous: before, reasons: [] };
+  const beforeKey = groupKey(before.group, settings.splittingTags);
+  const keep = sortModels(
+    Object.keys(before.models).map((n) => l.current.get(n)).filter((m): m is ModelInfo => m !== undefined && l.keyOf.get(m.name) === beforeKey),
+    settings.sortingTags,
+  );
+  // A served model whose newest version lost a splitting tag is never dropped on that account: it stays
+  // where it is, at the version it serves, until its tags are fixed (a reset regroups without it).
+  const held = Object.keys(before.models).filter((n) => l.lacking.has(n));
+  for (const n of held) {
+    (l.lacking.get(n) as MissingTags).heldIn = { container: name, version: before.models[n] };
+    l.held.set(n, { name: n, version: before.models[n], tags: {} });
+    w.members.push(n);
   }
-  const working: Working[] = [];
-  const placed = new Set<string>();
-  const heldModels = new Map<string, ModelInfo>();
-  const prior = settings.reset ? {} : previous?.containers ?? {};
-  for (const name of byKey(Object.keys(prior), sortKey)) {
-    const before = prior[name];
-    const w: Working = { name, group: before.group, members: [], previous: before, reasons: [] };
-    const beforeKey = groupKey(before.group, settings.splittingTags);
-    const keep = sortModels(
-      Object.keys(before.models).map((n) => current.get(n)).filter((m): m is ModelInfo => m !== undefined && keyOf.get(m.name) === beforeKey),
-      settings.sortingTags,
-    );
-    // A served model whose newest version lost a splitting tag is never dropped on that account: it stays
-    // where it is, at the version it serves, until its tags are fixed (a reset regroups without it).
-    const held = Object.keys(before.models).filter((n) => lacking.has(n));
-    for (const n of held) {
-      (lacking.get(n) as MissingTags).heldIn = { container: name, version: before.models[n] };
-      heldModels.set(n, { name: n, version: before.models[n], tags: {} });
-      w.members.push(n);
-    }
-    const kept = new Set([...keep.map((m) => m.name), ...held]);
-    const removed = Object.keys(before.models).filter((n) => !kept.has(n));
-    if (removed.length) w.reasons.push(`${removed.length} removed or moved`);
-    const stay = keep.slice(0, Math.max(0, settings.maxContainerSize - held.length));
-    if (keep.length > stay.length) w.reasons.push(`${keep.length - stay.length} relocated (container size)`);
-    for (const m of stay) {
-      w.members.push(m.name);
-      placed.add(m.name);
-    }
-    const bumped = stay.filter((m) => before.models[m.name] !== m.version).length;
-    if (bumped) w.reasons.push(`${bumped} new version(s)`);
-    working.push(w);
+  const kept = new Set([...keep.map((m) => m.name), ...held]);
+  const removed = Object.keys(before.models).filter((n) => !kept.has(n));
+  if (removed.length) w.reasons.push(`${removed.length} removed or moved`);
+  const stay = keep.slice(0, Math.max(0, settings.maxContainerSize - held.length));
+  if (keep.length > stay.length) w.reasons.push(`${keep.length - stay.length} relocated (container size)`);
+  for (const m of stay) {
+    w.members.push(m.name);
+    placed.add(m.name);
   }
+  const bumped = stay.filter((m) => before.models[m.name] !== m.version).length;
+  if (bumped) w.reasons.push(`${bumped} new version(s)`);
+  return w;
+}
 
-  const unplaced = sortModels([...current.values()].filter((m) => !placed.has(m.name)), settings.sortingTags);
+/** New models fill free slots of their group's containers first, then new containers named by group. */
+function placeNew(working: Working[], unplaced: ModelInfo[], l: Listing, settings: PlanSettings): Set<string> {
   const byGroup = new Map<string, ModelInfo[]>();
   for (const m of unplaced) {
-    const key = keyOf.get(m.name) as string;
+    const key = l.keyOf.get(m.name) as string;
     const bucket = byGroup.get(key);
     if (bucket) bucket.push(m);
     else byGroup.set(key, [m]);
@@ -198,7 +200,7 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   }
   for (const key of [...byGroup.keys()].sort()) {
     const queue = byGroup.get(key) as ModelInfo[];
-    const group = groupOf(queue[0]);
+    const group = Object.fromEntries(settings.splittingTags.map((t) => [t, queue[0].tags[t]]));
     for (const w of workingByGroup.get(key) ?? []) {
       const added = queue.splice(0, Math.max(0, settings.maxContainerSize - w.members.length));
       if (added.length) w.reasons.push(`${added.length} added`);
@@ -211,18 +213,15 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
       working.push({ name, group, members: queue.splice(0, settings.maxContainerSize).map((m) => m.name), reasons: [] });
     }
   }
+  return taken;
+}
 
-  // A reset rebuilds from scratch, but what was deployed before still runs: whatever is not rebuilt goes.
-  if (settings.reset) {
-    for (const [name, before] of Object.entries(previous?.containers ?? {})) {
-      if (!taken.has(name)) working.push({ name, group: before.group, members: [], previous: before, reasons: ['reset'] });
-    }
-  }
-
+/** Each container's action from its members and reasons, and the routing map the plan leads to. */
+function settle(working: Working[], l: Listing, settings: PlanSettings): Pick<Plan, 'containers' | 'routing' | 'counts'> {
   const containers: PlannedContainer[] = [];
   const routing: RoutingMap = { containers: {} };
   for (const w of byKey(working, (x) => sortKey(x.name))) {
-    const members = w.members.map((n) => (current.get(n) ?? heldModels.get(n)) as ModelInfo);
+    const members = w.members.map((n) => (l.current.get(n) ?? l.held.get(n)) as ModelInfo);
     let action: ContainerAction;
     if (!members.length) action = 'delete';
     else if (!w.previous) action = 'new';
@@ -234,5 +233,23 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   }
   const counts = { new: 0, update: 0, unchanged: 0, delete: 0 };
   for (const c of containers) counts[c.action] += 1;
-  return { containers, missingTags, routing, counts };
+  return { containers, routing, counts };
+}
+
+export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined, settings: PlanSettings): Plan {
+  if (settings.maxContainerSize < 1) throw new Error('maxContainerSize must be at least 1');
+  const l = listing(models, settings);
+  const placed = new Set<string>();
+  const prior = settings.reset ? {} : previous?.containers ?? {};
+  const working = byKey(Object.keys(prior), sortKey).map((name) => keepPrior(name, prior[name], l, settings, placed));
+  const unplaced = sortModels([...l.current.values()].filter((m) => !placed.has(m.name)), settings.sortingTags);
+  const taken = placeNew(working, unplaced, l, settings);
+  // A reset rebuilds from scratch, but what was deployed before still runs: whatever is not rebuilt goes.
+  if (settings.reset) {
+    for (const [name, before] of Object.entries(previous?.containers ?? {})) {
+      if (!taken.has(name)) working.push({ name, group: before.group, members: [], previous: before, reasons: ['reset'] });
+    }
+  }
+  const missingTags = [...l.lacking.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
+  return { ...settle(working, l, settings), missingTags };
 }

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { AssertionSyntaxError, evaluateAssertion, parseAssertion } from './assertions';
 import { percentile } from './latency';
-import { newTrace, parseTraceparent, traceparentFor } from './traceparent';
 
 const BODY = { predictions: [6, 1.5], status: 'ok', meta: { 'model id': 'm-1', tags: ['a', 'b'] }, empty: null };
 
@@ -54,17 +53,5 @@ describe('assertions', () => {
     assert.equal(percentile([5], 0.95), 5);
     assert.equal(percentile([4, 1, 3, 2], 0.5), 2);
     assert.equal(percentile([...Array(100).keys()].map((i) => i + 1), 0.95), 95);
-  });
-
-  it('makes W3C traceparent headers', () => {
-    const trace = newTrace();
-    const a = traceparentFor(trace);
-    const b = traceparentFor(trace);
-    assert.match(a, /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    assert.equal(a.slice(0, 35), b.slice(0, 35));
-    assert.notEqual(a, b);
-    assert.deepEqual(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'), { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', flags: '01' });
-    assert.equal(parseTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01'), undefined);
-    assert.equal(parseTraceparent('garbage'), undefined);
   });
 });

@@ -1,4 +1,5 @@
-import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
+import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
+import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { CONTAINER_GROUP_NAME, type ContainerGroupRef } from '../../../shared/deploy/container-groups';
 import type { InferenceContainerSpec, RegistryAuth } from '../../../shared/deploy/container-instance';
 import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-inputs';

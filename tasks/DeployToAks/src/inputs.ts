@@ -1,4 +1,5 @@
-import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
+import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
+import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-inputs';
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';

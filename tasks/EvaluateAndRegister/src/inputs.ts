@@ -1,4 +1,5 @@
-import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
+import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
+import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
 import type { TaskInputs } from '../../../shared/platform/inputs';

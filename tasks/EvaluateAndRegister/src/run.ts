@@ -1,6 +1,6 @@
 import { checkWorkspace } from '../../../shared/aml/workspace';
-import { getJob, latestJobWithTag, type JobResource } from '../../../shared/aml/jobs';
-import { MlflowClient } from '../../../shared/aml/mlflow';
+import { getJob, latestJobWithTag, type JobResource } from './jobs';
+import { MlflowClient } from './mlflow';
 import { listModelVersions, nextModelVersion, putModelVersion, type ModelVersion } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import { AzureError, CheckFailedError, InputError } from '../../../shared/errors';

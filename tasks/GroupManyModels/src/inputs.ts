@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
+import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
+import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-inputs';
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';

@@ -1,16 +1,18 @@
 import type { LatestModel } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
-import type { DatastoreBlobs } from '../../../shared/azure/datastore-blobs';
+import type { DatastoreBlobs } from './datastore-blobs';
 import { settleWithLimit } from '../../../shared/concurrency';
 import { deleteContainerGroup } from '../../../shared/deploy/container-groups';
-import { DeploymentFailedError, deployInferenceContainer, type DeployWait } from '../../../shared/deploy/container-instance';
+import { DeploymentFailedError, deployInferenceContainer } from '../../../shared/deploy/container-instance';
 import { packageModel } from '../../../shared/deploy/model-source';
-import { deleteEndpoint, ensureEndpoint, replaceServingDeployment } from '../../../shared/deploy/online-deployments';
+import { deleteEndpoint, deploymentBody, ensureEndpoint } from '../../../shared/aml/online-endpoints';
+import type { Wait } from '../../../shared/azure/lro';
 import { errorMessage } from '../../../shared/errors';
 import type { Plan, PlannedContainer } from '../../../shared/grouping/planner';
 import { printLogTail } from '../../../shared/platform/platform';
 import { sha256Hex } from '../../../shared/hash';
 import type { TaskDeps } from '../../../shared/task-deps';
+import { replaceServingDeployment } from './blue-green';
 import type { GroupParams, Target } from './inputs';
 import { receiversOf, type DeployedRoutingMap, type Outcome, type ServiceInfo } from './routing-map';
 
@@ -42,7 +44,7 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
   const { params, deps, clients } = r;
   const { platform, clock } = deps;
   const progress = (m: string) => platform.info(`[${c.name}] ${m}`);
-  const wait: DeployWait = { deadlineMs: params.deadlineMs, clock, progress };
+  const wait: Wait = { deadlineMs: params.deadlineMs, clock, progress };
   const shared = await r.shared();
   const members = c.models.map((m) => ({ name: m.name, version: m.version, id: (r.models.get(m.name) as LatestModel).id }));
   // Content-addressed: the same members give the same manifest blob, and so the same package.
@@ -75,18 +77,15 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
     return { kind: 'aci', scoringUri: served.scoringUri, resourceId: served.id };
   }
   const { endpoint } = await ensureEndpoint(clients, params.workspace, { name: c.name, location: r.location, authMode: deploy.authMode, computeId: r.computeId, tags }, wait);
-  const body = {
+  // The package holds the models, the scoring code and the server: no model or code configuration.
+  const body = deploymentBody({
     location: endpoint.location,
     tags,
-    ...(deploy.instanceCount ? { sku: { name: 'Default', capacity: deploy.instanceCount } } : {}),
-    properties: {
-      endpointComputeType: deploy.target === 'kubernetes' ? 'Kubernetes' : 'Managed',
-      // The package holds the models, the scoring code and the server: no model or code configuration.
-      environmentId: pkg.environmentId,
-      environmentVariables: deploy.environmentVariables,
-      ...(deploy.instanceType ? { instanceType: deploy.instanceType } : {}),
-    },
-  };
+    compute: deploy.target === 'kubernetes' ? 'kubernetes' : 'managed',
+    environmentId: pkg.environmentId,
+    instanceCount: deploy.instanceCount,
+    properties: { environmentVariables: deploy.environmentVariables, ...(deploy.instanceType ? { instanceType: deploy.instanceType } : {}) },
+  });
   const served = await replaceServingDeployment(clients, params.workspace, c.name, body, wait);
   return { kind: deploy.target, scoringUri: served.scoringUri, resourceId: endpoint.id };
 }

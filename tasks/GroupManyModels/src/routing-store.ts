@@ -1,4 +1,4 @@
-import { readModelFile, registerFileModel, type FileModelStore } from '../../../shared/aml/model-files';
+import { readModelFile, registerFileModel, type FileModelStore } from './model-files';
 import { listModelVersions } from '../../../shared/aml/models';
 import { AzureError, errorMessage } from '../../../shared/errors';
 import { sha256Hex } from '../../../shared/hash';

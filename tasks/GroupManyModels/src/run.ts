@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_DATASTORE, fileModelStore } from '../../../shared/aml/model-files';
+import { DEFAULT_DATASTORE, fileModelStore } from './model-files';
 import { listLatestModels, listModelNames, type LatestModel } from '../../../shared/aml/models';
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { resolveEnvironment, uploadScoringCode } from '../../../shared/deploy/model-source';
-import { kubernetesComputeId } from '../../../shared/deploy/online-deployments';
+import { kubernetesComputeId } from '../../../shared/aml/computes';
 import { CheckFailedError, InputError } from '../../../shared/errors';
 import { planGroups, type Plan } from '../../../shared/grouping/planner';
 import { once } from '../../../shared/lazy-modules';

@@ -1,5 +1,7 @@
-import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
-import { loadPipeline, type PipelineDefinition } from '../../../shared/aml/pipeline-yaml';
+import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
+import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
+import type { PipelineDefinition } from './pipeline-model';
+import { loadPipeline } from './pipeline-yaml';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
 import type { TaskInputs } from '../../../shared/platform/inputs';

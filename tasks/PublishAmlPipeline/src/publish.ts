@@ -1,9 +1,9 @@
 import type { ArmClients } from '../../../shared/azure/arm-client';
-import type { WorkspaceRef } from '../../../shared/azure/connection';
+import { type WorkspaceRef } from '../../../shared/aml/workspace';
 import type { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { ensureAssetVersion, existingVersionId, latestVersionId, type EnsureOutcome } from '../../../shared/aml/assets';
 import { ensureCodeAsset, snapshotFolder } from '../../../shared/aml/code-upload';
-import type { CommandComponent, ComponentRef, EnvironmentRef, PipelineDefinition } from '../../../shared/aml/pipeline-yaml';
+import type { CommandComponent, ComponentRef, EnvironmentRef, PipelineDefinition } from './pipeline-model';
 
 export interface PublishAction {
   kind: 'code' | 'environment' | 'component';

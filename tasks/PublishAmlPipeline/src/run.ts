@@ -1,6 +1,5 @@
-import { checkWorkspace } from '../../../shared/aml/workspace';
+import { checkWorkspace, workspacePath } from '../../../shared/aml/workspace';
 import { listAssetVersions } from '../../../shared/aml/assets';
-import { workspacePath } from '../../../shared/azure/connection';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { inGroup } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';

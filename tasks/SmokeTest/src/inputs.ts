@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
-import { readArmConnection, readWorkspace, type ArmConnection, type WorkspaceRef } from '../../../shared/azure/connection';
+import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
+import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import type { ContainerGroupRef } from '../../../shared/deploy/container-groups';
 import { InputError } from '../../../shared/errors';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { AssertionSyntaxError, parseAssertion, type Assertion } from '../../../shared/scoring/assertions';
-import { newTrace, parseTraceparent, type TraceContext } from '../../../shared/scoring/traceparent';
+import { newTrace, parseTraceparent, type TraceContext } from './traceparent';
 
 export const TARGETS = ['onlineEndpoint', 'containerGroup', 'url'] as const;
 export const AUTH_MODES = ['auto', 'key', 'amlToken', 'aadToken', 'none'] as const;

@@ -1,16 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getEndpointKey, getEndpointToken, getOnlineEndpoint, type EndpointAuthMode } from '../../../shared/aml/online-endpoints';
+import { getEndpointKey, getEndpointResource, getEndpointToken, type EndpointAuthMode } from '../../../shared/aml/online-endpoints';
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import { isNotFound, toAzureError } from '../../../shared/azure/arm-error';
 import { retryAfterMs } from '../../../shared/azure/retry-policy';
 import { getContainerGroup } from '../../../shared/deploy/container-groups';
-import { CheckFailedError, InputError, TimeoutError } from '../../../shared/errors';
+import { AzureError, CheckFailedError, InputError, TimeoutError } from '../../../shared/errors';
 import type { RunResult } from '../../../shared/run-task';
 import { evaluateAssertion } from '../../../shared/scoring/assertions';
 import { ScoringNetworkError, sendScoringRequest, type ScoringResponse } from '../../../shared/scoring/http';
 import { percentile, round1 } from '../../../shared/scoring/latency';
-import { traceparentFor } from '../../../shared/scoring/traceparent';
+import { traceparentFor } from './traceparent';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AuthMode, SmokeTestParams } from './inputs';
 import { junitXml, summaryMarkdown, type Check } from './report';
@@ -45,12 +45,12 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps): Promise<R
   const headers: Record<string, string> = {};
   if (params.target === 'onlineEndpoint' && clients && params.workspace && params.endpointName) {
     await checkWorkspace(clients, params.workspace);
-    const endpoint = await getOnlineEndpoint(clients, params.workspace, params.endpointName).catch((err: unknown) => {
-      throw isNotFound(err) ? new InputError('endpointName', `online endpoint '${params.endpointName}' does not exist in workspace '${params.workspace?.workspace}'.`) : err;
-    });
-    scoringUri = endpoint.scoringUri;
+    const endpoint = await getEndpointResource(clients, params.workspace, params.endpointName);
+    if (!endpoint) throw new InputError('endpointName', `online endpoint '${params.endpointName}' does not exist in workspace '${params.workspace.workspace}'.`);
+    if (!endpoint.properties.scoringUri) throw new AzureError(`Online endpoint '${endpoint.name}' has no scoring URI yet (state: ${endpoint.properties.provisioningState ?? 'unknown'}).`);
+    scoringUri = endpoint.properties.scoringUri;
     description = `online endpoint '${endpoint.name}'${params.deploymentName ? `, deployment '${params.deploymentName}'` : ''}`;
-    if (authMode === 'auto') authMode = AUTH_BY_ENDPOINT_MODE[endpoint.authMode] ?? 'key';
+    if (authMode === 'auto') authMode = AUTH_BY_ENDPOINT_MODE[endpoint.properties.authMode] ?? 'key';
     if (params.deploymentName) headers['azureml-model-deployment'] = params.deploymentName;
   } else if (params.target === 'containerGroup' && clients && params.containerGroup) {
     const ref = params.containerGroup;

@@ -11,7 +11,7 @@ describe('SmokeTest L0 (mock runner on the tsc output)', function () {
   const runScenario = (scenario: string) => runL0('SmokeTest', path.join(__dirname, 'l0-scenario.js'), { L0_SCENARIO: scenario, L0_SCORING_URI: scoringUri });
   before(async () => {
     // runAsync blocks this process (spawnSync), so the scoring server must live in a process of its own.
-    const scoring = JSON.stringify(path.join(REPO_ROOT, 'out', 'emulator', 'scoring.js'));
+    const scoring = JSON.stringify(path.join(REPO_ROOT, 'out', 'emulator', 'runtime', 'scoring.js'));
     server = spawn(process.execPath, ['-e', `require(${scoring}).startEchoServer({ model: 'l0' }).then((s) => console.log(s.port))`]);
     const port = await new Promise<string>((resolve) => server.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim())));
     scoringUri = `http://127.0.0.1:${port}/score`;

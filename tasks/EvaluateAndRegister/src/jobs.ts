@@ -1,6 +1,6 @@
-import type { ArmClients } from '../azure/arm-client';
-import { workspacePath, type WorkspaceRef } from '../azure/connection';
-import { InputError } from '../errors';
+import type { ArmClients } from '../../../shared/azure/arm-client';
+import { workspacePath, type WorkspaceRef } from '../../../shared/aml/workspace';
+import { InputError } from '../../../shared/errors';
 
 export interface JobResource {
   id: string;

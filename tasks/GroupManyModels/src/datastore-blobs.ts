@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { ArmClients } from './arm-client';
-import { workspacePath, type WorkspaceRef } from './connection';
-import type { DataPlaneClient } from './data-plane';
-import { AzureError } from '../errors';
+import type { ArmClients } from '../../../shared/azure/arm-client';
+import { workspacePath, type WorkspaceRef } from '../../../shared/aml/workspace';
+import type { DataPlaneClient } from '../../../shared/azure/data-plane';
+import { AzureError } from '../../../shared/errors';
 
 interface DatastoreResource {
   properties: { datastoreType?: string; accountName?: string; containerName?: string; endpoint?: string; protocol?: string };

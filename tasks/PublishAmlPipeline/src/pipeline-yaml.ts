@@ -1,74 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LineCounter, Node, YAMLMap } from 'yaml';
-import { once } from '../lazy-modules';
-import { InputError } from '../errors';
+import { once } from '../../../shared/lazy-modules';
+import { InputError } from '../../../shared/errors';
+import { PipelineYamlError, type CommandComponent, type ComponentRef, type EnvironmentRef, type PipelineDefinition, type PipelineNode } from './pipeline-model';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = once(() => require('yaml') as typeof import('yaml'));
-
-/**
- * Reads an Azure ML CLI v2 pipeline YAML (what `az ml job create -f` / `az ml component create -f` take) and the
- * component files it references, into a model the publisher registers. Every key is checked: one this product
- * does not support is an error naming the key, the file and the line.
- */
-export type EnvironmentRef =
-  | { kind: 'registered'; name: string; version: string }
-  | { kind: 'latest'; name: string }
-  | { kind: 'inline'; name: string; image: string; condaFile?: string; description?: string };
-
-export interface CommandComponent {
-  type: 'command';
-  /** Defined inside a pipeline job rather than in a component file. */
-  inline: boolean;
-  key: string;
-  file: string;
-  name: string;
-  displayName?: string;
-  description?: string;
-  command: string;
-  codeDir?: string;
-  environment: EnvironmentRef;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  environmentVariables?: Record<string, string>;
-  isDeterministic?: boolean;
-  tags?: Record<string, string>;
-}
-
-export type ComponentRef =
-  | { kind: 'local'; component: CommandComponent | PipelineDefinition }
-  | { kind: 'registered'; name: string; version: string }
-  | { kind: 'latest'; name: string };
-
-export interface PipelineNode {
-  type: 'command' | 'pipeline';
-  component: ComponentRef;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  compute?: string;
-  displayName?: string;
-}
-
-export interface PipelineDefinition {
-  type: 'pipeline';
-  key: string;
-  file: string;
-  name?: string;
-  displayName?: string;
-  description?: string;
-  tags?: Record<string, string>;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  settings: { defaultCompute?: string; continueOnStepFailure?: boolean };
-  jobs: Record<string, PipelineNode>;
-}
-
-export class PipelineYamlError extends InputError {
-  constructor(file: string, line: number | undefined, key: string, reason: string) {
-    super('pipelineFile', `${file}${line ? `:${line}` : ''}: key '${key}': ${reason}`);
-  }
-}
 
 interface Loaded {
   file: string;
@@ -76,6 +14,11 @@ interface Loaded {
   lines: LineCounter;
 }
 
+/**
+ * Reads an Azure ML CLI v2 pipeline YAML (what `az ml job create -f` / `az ml component create -f` take) and the
+ * component files it references, into a model the publisher registers. Every key is checked: one this product
+ * does not support is an error naming the key, the file and the line.
+ */
 class Reader {
   private readonly cache = new Map<string, PipelineDefinition | CommandComponent>();
 

@@ -2,9 +2,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../../scripts/lib/run-bundle';
-import { snapshotFolder } from './code-upload';
-import { loadPipeline, PipelineYamlError } from './pipeline-yaml';
+import { REPO_ROOT } from '../../../scripts/lib/run-bundle';
+import { snapshotFolder } from '../../../shared/aml/code-upload';
+import { PipelineYamlError } from '../src/pipeline-model';
+import { loadPipeline } from '../src/pipeline-yaml';
 
 function write(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yaml-'));

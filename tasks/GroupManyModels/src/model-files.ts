@@ -1,10 +1,10 @@
-import { sha256Hex } from '../hash';
-import type { ArmClients } from '../azure/arm-client';
-import type { WorkspaceRef } from '../azure/connection';
-import type { DataPlaneClient } from '../azure/data-plane';
-import { DatastoreBlobs, parseDatastoreUri } from '../azure/datastore-blobs';
-import { AzureError } from '../errors';
-import { nextModelVersion, putModelVersion, type ModelVersion } from './models';
+import { sha256Hex } from '../../../shared/hash';
+import { type WorkspaceRef } from '../../../shared/aml/workspace';
+import type { ArmClients } from '../../../shared/azure/arm-client';
+import type { DataPlaneClient } from '../../../shared/azure/data-plane';
+import { DatastoreBlobs, parseDatastoreUri } from './datastore-blobs';
+import { AzureError } from '../../../shared/errors';
+import { nextModelVersion, putModelVersion, type ModelVersion } from '../../../shared/aml/models';
 
 export const DEFAULT_DATASTORE = 'workspaceblobstore';
 
