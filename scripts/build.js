@@ -18,6 +18,7 @@ function agentTasks() {
 }
 
 function typecheck() {
+  require('./gen-contracts').generate();
   fs.rmSync(path.join(root, 'out'), { recursive: true, force: true });
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
 }

@@ -25,14 +25,14 @@ function agentPlatform(): Platform {
  * (`TaskError`) fail the task with their message; anything else is reported as unexpected with its stack at
  * debug level. Never exits the process: the agent reads the result from the `task.complete` command.
  */
-export async function runTask<P>(
-  readInputs: (inputs: TaskInputs) => P,
-  run: (params: P, deps: TaskDeps) => Promise<RunResult | void>,
+export async function runTask<P, N extends string, O extends string>(
+  readInputs: (inputs: TaskInputs<N>) => P,
+  run: (params: P, deps: TaskDeps<O>) => Promise<RunResult | undefined>,
   overrides: RunTaskOverrides = {},
 ): Promise<void> {
   const platform = overrides.platform ?? agentPlatform();
   try {
-    const params = readInputs(new TaskInputs(platform));
+    const params = readInputs(new TaskInputs<N>(platform));
     const deps = (overrides.deps ?? defaultDeps)(platform);
     const result = await run(params, deps);
     platform.setResult(result?.outcome ?? 'Succeeded', result?.message ?? 'Done.');

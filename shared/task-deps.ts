@@ -4,8 +4,8 @@ import { systemClock, type Clock } from './clock';
 import type { Platform } from './platform/platform';
 
 /** What every task's `run(params, deps)` gets injected: the platform, time, and Azure clients. */
-export interface TaskDeps {
-  platform: Platform;
+export interface TaskDeps<O extends string = string> {
+  platform: Platform<O>;
   clock: Clock;
   arm(connection: ArmConnection): ArmClients;
 }

@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../scripts/lib/run-bundle';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const docs = require(path.join(REPO_ROOT, 'scripts', 'gen-docs.js')) as { readme: (dir: string) => string; tasks: () => string[] };
 const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
 

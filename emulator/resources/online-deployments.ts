@@ -97,7 +97,7 @@ function deploymentRoutes(state: EmulatorState): Route[] {
         outcome: 'Succeeded',
         complete: () => {
           ep.deployments.delete(d.name);
-          delete traffic[d.name];
+          (ep.resource.properties as Record<string, unknown>).traffic = Object.fromEntries(Object.entries(traffic).filter(([n]) => n !== d.name));
           void d.stop?.();
         },
       });

@@ -7,7 +7,7 @@ export type AssetKind = 'codes' | 'environments' | 'components' | 'models';
 export interface AssetVersion {
   id: string;
   name: string;
-  properties: Record<string, any>;
+  properties: Record<string, unknown>;
   systemData?: { createdAt?: string };
 }
 

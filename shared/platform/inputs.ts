@@ -19,29 +19,29 @@ function describeRange({ min, max }: IntOptions): string {
  * Typed reads of task inputs. Every error names the input and what it accepts, so `readInputs()` functions
  * stay declarative and all validation happens before the first Azure call.
  */
-export class TaskInputs {
+export class TaskInputs<N extends string = string> {
   constructor(readonly platform: Platform) {}
 
-  requiredString(name: string): string {
+  requiredString(name: N): string {
     const value = this.platform.input(name, true)?.trim();
     if (!value) throw new InputError(name, 'is required but has no value.');
     return value;
   }
 
-  optionalString(name: string): string | undefined {
+  optionalString(name: N): string | undefined {
     const value = this.platform.input(name, false)?.trim();
     return value ? value : undefined;
   }
 
   /** An optional secret (key, password): masked before it can be printed anywhere. */
-  secret(name: string): string | undefined {
+  secret(name: N): string | undefined {
     const value = this.platform.secretInput(name)?.trim();
     if (!value) return undefined;
     this.platform.setSecret(value);
     return value;
   }
 
-  bool(name: string, fallback: boolean): boolean {
+  bool(name: N, fallback: boolean): boolean {
     const raw = this.optionalString(name);
     if (raw === undefined) return fallback;
     const lower = raw.toLowerCase();
@@ -50,13 +50,13 @@ export class TaskInputs {
     throw new InputError(name, `'${raw}' is not a boolean; allowed values: true, false.`);
   }
 
-  int(name: string, fallback: number, range: IntOptions = {}): number {
+  int(name: N, fallback: number, range: IntOptions = {}): number {
     const raw = this.optionalString(name);
     if (raw === undefined) return fallback;
     return this.parseInt(name, raw, range);
   }
 
-  optionalInt(name: string, range: IntOptions = {}): number | undefined {
+  optionalInt(name: N, range: IntOptions = {}): number | undefined {
     const raw = this.optionalString(name);
     return raw === undefined ? undefined : this.parseInt(name, raw, range);
   }
@@ -72,7 +72,7 @@ export class TaskInputs {
   }
 
   /** A number greater than 0 and at most `max` (CPU cores, memory in GB). */
-  positiveNumber(name: string, fallback: number, max: number): number {
+  positiveNumber(name: N, fallback: number, max: number): number {
     const raw = this.optionalString(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -81,7 +81,7 @@ export class TaskInputs {
   }
 
   /** One of `allowed`, matched case-insensitively and returned in its canonical spelling. */
-  enumOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  enumOf<T extends string>(name: N, allowed: readonly T[], fallback: T): T {
     const raw = this.optionalString(name);
     if (raw === undefined) return fallback;
     const hit = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
@@ -90,7 +90,7 @@ export class TaskInputs {
   }
 
   /** Non-empty lines; lines starting with `#` are comments. */
-  lines(name: string, secret = false): { line: number; text: string }[] {
+  lines(name: N, secret = false): { line: number; text: string }[] {
     const raw = (secret ? this.platform.secretInput(name) : this.platform.input(name, false)) ?? '';
     return raw
       .split(/\r?\n/)
@@ -99,7 +99,7 @@ export class TaskInputs {
   }
 
   /** Multi-line `key=value` pairs (one per line), e.g. tags or environment variables. */
-  keyValues(name: string, secret = false): Record<string, string> {
+  keyValues(name: N, secret = false): Record<string, string> {
     const result: Record<string, string> = {};
     for (const { line, text } of this.lines(name, secret)) {
       const eq = text.indexOf('=');
@@ -114,7 +114,7 @@ export class TaskInputs {
   }
 
   /** One `key=value` pair (a tag to find or set), from `raw` when given, else from the input itself. */
-  pair(name: string, example: string, raw = this.optionalString(name)): { key: string; value: string } {
+  pair(name: N, example: string, raw = this.optionalString(name)): { key: string; value: string } {
     const text = raw ?? '';
     const eq = text.indexOf('=');
     if (eq <= 0 || eq === text.length - 1) throw new InputError(name, `'${text}' is not of the form key=value, e.g. ${example}.`);
@@ -122,7 +122,7 @@ export class TaskInputs {
   }
 
   /** A JSON object; `undefined` when the input is empty. */
-  jsonObject(name: string): Record<string, unknown> | undefined {
+  jsonObject(name: N): Record<string, unknown> | undefined {
     const raw = this.optionalString(name);
     if (raw === undefined) return undefined;
     let parsed: unknown;
@@ -138,7 +138,7 @@ export class TaskInputs {
   }
 
   /** A path to a file that must exist; relative paths resolve against the working directory. */
-  existingFile(name: string, required: boolean): string | undefined {
+  existingFile(name: N, required: boolean): string | undefined {
     const raw = required ? this.requiredString(name) : this.optionalString(name);
     if (raw === undefined) return undefined;
     const full = path.resolve(raw);

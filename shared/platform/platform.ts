@@ -9,7 +9,7 @@ export interface EndpointAuth {
 
 export type TaskOutcome = 'Succeeded' | 'SucceededWithIssues' | 'Failed';
 
-export interface Platform {
+export interface Platform<O extends string = string> {
   /** Raw input value; `required` makes the agent-side getter fail when the input is absent. */
   input(name: string, required: boolean): string | undefined;
   /** A secret input (key, password), read without the debug echo task-lib gives ordinary inputs. */
@@ -23,7 +23,8 @@ export interface Platform {
   endpointAuth(id: string): EndpointAuth | undefined;
   endpointDataParameter(id: string, key: string): string | undefined;
 
-  setOutput(name: string, value: string): void;
+  /** Sets an output variable declared in task.json (`O`: the task's output names). */
+  setOutput(name: O, value: string): void;
   /** Registers a value the agent masks; call it before the value can reach any log line. */
   setSecret(value: string): void;
 

@@ -15,7 +15,7 @@ const RESULTS: Record<TaskOutcome, tl.TaskResult> = {
 function required<T>(name: string, read: () => T): T {
   try {
     return read();
-  } catch (err) {
+  } catch {
     // task-lib throws a bare "Input required: x"; rethrow typed so the boundary reports it as user error.
     throw new InputError(name, 'is required but has no value.');
   }

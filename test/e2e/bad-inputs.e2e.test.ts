@@ -1,17 +1,22 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../scripts/lib/run-bundle';
-import { SCENARIOS, ScenarioBed } from '../support/scenarios';
+import type { InputOf, TaskName } from '../../tasks/contracts.generated';
+import { AGENT_TASKS, SCENARIOS, ScenarioBed, type AgentTask } from '../support/scenarios';
 import { SAMPLE } from '../support/trained-model';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
 
-/** [task, what is wrong, inputs over the valid scenario's (undefined removes one), the input the error must name, more of the message]. */
-type Case = [string, string, Record<string, string | undefined>, string, RegExp?];
+/**
+ * [task, what is wrong, inputs over the valid scenario's (undefined removes one), the input the error must name,
+ * more of the message]. Typed by the tasks' generated contracts: an input renamed in a task.json fails here too.
+ */
+type CaseOf<T extends TaskName> = [T, string, Partial<Record<InputOf<T>, string | undefined>>, InputOf<T>, RegExp?];
+type Case = { [T in AgentTask]: CaseOf<T> }[AgentTask];
 
 const CASES: Case[] = [
   // Every task: the connection and the workspace.
-  ...Object.keys(SCENARIOS).flatMap((task): Case[] => [
+  ...AGENT_TASKS.flatMap((task): Case[] => [
     [task, 'a nonexistent workspace', { workspaceName: 'mlw-nope' }, 'workspaceName', /mlw-nope/],
     [task, 'a nonexistent resource group', { resourceGroupName: 'rg-nope' }, 'resourceGroupName', /rg-nope/],
   ]),

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import type { FaultRule } from '../../emulator/kit/faults';
 import type { BundleRun } from '../../scripts/lib/run-bundle';
-import { SCENARIOS, ScenarioBed, normalizedOutputs } from '../support/scenarios';
+import { AGENT_TASKS, SCENARIOS, ScenarioBed, normalizedOutputs, type AgentTask } from '../support/scenarios';
 
 /** The same retry policy, with short delays and attempt timeout, so the matrix runs in minutes. */
 const FAST_RETRY = { AZUREML_TASKS_RETRY_BASE_DELAY_MS: '20', AZUREML_TASKS_RETRY_MAX_DELAY_MS: '200', AZUREML_TASKS_ATTEMPT_TIMEOUT_MS: '2000' };
@@ -31,7 +31,7 @@ describe('reliability: re-runs converge, faults change nothing, past the bound t
   after(() => bed.stop());
 
   /** Runs a scenario; returns the run and what it changed in the emulator's state. */
-  async function measured(task: string, id: string, faults: FaultRule[] = []): Promise<{ run: BundleRun; changed: Record<string, number> }> {
+  async function measured(task: AgentTask, id: string, faults: FaultRule[] = []): Promise<{ run: BundleRun; changed: Record<string, number> }> {
     const before = bed.counts();
     for (const f of faults) bed.emulator.faults.add(f);
     try {
@@ -44,7 +44,7 @@ describe('reliability: re-runs converge, faults change nothing, past the bound t
     }
   }
 
-  for (const task of Object.keys(SCENARIOS)) {
+  for (const task of AGENT_TASKS) {
     describe(task, () => {
       let clean: { run: BundleRun; changed: Record<string, number> };
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import type { InputOf, TaskName } from '../../tasks/contracts.generated';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -81,7 +82,11 @@ export class ScenarioBed {
 }
 
 /** A valid run of each agent task, with its own resource names from `id` (so each run writes afresh). */
-export const SCENARIOS: Record<string, (id: string) => Record<string, string>> = {
+/** The agent tasks (the server task has no bundle to run). */
+export type AgentTask = Exclude<TaskName, 'RunAmlPipelineAgentless'>;
+
+/** A valid run of each agent task, its inputs typed by the task's contract. */
+export const SCENARIOS: { [T in AgentTask]: (id: string) => Partial<Record<InputOf<T>, string>> } = {
   PublishAmlPipeline: (id) => ({ pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: `pub_${id.replace(/-/g, '_')}`, componentVersion: '1' }),
   EvaluateAndRegister: (id) => ({ jobName: 'bed-train', modelName: `gate-${id}`, rules: 'mse lower\nr2 higher threshold=0.3' }),
   DeployToAci: (id) => ({ modelName: 'diabetes', modelVersion: '1', environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: `aci-${id}`, secureEnvironmentVariables: `API_SECRET=${KNOWN_SECRETS.apiSecret}` }),
@@ -99,3 +104,6 @@ export function normalizedOutputs(run: BundleRun, id: string): Record<string, st
       .filter(([k]) => !/latency/i.test(k)),
   );
 }
+
+/** The agent tasks that have a scenario, in a fixed order. */
+export const AGENT_TASKS = Object.keys(SCENARIOS) as AgentTask[];

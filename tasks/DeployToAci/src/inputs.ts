@@ -6,6 +6,7 @@ import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
+import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 
 export interface AciParams {
@@ -28,7 +29,7 @@ export interface AciParams {
   tags: Record<string, string>;
 }
 
-function readRegistry(inputs: TaskInputs): RegistryAuth | undefined {
+function readRegistry(inputs: TaskInputs<InputName>): RegistryAuth | undefined {
   const connection = inputs.optionalString('dockerRegistryConnection');
   const identity = inputs.optionalString('registryIdentity');
   if (connection && identity) throw new InputError('registryIdentity', "use either a managed identity or 'dockerRegistryConnection' for the registry, not both.");
@@ -49,7 +50,7 @@ function readRegistry(inputs: TaskInputs): RegistryAuth | undefined {
   return undefined;
 }
 
-export function readInputs(inputs: TaskInputs): AciParams {
+export function readInputs(inputs: TaskInputs<InputName>): AciParams {
   const { platform } = inputs;
   const connection = readArmConnection(inputs);
   const workspace = readWorkspace(inputs, connection);

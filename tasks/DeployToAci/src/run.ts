@@ -2,14 +2,15 @@ import { checkWorkspace } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { containerGroupExists } from '../../../shared/deploy/container-groups';
 import { DeploymentFailedError, INFERENCE_CONTAINER, deployInferenceContainer } from '../../../shared/deploy/container-instance';
-import { packageModel, resolveEnvironment, resolveModel, uploadScoringCode } from '../../../shared/deploy/model-source';
+import { packageModel, resolveEnvironment, resolveModel, uploadScoringCode, type EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { inGroup, printLogTail } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
+import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AciParams } from './inputs';
 
-export async function run(params: AciParams, deps: TaskDeps): Promise<RunResult> {
+export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const progress = (m: string) => platform.info(m);
@@ -24,7 +25,7 @@ export async function run(params: AciParams, deps: TaskDeps): Promise<RunResult>
   let image = params.image as string;
   if (params.imageSource === 'modelPackage') {
     image = await inGroup(platform, 'Model package', async () => {
-      const environmentId = await resolveEnvironment(clients, params.workspace, params.environment!, `${params.modelName}-base`, params.tags);
+      const environmentId = await resolveEnvironment(clients, params.workspace, params.environment as EnvironmentSpec, `${params.modelName}-base`, params.tags);
       const code = await uploadScoringCode(clients, params.workspace, params.codePath as string, new DataPlaneClient(clock, progress));
       const pkg = await packageModel(clients, params.workspace, { model, modelName: params.modelName, environmentId, codeId: code.id, codeHash: code.hash, scoringScript: params.scoringScript, deadlineMs: params.deadlineMs, clock, progress });
       platform.info(`${pkg.built ? 'Built' : 'Reusing'} image ${pkg.image}.`);

@@ -38,9 +38,13 @@ function probe(p: Record<string, number> | undefined): Record<string, unknown> |
   };
 }
 
+/** A deployment file's mapping as written: any shape, checked key by key below. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- YAML as the user wrote it
+type YamlMap = Record<string, any>;
+
 const V2_KEYS = ['$schema', 'name', 'endpoint_name', 'model', 'environment', 'code_configuration', 'instance_type', 'instance_count', 'request_settings', 'liveness_probe', 'readiness_probe', 'scale_settings', 'app_insights_enabled', 'environment_variables', 'resources', 'description', 'tags', 'type'];
 
-function fromV2(doc: Record<string, any>, warnings: string[]): DeploymentSettings {
+function fromV2(doc: YamlMap, warnings: string[]): DeploymentSettings {
   for (const key of Object.keys(doc)) if (!V2_KEYS.includes(key)) throw new InputError('deploymentConfigFile', `key '${key}' is not supported; supported keys: ${V2_KEYS.join(', ')}.`);
   for (const key of ['model', 'environment', 'code_configuration', 'endpoint_name', 'name']) {
     if (doc[key] !== undefined) warnings.push(`deploymentConfigFile: '${key}' is taken from the task inputs, not from the file.`);
@@ -71,7 +75,7 @@ function fromV2(doc: Record<string, any>, warnings: string[]): DeploymentSetting
 }
 
 /** MLOpsPython's v1 deployment_config_aks.yml, field by field; a warning for each setting v2 has no place for. */
-function fromV1(doc: Record<string, any>, warnings: string[]): DeploymentSettings {
+function fromV1(doc: YamlMap, warnings: string[]): DeploymentSettings {
   const settings: DeploymentSettings = {};
   const request: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc)) {
@@ -79,7 +83,7 @@ function fromV1(doc: Record<string, any>, warnings: string[]): DeploymentSetting
       case 'computeType':
         break;
       case 'autoScaler': {
-        const a = value as Record<string, any>;
+        const a = value as YamlMap;
         if (a.autoscaleEnabled) {
           settings.scaleSettings = { scaleType: 'TargetUtilization', minInstances: a.minReplicas ?? 1, maxInstances: a.maxReplicas ?? 10, targetUtilizationPercentage: a.targetUtilization ?? 70, ...(a.refreshPeriodInSeconds ? { pollingInterval: seconds(a.refreshPeriodInSeconds) } : {}) };
         } else {
@@ -140,7 +144,7 @@ export function loadDeploymentConfig(file: string): LoadedConfig {
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError('deploymentConfigFile', `'${file}' must hold a YAML mapping.`);
   const warnings: string[] = [];
-  const map = doc as Record<string, any>;
+  const map = doc as YamlMap;
   const v1 = ['computeType', 'autoScaler', 'containerResourceRequirements', 'numReplicas', 'scoringTimeoutMs', 'authEnabled'].some((k) => k in map);
   return v1 ? { format: 'v1', settings: fromV1(map, warnings), warnings } : { format: 'v2', settings: fromV2(map, warnings), warnings };
 }

@@ -4,6 +4,7 @@ import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-
 import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
+import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { loadDeploymentConfig, type DeploymentSettings } from './deployment-config';
 
@@ -34,7 +35,7 @@ export interface AksParams {
 /** Online endpoint and deployment names: 3-32 letters, digits and '-', starting with a letter. */
 const NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
 
-function readSteps(inputs: TaskInputs): number[] {
+function readSteps(inputs: TaskInputs<InputName>): number[] {
   const raw = inputs.optionalString('canarySteps') ?? '10,50,100';
   const steps = raw.split(/[,\s]+/).filter(Boolean).map(Number);
   const valid = steps.length > 0 && steps.every((s, i) => Number.isInteger(s) && s > 0 && s <= 100 && (i === 0 || s > steps[i - 1])) && steps[steps.length - 1] === 100;
@@ -42,7 +43,7 @@ function readSteps(inputs: TaskInputs): number[] {
   return steps;
 }
 
-export function readInputs(inputs: TaskInputs): AksParams {
+export function readInputs(inputs: TaskInputs<InputName>): AksParams {
   const connection = readArmConnection(inputs);
   const workspace = readWorkspace(inputs, connection);
   const endpointName = inputs.requiredString('endpointName');

@@ -1,3 +1,4 @@
+import type { OutputName } from '../contract.generated';
 import type { Platform } from '../../../shared/platform/platform';
 import type { AksParams } from './inputs';
 
@@ -10,7 +11,7 @@ export interface RolloutReport {
 }
 
 /** The task's outputs and its run summary. */
-export function report(params: AksParams, platform: Platform, r: RolloutReport): void {
+export function report(params: AksParams, platform: Platform<OutputName>, r: RolloutReport): void {
   platform.setOutput('scoringUri', r.scoringUri);
   platform.setOutput('endpointName', params.endpointName);
   platform.setOutput('deploymentName', r.deployment);

@@ -1,3 +1,4 @@
+import type { OutputName } from '../contract.generated';
 import { deleteDeployment, deploymentLogs, getEndpointKey, getEndpointResource, getEndpointToken, putDeployment, setTraffic, type EndpointResource } from '../../../shared/aml/online-endpoints';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import type { Wait } from '../../../shared/azure/lro';
@@ -10,7 +11,7 @@ const SMOKE_REQUESTS = 3;
 
 export interface Rollout {
   params: AksParams;
-  platform: Platform;
+  platform: Platform<OutputName>;
   clients: ArmClients;
   wait: Wait;
   endpoint: EndpointResource;
@@ -77,7 +78,8 @@ export async function rollOut(r: Rollout): Promise<{ traffic: Record<string, num
   if (params.deleteOldDeployment && r.previous && params.trafficStrategy !== 'none') {
     await deleteDeployment(clients, ws, params.endpointName, r.previous, wait);
     platform.info(`Deleted the previous deployment ${r.previous}.`);
-    delete traffic[r.previous];
+    const previous = r.previous;
+    return { traffic: Object.fromEntries(Object.entries(traffic).filter(([d]) => d !== previous)), scoringUri };
   }
   return { traffic, scoringUri };
 }

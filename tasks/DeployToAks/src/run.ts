@@ -7,6 +7,7 @@ import { resolveEnvironment, resolveModel, uploadScoringCode } from '../../../sh
 import { InputError } from '../../../shared/errors';
 import { inGroup } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
+import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AksParams } from './inputs';
 import { report } from './report';
@@ -18,7 +19,7 @@ function sameDeployment(live: DeploymentResource, body: DeploymentResource): boo
   return Object.entries(body.properties).every(([k, v]) => same(live.properties[k], v)) && (!body.sku || same(live.sku, body.sku));
 }
 
-export async function run(params: AksParams, deps: TaskDeps): Promise<RunResult> {
+export async function run(params: AksParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const wait: Wait = { deadlineMs: params.deadlineMs, clock, progress: (m) => platform.info(m) };

@@ -2,6 +2,7 @@ import { readArmConnection, type ArmConnection } from '../../../shared/azure/con
 import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
+import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { parseRules, type Rule } from './rules';
 
@@ -30,14 +31,14 @@ export interface EvaluateParams {
 
 const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 
-function readChampion(inputs: TaskInputs): Champion {
+function readChampion(inputs: TaskInputs<InputName>): Champion {
   const raw = inputs.optionalString('champion') ?? 'tag:lifecycle=production';
   if (raw === 'latest' || raw === 'none') return { kind: raw };
   if (raw.startsWith('tag:')) return { kind: 'tag', ...inputs.pair('champion', 'tag:lifecycle=production', raw.slice(4)) };
   throw new InputError('champion', `'${raw}' is not allowed; allowed values: tag:<key>=<value> (e.g. tag:lifecycle=production), latest, none.`);
 }
 
-export function readInputs(inputs: TaskInputs): EvaluateParams {
+export function readInputs(inputs: TaskInputs<InputName>): EvaluateParams {
   const { platform } = inputs;
   const connection = readArmConnection(inputs);
   const workspace = readWorkspace(inputs, connection);

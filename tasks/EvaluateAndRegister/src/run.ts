@@ -6,6 +6,7 @@ import type { ArmClients } from '../../../shared/azure/arm-client';
 import { AzureError, CheckFailedError, InputError } from '../../../shared/errors';
 import type { RunResult } from '../../../shared/run-task';
 import type { TaskDeps } from '../../../shared/task-deps';
+import type { OutputName } from '../contract.generated';
 import { MODEL_TYPES, type EvaluateParams } from './inputs';
 import { evaluateRule, type RuleResult } from './rules';
 
@@ -72,8 +73,7 @@ async function promote(params: EvaluateParams, clients: ArmClients, version: Mod
   const from: string[] = [];
   for (const holder of await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)) {
     if (holder.name === version.name) continue;
-    const rest = { ...(holder.properties.tags ?? {}) };
-    delete rest[tag.key];
+    const rest = Object.fromEntries(Object.entries(holder.properties.tags ?? {}).filter(([k]) => k !== tag.key));
     await putModelVersion(clients, params.workspace, params.modelName, holder.name, { ...holder.properties, tags: rest }, `Remove ${tag.key}=${tag.value} from model '${params.modelName}' version '${holder.name}'`);
     from.push(holder.name);
   }
@@ -95,7 +95,7 @@ function summary(params: EvaluateParams, d: Decision, version?: string): string 
   ].join('\n');
 }
 
-function report(params: EvaluateParams, deps: TaskDeps, decision: Decision, registered: ModelVersion | undefined): void {
+function report(params: EvaluateParams, deps: TaskDeps<OutputName>, decision: Decision, registered: ModelVersion | undefined): void {
   const { platform } = deps;
   platform.setOutput('registered', String(registered !== undefined));
   platform.setOutput('modelName', params.modelName);
@@ -110,7 +110,7 @@ function report(params: EvaluateParams, deps: TaskDeps, decision: Decision, regi
  * A re-run for a job whose model this task registered already: the same outputs as that run, nothing new. A
  * promotion the first run decided but did not finish (no newer version holds the tag) is completed.
  */
-async function rerun(params: EvaluateParams, deps: TaskDeps, clients: ArmClients, existing: ModelVersion, decision: Decision): Promise<RunResult> {
+async function rerun(params: EvaluateParams, deps: TaskDeps<OutputName>, clients: ArmClients, existing: ModelVersion, decision: Decision): Promise<RunResult> {
   deps.platform.info(`Model ${params.modelName} v${existing.name} already holds job ${decision.job}: nothing registered; reporting the decision of the run that registered it.`);
   const tag = params.promoteTag;
   if (decision.promoted && tag) {
@@ -122,7 +122,7 @@ async function rerun(params: EvaluateParams, deps: TaskDeps, clients: ArmClients
   return { outcome: 'Succeeded', message: `${params.modelName} v${existing.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}; already registered by an earlier run for job '${decision.job}'.` };
 }
 
-export async function run(params: EvaluateParams, deps: TaskDeps): Promise<RunResult> {
+export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform } = deps;
   const clients = deps.arm(params.connection);
   await checkWorkspace(clients, params.workspace);

@@ -6,6 +6,7 @@ import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import type { PlanSettings } from '../../../shared/grouping/planner';
 import { lineageTags } from '../../../shared/lineage';
+import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import type { GuardSettings } from './change-guard';
 
@@ -48,7 +49,7 @@ const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 const TAG_NAME = /^[^,=\s][^,=]*$/;
 
 /** A comma- or newline-separated list of tag names. */
-function tagNames(inputs: TaskInputs, name: string): string[] {
+function tagNames(inputs: TaskInputs<InputName>, name: InputName): string[] {
   const names = (inputs.optionalString(name) ?? '').split(/[,\n]/).map((t) => t.trim()).filter(Boolean);
   for (const tag of names) if (!TAG_NAME.test(tag)) throw new InputError(name, `'${tag}' is not a tag name; give tag names separated by commas, e.g. Store,Brand.`);
   if (new Set(names).size !== names.length) throw new InputError(name, `'${names.join(',')}' names a tag twice.`);
@@ -56,7 +57,7 @@ function tagNames(inputs: TaskInputs, name: string): string[] {
 }
 
 /** Azure ML's tag filter: `key=value` or `key`, comma-separated. */
-function tagFilter(inputs: TaskInputs): string | undefined {
+function tagFilter(inputs: TaskInputs<InputName>): string | undefined {
   const raw = inputs.optionalString('modelTagFilter');
   if (!raw) return undefined;
   const parts = raw.split(',').map((p) => p.trim());
@@ -67,7 +68,7 @@ function tagFilter(inputs: TaskInputs): string | undefined {
   return parts.join(',');
 }
 
-export function readInputs(inputs: TaskInputs): GroupParams {
+export function readInputs(inputs: TaskInputs<InputName>): GroupParams {
   const { platform } = inputs;
   const connection = readArmConnection(inputs);
   const workspace = readWorkspace(inputs, connection);

@@ -1,3 +1,4 @@
+import type { OutputName } from '../contract.generated';
 import type { MissingTags, Plan } from '../../../shared/grouping/planner';
 import type { Platform } from '../../../shared/platform/platform';
 import type { ChangeGuard } from './change-guard';
@@ -28,7 +29,7 @@ export function missingTagText(m: MissingTags): string {
 }
 
 /** The plan in the log: counts, the containers that change, models missing a tag, the change check. */
-export function logPlan(platform: Platform, plan: Plan, guard: ChangeGuard, planMs: number): void {
+export function logPlan(platform: Platform<OutputName>, plan: Plan, guard: ChangeGuard, planMs: number): void {
   platform.info(`Plan (${planMs} ms): ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.unchanged} unchanged, ${plan.counts.delete} to delete container(s).`);
   for (const m of plan.missingTags) platform.warning(missingTagText(m));
   for (const c of plan.containers.filter((x) => x.action !== 'unchanged')) platform.info(`  ${c.action.padEnd(6)} ${c.name} (${c.models.length} model(s))${c.reasons.join('; ') ? `: ${c.reasons.join('; ')}` : ''}`);

@@ -1,3 +1,4 @@
+import type { OutputName } from '../contract.generated';
 import type { LatestModel } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import type { DatastoreBlobs } from './datastore-blobs';
@@ -22,7 +23,7 @@ export const MANIFEST_FILE = 'many-models-manifest.json';
 /** What every container deployment shares: the base environment and where it runs. */
 export interface Rollout {
   params: GroupParams;
-  deps: TaskDeps;
+  deps: TaskDeps<OutputName>;
   clients: ArmClients;
   computeId?: string;
   models: Map<string, LatestModel>;

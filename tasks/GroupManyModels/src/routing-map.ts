@@ -83,7 +83,7 @@ export function parseRoutingMap(text: string, where: string): DeployedRoutingMap
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${where} is not JSON (${(err as Error).message})`);
+    throw new Error(`${where} is not JSON (${(err as Error).message})`, { cause: err });
   }
   const map = parsed as DeployedRoutingMap;
   const valid =

@@ -12,6 +12,7 @@ import { planGroups, type Plan } from '../../../shared/grouping/planner';
 import { once } from '../../../shared/lazy-modules';
 import { inGroup, type Platform } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
+import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import { guardPlan, type ChangeGuard } from './change-guard';
 import type { GroupParams } from './inputs';
@@ -24,7 +25,7 @@ import { HINT_SAMPLE, checkTagCase, noMatchError } from './tag-checks';
 const LIST_CONCURRENCY = 16;
 
 /** The newest version of every model carrying the filter; a filter that matches nothing is an input error. */
-async function listModels(params: GroupParams, clients: ArmClients, platform: Platform): Promise<LatestModel[]> {
+async function listModels(params: GroupParams, clients: ArmClients, platform: Platform<OutputName>): Promise<LatestModel[]> {
   const excluded = params.routingModelName.toLowerCase();
   const names = (await listModelNames(clients, params.workspace)).filter((n) => n.toLowerCase() !== excluded);
   const models = await listLatestModels(clients, params.workspace, names, { tags: params.modelTagFilter, concurrency: LIST_CONCURRENCY });
@@ -44,7 +45,7 @@ interface Planned {
 }
 
 /** Everything read and decided before any write: the listing, the previous map, the plan and its guard verdict. */
-async function makePlan(params: GroupParams, deps: TaskDeps, clients: ArmClients, store: ReturnType<typeof fileModelStore>): Promise<Planned> {
+async function makePlan(params: GroupParams, deps: TaskDeps<OutputName>, clients: ArmClients, store: ReturnType<typeof fileModelStore>): Promise<Planned> {
   const { platform, clock } = deps;
   const target = params.deploy.target;
   const models = await listModels(params, clients, platform);
@@ -63,7 +64,7 @@ async function makePlan(params: GroupParams, deps: TaskDeps, clients: ArmClients
 }
 
 /** plan.json, plan.md and the plan's output variables: written locally before anything changes in Azure. */
-function writePlan(params: GroupParams, platform: Platform, { plan, guard }: Planned): void {
+function writePlan(params: GroupParams, platform: Platform<OutputName>, { plan, guard }: Planned): void {
   fs.mkdirSync(params.outputDirectory, { recursive: true });
   const planFile = path.join(params.outputDirectory, 'plan.json');
   const settings = { ...params.plan, ...params.guard };
@@ -77,7 +78,7 @@ function writePlan(params: GroupParams, platform: Platform, { plan, guard }: Pla
   platform.setOutput('deletedGroups', String(plan.counts.delete));
 }
 
-function dryRun(params: GroupParams, platform: Platform, { models, previous, plan, guard }: Planned): RunResult {
+function dryRun(params: GroupParams, platform: Platform<OutputName>, { models, previous, plan, guard }: Planned): RunResult {
   const target = params.deploy.target;
   const outcomes = new Map<string, Outcome>(plan.containers.map((c) => [c.name, c.action === 'delete' ? { state: 'deleted' } : { state: 'deployed', service: previous?.map.containers[c.name]?.service ?? { kind: target, scoringUri: '(not deployed yet)', resourceId: '' } }]));
   const planned = settleRouting(plan, previous?.map, outcomes, new Set(models.map((m) => m.name)), target);
@@ -88,7 +89,7 @@ function dryRun(params: GroupParams, platform: Platform, { models, previous, pla
   return { outcome: 'Succeeded', message: `Dry run: ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.delete} to delete; change check ${guard.verdict}; nothing deployed.` };
 }
 
-export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResult> {
+export async function run(params: GroupParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const storage = new DataPlaneClient(clock, (m) => platform.info(m));
@@ -128,7 +129,7 @@ export async function run(params: GroupParams, deps: TaskDeps): Promise<RunResul
 }
 
 /** Settles and registers the routing map, writes the summary and gives the task's result. */
-async function finish(params: GroupParams, platform: Platform, store: ReturnType<typeof fileModelStore>, { models, previous, plan, guard }: Planned, outcomes: Map<string, Outcome>): Promise<RunResult> {
+async function finish(params: GroupParams, platform: Platform<OutputName>, store: ReturnType<typeof fileModelStore>, { models, previous, plan, guard }: Planned, outcomes: Map<string, Outcome>): Promise<RunResult> {
   const { map, unrouted } = settleRouting(plan, previous?.map, outcomes, new Set(models.map((m) => m.name)), params.deploy.target);
   const routingMapFile = path.join(params.outputDirectory, ROUTING_FILE);
   fs.writeFileSync(routingMapFile, routingMapContent(map));

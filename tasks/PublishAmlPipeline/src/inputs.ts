@@ -4,6 +4,7 @@ import type { PipelineDefinition } from './pipeline-model';
 import { loadPipeline } from './pipeline-yaml';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
+import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 
 export interface PublishParams {
@@ -27,7 +28,7 @@ function defaultName(pipeline: PipelineDefinition): string | undefined {
   return raw?.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^([0-9])/, '_$1');
 }
 
-export function readInputs(inputs: TaskInputs): PublishParams {
+export function readInputs(inputs: TaskInputs<InputName>): PublishParams {
   const { platform } = inputs;
   const pipelineFile = inputs.existingFile('pipelineFile', true) as string;
   const connection = readArmConnection(inputs);

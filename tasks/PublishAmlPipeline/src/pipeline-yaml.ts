@@ -66,6 +66,7 @@ class Reader {
     return String(node.value);
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a YAML value as written, checked by the caller
   private plain(node: Node | undefined): any {
     return node === undefined ? undefined : (node as { toJSON(): unknown }).toJSON();
   }

@@ -3,6 +3,7 @@ import { listAssetVersions } from '../../../shared/aml/assets';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { inGroup } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
+import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { PublishParams } from './inputs';
 import { PipelinePublisher, type PublishAction } from './publish';
@@ -28,7 +29,7 @@ function summary(params: PublishParams, componentId: string, actions: PublishAct
   ].join('\n');
 }
 
-export async function run(params: PublishParams, deps: TaskDeps): Promise<RunResult> {
+export async function run(params: PublishParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform } = deps;
   const clients = deps.arm(params.connection);
   await checkWorkspace(clients, params.workspace);

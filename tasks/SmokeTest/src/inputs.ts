@@ -3,6 +3,7 @@ import { readArmConnection, type ArmConnection } from '../../../shared/azure/con
 import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import type { ContainerGroupRef } from '../../../shared/deploy/container-groups';
 import { InputError } from '../../../shared/errors';
+import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { AssertionSyntaxError, parseAssertion, type Assertion } from '../../../shared/scoring/assertions';
 import { newTrace, parseTraceparent, type TraceContext } from './traceparent';
@@ -35,7 +36,7 @@ export interface SmokeTestParams {
   junitFile?: string;
 }
 
-function readPayload(inputs: TaskInputs): string {
+function readPayload(inputs: TaskInputs<InputName>): string {
   const file = inputs.existingFile('payloadFile', false);
   const inline = inputs.optionalString('payload');
   if (file && inline) throw new InputError('payload', "give the request body in 'payload' or in 'payloadFile', not both.");
@@ -50,7 +51,7 @@ function readPayload(inputs: TaskInputs): string {
   return text;
 }
 
-function readExpectedStatus(inputs: TaskInputs): number[] {
+function readExpectedStatus(inputs: TaskInputs<InputName>): number[] {
   const raw = inputs.optionalString('expectedStatus') ?? '200';
   const codes = raw.split(/[,\s]+/).filter(Boolean);
   if (!codes.length || !codes.every((c) => /^[1-5]\d\d$/.test(c))) {
@@ -59,7 +60,7 @@ function readExpectedStatus(inputs: TaskInputs): number[] {
   return codes.map(Number);
 }
 
-function readAssertions(inputs: TaskInputs): Assertion[] {
+function readAssertions(inputs: TaskInputs<InputName>): Assertion[] {
   return inputs.lines('assertions').map(({ line, text }) => {
     try {
       return parseAssertion(text, line);
@@ -70,7 +71,7 @@ function readAssertions(inputs: TaskInputs): Assertion[] {
   });
 }
 
-function readTrace(inputs: TaskInputs): TraceContext | undefined {
+function readTrace(inputs: TaskInputs<InputName>): TraceContext | undefined {
   const raw = inputs.optionalString('traceparent') ?? 'auto';
   if (raw.toLowerCase() === 'auto') return newTrace();
   if (raw.toLowerCase() === 'none') return undefined;
@@ -79,7 +80,7 @@ function readTrace(inputs: TaskInputs): TraceContext | undefined {
   return parsed;
 }
 
-function readScoringUri(inputs: TaskInputs): string {
+function readScoringUri(inputs: TaskInputs<InputName>): string {
   const uri = inputs.requiredString('scoringUri');
   let parsed: URL | undefined;
   try {
@@ -93,7 +94,7 @@ function readScoringUri(inputs: TaskInputs): string {
   return uri;
 }
 
-export function readInputs(inputs: TaskInputs): SmokeTestParams {
+export function readInputs(inputs: TaskInputs<InputName>): SmokeTestParams {
   const target = inputs.enumOf('target', TARGETS, 'onlineEndpoint');
   const authMode = inputs.enumOf('authMode', AUTH_MODES, 'auto');
   if (authMode === 'amlToken' && target !== 'onlineEndpoint') {

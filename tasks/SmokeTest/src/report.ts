@@ -1,4 +1,23 @@
-import type { Attempt, ResolvedTarget } from './run';
+import type { AuthMode } from './inputs';
+
+/** Where the smoke requests go and how they authenticate. */
+export interface ResolvedTarget {
+  scoringUri: string;
+  description: string;
+  authMode: Exclude<AuthMode, 'auto'>;
+  headers: Record<string, string>;
+}
+
+/** One scoring request and what came back. */
+export interface Attempt {
+  index: number;
+  status: number;
+  latencyMs: number;
+  body?: unknown;
+  bodyText: string;
+  error?: string;
+  retryAfterMs?: number;
+}
 
 export interface Check {
   name: string;

@@ -11,32 +11,16 @@ import { evaluateAssertion } from '../../../shared/scoring/assertions';
 import { ScoringNetworkError, sendScoringRequest, type ScoringResponse } from '../../../shared/scoring/http';
 import { percentile, round1 } from '../../../shared/scoring/latency';
 import { traceparentFor } from './traceparent';
+import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AuthMode, SmokeTestParams } from './inputs';
-import { junitXml, summaryMarkdown, type Check } from './report';
-
-export interface ResolvedTarget {
-  scoringUri: string;
-  description: string;
-  authMode: Exclude<AuthMode, 'auto'>;
-  headers: Record<string, string>;
-}
-
-export interface Attempt {
-  index: number;
-  status: number;
-  latencyMs: number;
-  body?: unknown;
-  bodyText: string;
-  error?: string;
-  retryAfterMs?: number;
-}
+import { junitXml, summaryMarkdown, type Attempt, type Check, type ResolvedTarget } from './report';
 
 const AUTH_BY_ENDPOINT_MODE: Record<EndpointAuthMode, Exclude<AuthMode, 'auto'>> = { Key: 'key', AMLToken: 'amlToken', AADToken: 'aadToken' };
 const NOT_READY = new Set([404, 429, 502, 503]);
 const ML_SCOPE = 'https://ml.azure.com/.default';
 
-async function resolveTarget(params: SmokeTestParams, deps: TaskDeps): Promise<ResolvedTarget> {
+async function resolveTarget(params: SmokeTestParams, deps: TaskDeps<OutputName>): Promise<ResolvedTarget> {
   const { platform } = deps;
   const clients = params.connection ? deps.arm(params.connection) : undefined;
   let scoringUri: string;
@@ -117,7 +101,7 @@ function describeAttempt(a: Attempt): string {
 }
 
 /** Sends the payload until the endpoint answers with something other than "not ready yet", or the deadline. */
-async function waitUntilReady(params: SmokeTestParams, target: ResolvedTarget, deps: TaskDeps): Promise<Attempt> {
+async function waitUntilReady(params: SmokeTestParams, target: ResolvedTarget, deps: TaskDeps<OutputName>): Promise<Attempt> {
   const { clock, platform } = deps;
   const started = clock.now();
   for (let attempt = 1; ; attempt++) {
@@ -169,7 +153,7 @@ function evaluate(params: SmokeTestParams, attempts: Attempt[]): { checks: Check
   return { checks, p50, p95 };
 }
 
-export async function run(params: SmokeTestParams, deps: TaskDeps): Promise<RunResult> {
+export async function run(params: SmokeTestParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform } = deps;
   const target = await resolveTarget(params, deps);
   platform.info(`Smoke testing ${target.description}: POST ${target.scoringUri} (auth: ${target.authMode}).`);
