@@ -40,13 +40,26 @@ export async function measureAgentTime(seconds: number): Promise<AgentTimeFigure
   const emulator = await startTrustedEmulator();
   try {
     const connection = emulatorConnection(emulator, 'spnKey');
-    const published = await runBundle('PublishAmlPipeline', { inputs: { ...ws(emulator), pipelineFile: path.join(REPO_ROOT, 'bench', 'fixtures', 'sleep-pipeline.yml'), componentName: 'sleep', componentVersion: '1' }, connection });
+    const published = await runBundle('PublishAmlPipeline', {
+      inputs: { ...ws(emulator), pipelineFile: path.join(REPO_ROOT, 'bench', 'fixtures', 'sleep-pipeline.yml'), componentName: 'sleep', componentVersion: '1' },
+      connection,
+    });
     if (published.result !== 'Succeeded') throw new Error(published.stdout);
     const { info } = emulator;
     const sim = new ServerTaskSimulator(
       path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json'),
-      { ...ws(emulator), componentId: published.outputs.componentId, jobName: 'bench-agentless', pipelineInputs: JSON.stringify({ seconds: { jobInputType: 'literal', value: String(seconds) } }) },
-      { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
+      {
+        ...ws(emulator),
+        componentId: published.outputs.componentId,
+        jobName: 'bench-agentless',
+        pipelineInputs: JSON.stringify({ seconds: { jobInputType: 'literal', value: String(seconds) } }),
+      },
+      {
+        id: 'arm',
+        url: info.armUrl,
+        data: { subscriptionId: info.subscriptionId },
+        token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
+      },
     );
     const agentless = Date.now();
     const { result } = await sim.run(seconds * 1000 + 60_000);
@@ -57,10 +70,19 @@ export async function measureAgentTime(seconds: number): Promise<AgentTimeFigure
     const arm = readArmConnection(new TaskInputs(platform));
     const jobPath = `/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/bench-polling`;
     const polling = Date.now();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'out', 'bench', 'poll-job.js')], { env: { ...process.env, POLL_JOB: JSON.stringify({ connection: arm, jobPath, componentId: published.outputs.componentId, seconds, pollMs: 1000 }) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'out', 'bench', 'poll-job.js')], {
+      env: { ...process.env, POLL_JOB: JSON.stringify({ connection: arm, jobPath, componentId: published.outputs.componentId, seconds, pollMs: 1000 }) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise((resolve) => child.on('exit', resolve));
     const pollingSeconds = (Date.now() - polling) / 1000;
-    return { trainingSeconds: seconds, agentlessWallSeconds, agentlessAgentSeconds: 0, pollingWallSeconds: pollingSeconds, pollingAgentSeconds: pollingSeconds };
+    return {
+      trainingSeconds: seconds,
+      agentlessWallSeconds,
+      agentlessAgentSeconds: 0,
+      pollingWallSeconds: pollingSeconds,
+      pollingAgentSeconds: pollingSeconds,
+    };
   } finally {
     await emulator.stop();
   }
@@ -76,15 +98,38 @@ export async function measureFanOut(containers: number, concurrency: number, del
   try {
     await trainManyModels(emulator, 'bench-fan-out', { stores: containers, brands: 1 });
     emulator.faults.add({ path: '/containerGroups/', method: 'PUT', fault: { type: 'latency', ms: delayMs }, times: 1, each: true });
-    emulator.faults.add({ path: /\/versions\/[^/]+\/package$/, method: 'POST', fault: { type: 'status', status: 429, retryAfterMs: 100 }, times: 1, each: true });
+    emulator.faults.add({
+      path: /\/versions\/[^/]+\/package$/,
+      method: 'POST',
+      fault: { type: 'status', status: 429, retryAfterMs: 100 },
+      times: 1,
+      each: true,
+    });
     const run = await runBundle('GroupManyModels', {
-      inputs: { ...ws(emulator), modelTagFilter: 'ModelType=many-models-diabetes', maxContainerSize: '1', servicePrefix: 'fan', environment: 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest', codePath: path.join(REPO_ROOT, 'samples', 'diabetes', 'src'), scoringScript: 'many_models_score.py', concurrency: String(concurrency) },
+      inputs: {
+        ...ws(emulator),
+        modelTagFilter: 'ModelType=many-models-diabetes',
+        maxContainerSize: '1',
+        servicePrefix: 'fan',
+        environment: 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest',
+        codePath: path.join(REPO_ROOT, 'samples', 'diabetes', 'src'),
+        scoringScript: 'many_models_score.py',
+        concurrency: String(concurrency),
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
     });
     const rolled = /Rolled out \d+ and deleted \d+ container\(s\) in ([\d.]+) s/.exec(run.stdout);
     if (!rolled) throw new Error(`GroupManyModels did not roll out: ${run.stdout.slice(-2000)}`);
     const throttled = emulator.faults.hits()[1];
-    return { containers, concurrency, delayMs, throttled, rolloutSeconds: Number(rolled[1]), idealSeconds: (Math.ceil(containers / concurrency) * delayMs) / 1000, failed: run.result === 'Succeeded' ? 0 : Number(/(\d+) container\(s\) failed/.exec(run.message ?? '')?.[1] ?? 1) };
+    return {
+      containers,
+      concurrency,
+      delayMs,
+      throttled,
+      rolloutSeconds: Number(rolled[1]),
+      idealSeconds: (Math.ceil(containers / concurrency) * delayMs) / 1000,
+      failed: run.result === 'Succeeded' ? 0 : Number(/(\d+) container\(s\) failed/.exec(run.message ?? '')?.[1] ?? 1),
+    };
   } finally {
     await emulator.stop();
   }

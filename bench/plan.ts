@@ -15,7 +15,15 @@ export function syntheticModels(count: number, groups: number): ModelInfo[] {
   return Array.from({ length: count }, (_, i) => ({ name: `m-${i}`, version: '1', tags: { Brand: `b${i % groups}`, Store: String(Math.floor(i / groups)) } }));
 }
 
-const SETTINGS: PlanSettings = { splittingTags: ['Brand'], sortingTags: ['Store'], maxContainerSize: 500, servicePrefix: 'mm', maxNameLength: 63, reset: false, updateAll: false };
+const SETTINGS: PlanSettings = {
+  splittingTags: ['Brand'],
+  sortingTags: ['Store'],
+  maxContainerSize: 500,
+  servicePrefix: 'mm',
+  maxNameLength: 63,
+  reset: false,
+  updateAll: false,
+};
 
 function timed<T>(fn: () => T): [T, number] {
   const start = process.hrtime.bigint();

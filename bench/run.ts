@@ -36,12 +36,20 @@ function vsixBytes(): number | undefined {
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.js'), '--no-build'], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (result.status !== 0) return undefined;
   const dist = path.join(REPO_ROOT, 'dist');
-  const vsix = fs.readdirSync(dist).filter((f) => f.endsWith('.vsix') && !f.includes('-dev')).map((f) => path.join(dist, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  const vsix = fs
+    .readdirSync(dist)
+    .filter((f) => f.endsWith('.vsix') && !f.includes('-dev'))
+    .map((f) => path.join(dist, f))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
   return vsix ? fs.statSync(vsix).size : undefined;
 }
 
 function planInChild(count: number, groups: number): Record<string, number> {
-  const output = execFileSync(process.execPath, ['--max-old-space-size=8192', path.join(REPO_ROOT, 'out', 'bench', 'plan-child.js'), String(count), String(groups)], { encoding: 'utf8' });
+  const output = execFileSync(
+    process.execPath,
+    ['--max-old-space-size=8192', path.join(REPO_ROOT, 'out', 'bench', 'plan-child.js'), String(count), String(groups)],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(output) as Record<string, number>;
 }
 
@@ -49,7 +57,9 @@ async function main(): Promise<void> {
   const cpu = os.cpus();
   print(`# Benchmark results`);
   print();
-  print(`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpu.length} x ${cpu[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}${quick ? '; QUICK RUN (small scale)' : ''}.`);
+  print(
+    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpu.length} x ${cpu[0]?.model.trim() ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}${quick ? '; QUICK RUN (small scale)' : ''}.`,
+  );
   print('Targets (from the issue) are read off these figures; the tests never assert a timing.');
   print();
 
@@ -58,10 +68,20 @@ async function main(): Promise<void> {
   const sizes = measureSizes();
   table(
     ['task', 'bundle', 'bundle, zipped', 'unbundled files', 'unbundled', 'unbundled, zipped', 'zipped ratio'],
-    sizes.map((s) => [s.task, kb(s.bundleBytes), kb(s.bundleDeflated), s.unbundledFiles, mb(s.unbundledBytes), mb(s.unbundledDeflated), x(s.unbundledDeflated / s.bundleDeflated)]),
+    sizes.map((s) => [
+      s.task,
+      kb(s.bundleBytes),
+      kb(s.bundleDeflated),
+      s.unbundledFiles,
+      mb(s.unbundledBytes),
+      mb(s.unbundledDeflated),
+      x(s.unbundledDeflated / s.bundleDeflated),
+    ]),
   );
   const vsix = quick ? undefined : vsixBytes();
-  print(`VSIX (release, all seven tasks): ${vsix ? mb(vsix) : 'not packed in a quick run'} (target: at most 2.5 MB); largest bundle ${kb(Math.max(...sizes.map((s) => s.bundleBytes)))} (target: at most 1.5 MB each).`);
+  print(
+    `VSIX (release, all seven tasks): ${vsix ? mb(vsix) : 'not packed in a quick run'} (target: at most 2.5 MB); largest bundle ${kb(Math.max(...sizes.map((s) => s.bundleBytes)))} (target: at most 1.5 MB each).`,
+  );
   print();
 
   print('## Cold start: process start to the first output line (median)');
@@ -70,7 +90,14 @@ async function main(): Promise<void> {
   const cold = await measureColdStart(runs);
   table(
     ['task', 'node -e 0', 'bundle', 'bundle / node -e 0', 'unbundled', 'unbundled / bundle'],
-    cold.map((c) => [c.task, `${c.nodeMs.toFixed(0)} ms`, `${c.bundledMs.toFixed(0)} ms`, x(c.bundledMs / c.nodeMs), `${c.unbundledMs.toFixed(0)} ms`, x(c.unbundledMs / c.bundledMs)]),
+    cold.map((c) => [
+      c.task,
+      `${c.nodeMs.toFixed(0)} ms`,
+      `${c.bundledMs.toFixed(0)} ms`,
+      x(c.bundledMs / c.nodeMs),
+      `${c.unbundledMs.toFixed(0)} ms`,
+      x(c.unbundledMs / c.bundledMs),
+    ]),
   );
   print(`${runs} runs each, interleaved. Target: at most 1.5x bare node -e 0.`);
   print();
@@ -81,8 +108,18 @@ async function main(): Promise<void> {
   table(
     ['way to wait', 'training job', 'wall time', 'agent time held'],
     [
-      ['RunAmlPipelineAgentless (server job, callback)', `${agent.trainingSeconds} s`, `${agent.agentlessWallSeconds.toFixed(1)} s`, `${agent.agentlessAgentSeconds} s`],
-      ['agent task that submits and polls every 1 s', `${agent.trainingSeconds} s`, `${agent.pollingWallSeconds.toFixed(1)} s`, `${agent.pollingAgentSeconds.toFixed(1)} s`],
+      [
+        'RunAmlPipelineAgentless (server job, callback)',
+        `${agent.trainingSeconds} s`,
+        `${agent.agentlessWallSeconds.toFixed(1)} s`,
+        `${agent.agentlessAgentSeconds} s`,
+      ],
+      [
+        'agent task that submits and polls every 1 s',
+        `${agent.trainingSeconds} s`,
+        `${agent.pollingWallSeconds.toFixed(1)} s`,
+        `${agent.pollingAgentSeconds.toFixed(1)} s`,
+      ],
     ],
   );
   print('The agentless run starts no agent process: the server sends one request and waits for the callback. Target: 0 agent seconds.');
@@ -90,11 +127,26 @@ async function main(): Promise<void> {
 
   print('## GroupManyModels plan (500 models per container; each size in a process of its own)');
   print();
-  const sizesToPlan: [number, number][] = quick ? [[2_000, 10]] : [[10_000, 50], [100_000, 50], [1_000_000, 50]];
+  const sizesToPlan: [number, number][] = quick
+    ? [[2_000, 10]]
+    : [
+        [10_000, 50],
+        [100_000, 50],
+        [1_000_000, 50],
+      ];
   const plans = sizesToPlan.map(([count, groups]) => planInChild(count, groups));
   table(
     ['models', 'groups', 'containers', 'first plan', 're-plan, no change', 'ms per 1k models', 'deployments after 1 version bump', 'peak RSS'],
-    plans.map((p) => [p.models, p.groups, p.containers, `${p.firstPlanMs.toFixed(0)} ms`, `${p.replanMs.toFixed(0)} ms`, (p.firstPlanMs / (p.models / 1000)).toFixed(2), p.bumpDeployments, `${p.peakRssMb.toFixed(0)} MB`]),
+    plans.map((p) => [
+      p.models,
+      p.groups,
+      p.containers,
+      `${p.firstPlanMs.toFixed(0)} ms`,
+      `${p.replanMs.toFixed(0)} ms`,
+      (p.firstPlanMs / (p.models / 1000)).toFixed(2),
+      p.bumpDeployments,
+      `${p.peakRssMb.toFixed(0)} MB`,
+    ]),
   );
   print('Targets: the 100k-model plan within 1 s and 500 MB RSS; growth linear; one version bump causes exactly 1 deployment.');
   print();
@@ -104,7 +156,18 @@ async function main(): Promise<void> {
   const fan = quick ? await measureFanOut(4, 2, 300) : await measureFanOut(40, 8, 2000);
   table(
     ['containers', 'concurrency', 'container group create delay', '429s met (one per package)', 'rollout', 'ideal ceil(n/c) x delay', 'ratio', 'failed'],
-    [[fan.containers, fan.concurrency, `${fan.delayMs} ms`, fan.throttled, `${fan.rolloutSeconds.toFixed(2)} s`, `${fan.idealSeconds.toFixed(2)} s`, x(fan.rolloutSeconds / fan.idealSeconds), fan.failed]],
+    [
+      [
+        fan.containers,
+        fan.concurrency,
+        `${fan.delayMs} ms`,
+        fan.throttled,
+        `${fan.rolloutSeconds.toFixed(2)} s`,
+        `${fan.idealSeconds.toFixed(2)} s`,
+        x(fan.rolloutSeconds / fan.idealSeconds),
+        fan.failed,
+      ],
+    ],
   );
   print('Target: within 1.3x of the ideal with nothing failed.');
   print();
@@ -118,13 +181,39 @@ async function main(): Promise<void> {
   print('## Against the targets');
   print();
   verdict(vsix === undefined || vsix <= 2.5 * 2 ** 20, `VSIX ${vsix ? mb(vsix) : '(not packed)'} (at most 2.5 MB).`, 'the seven bundles.');
-  verdict(sizes.every((z) => z.bundleBytes <= 1.5 * 2 ** 20), `largest bundle ${kb(Math.max(...sizes.map((z) => z.bundleBytes)))} (at most 1.5 MB).`, 'the Azure identity stack.');
-  verdict(worstCold <= 1.5, `cold start at most ${x(worstCold)} node -e 0 (at most 1.5x).`, 'azure-pipelines-task-lib, which loads its own dependencies and prints the first line when it initialises; the rest of each task already waits until it is needed (dist/vendor.js).');
+  verdict(
+    sizes.every((z) => z.bundleBytes <= 1.5 * 2 ** 20),
+    `largest bundle ${kb(Math.max(...sizes.map((z) => z.bundleBytes)))} (at most 1.5 MB).`,
+    'the Azure identity stack.',
+  );
+  verdict(
+    worstCold <= 1.5,
+    `cold start at most ${x(worstCold)} node -e 0 (at most 1.5x).`,
+    'azure-pipelines-task-lib, which loads its own dependencies and prints the first line when it initialises; the rest of each task already waits until it is needed (dist/vendor.js).',
+  );
   verdict(agent.agentlessAgentSeconds === 0, `${agent.agentlessAgentSeconds} agent seconds held while training (0).`, 'nothing.');
-  if (p100k) verdict(p100k.firstPlanMs <= 1000 && p100k.peakRssMb <= 500, `100k-model plan ${p100k.firstPlanMs.toFixed(0)} ms, ${p100k.peakRssMb.toFixed(0)} MB peak RSS (within 1 s and 500 MB).`, 'sorting and map building.');
-  if (plans.length > 1) verdict(growth <= 1.25, `plan time per model grows ${x(growth)} from ${plans[0].models} to ${plans[plans.length - 1].models} models (linear: about 1x).`, 'garbage collection over a 1 GB heap at a million models and the n log n sorts of the placement order.');
-  verdict(plans.every((p) => p.bumpDeployments === 1), 'one version bump causes exactly 1 deployment.', 'nothing.');
-  verdict(fanRatio <= 1.3 && fan.failed === 0, `fan-out ${x(fanRatio)} of the ideal, ${fan.failed} failed (within 1.3x, none failed).`, 'the work each container does in its slot besides the timed create: its manifest upload, the model package build (with its 429 and status poll), the status polls of the create and the liveness check; in the emulator, also starting the Python inference server after the delayed create.');
+  if (p100k)
+    verdict(
+      p100k.firstPlanMs <= 1000 && p100k.peakRssMb <= 500,
+      `100k-model plan ${p100k.firstPlanMs.toFixed(0)} ms, ${p100k.peakRssMb.toFixed(0)} MB peak RSS (within 1 s and 500 MB).`,
+      'sorting and map building.',
+    );
+  if (plans.length > 1)
+    verdict(
+      growth <= 1.25,
+      `plan time per model grows ${x(growth)} from ${plans[0].models} to ${plans[plans.length - 1].models} models (linear: about 1x).`,
+      'garbage collection over a 1 GB heap at a million models and the n log n sorts of the placement order.',
+    );
+  verdict(
+    plans.every((p) => p.bumpDeployments === 1),
+    'one version bump causes exactly 1 deployment.',
+    'nothing.',
+  );
+  verdict(
+    fanRatio <= 1.3 && fan.failed === 0,
+    `fan-out ${x(fanRatio)} of the ideal, ${fan.failed} failed (within 1.3x, none failed).`,
+    'the work each container does in its slot besides the timed create: its manifest upload, the model package build (with its 429 and status poll), the status polls of the create and the liveness check; in the emulator, also starting the Python inference server after the delayed create.',
+  );
 
   if (!quick) fs.writeFileSync(path.join(REPO_ROOT, 'bench', 'results.md'), `${out.join('\n')}\n`);
 }

@@ -64,7 +64,10 @@ export function productionDependencies(): string[] {
 }
 
 export function agentTasks(): string[] {
-  return fs.readdirSync(path.join(REPO_ROOT, 'tasks')).filter((t) => fs.existsSync(path.join(REPO_ROOT, 'tasks', t, 'dist', 'index.js'))).sort();
+  return fs
+    .readdirSync(path.join(REPO_ROOT, 'tasks'))
+    .filter((t) => fs.existsSync(path.join(REPO_ROOT, 'tasks', t, 'dist', 'index.js')))
+    .sort();
 }
 
 /** Each bundle (dist/index.js and the vendor.js it loads on first use) beside the same task unbundled: its tsc output and the shared library, plus node_modules. */
@@ -76,7 +79,14 @@ export function measureSizes(): SizeFigures[] {
     const own = files(path.join(REPO_ROOT, 'out', 'tasks', task), (f) => f.endsWith('.js') && !f.includes(`${path.sep}tests${path.sep}`));
     const unbundled = [...own, ...shared, ...deps];
     const u = measure(unbundled);
-    return { task, bundleBytes: bundle.bytes, bundleDeflated: bundle.deflated, unbundledFiles: unbundled.length, unbundledBytes: u.bytes, unbundledDeflated: u.deflated };
+    return {
+      task,
+      bundleBytes: bundle.bytes,
+      bundleDeflated: bundle.deflated,
+      unbundledFiles: unbundled.length,
+      unbundledBytes: u.bytes,
+      unbundledDeflated: u.deflated,
+    };
   });
 }
 

@@ -29,7 +29,10 @@ describe('emulator', function () {
       child.stdout.on('data', () => stdout.includes('\n') && (clearTimeout(timer), resolve()));
     });
     const info = JSON.parse(stdout.trim()) as Record<string, string>;
-    assert.deepEqual(Object.keys(info).sort(), ['armUrl', 'authorityHost', 'caCertFile', 'clientId', 'clientSecret', 'planEventsUrl', 'resourceGroup', 'subscriptionId', 'tenantId', 'workspace'].sort());
+    assert.deepEqual(
+      Object.keys(info).sort(),
+      ['armUrl', 'authorityHost', 'caCertFile', 'clientId', 'clientSecret', 'planEventsUrl', 'resourceGroup', 'subscriptionId', 'tenantId', 'workspace'].sort(),
+    );
     assert.match(info.armUrl, /^https:\/\/127\.0\.0\.1:\d+\/$/);
     assert.ok(fs.readFileSync(info.caCertFile, 'utf8').includes('BEGIN CERTIFICATE'));
     // stdout closes only when every process holding it (npm and the emulator) has exited.
@@ -66,15 +69,21 @@ describe('emulator', function () {
 
     it('pages lists with an absolute nextLink that the tasks follow', async () => {
       const { clients } = emulatorClients(emulator);
-      for (let i = 0; i < 5; i++) await call(emulator, 'PUT', `${endpointPath(emulator, `ep-page-${i}`)}?api-version=2024-04-01`, { location: 'westeurope', properties: { authMode: 'Key' } });
+      for (let i = 0; i < 5; i++)
+        await call(emulator, 'PUT', `${endpointPath(emulator, `ep-page-${i}`)}?api-version=2024-04-01`, {
+          location: 'westeurope',
+          properties: { authMode: 'Key' },
+        });
       emulator.state.pageSize = 2;
       try {
         const first = await call(emulator, 'GET', `${endpointPath(emulator, '').slice(0, -1)}?api-version=2024-04-01`);
         assert.equal(first.body?.value.length, 2);
         assert.match(first.body?.nextLink, /^https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.*\$skipToken=2/);
         const names: string[] = [];
-        for (let next: string | undefined = endpointPath(emulator, '').slice(0, -1); next; ) {
-          const page: { body: { value: { name: string }[]; nextLink?: string } } = await clients.rest().request('GET', next, { operation: 'List online endpoints' });
+        for (let next: string | undefined = endpointPath(emulator, '').slice(0, -1); next;) {
+          const page: { body: { value: { name: string }[]; nextLink?: string } } = await clients
+            .rest()
+            .request('GET', next, { operation: 'List online endpoints' });
           names.push(...page.body.value.map((ep) => ep.name));
           next = page.body.nextLink;
         }
@@ -85,7 +94,10 @@ describe('emulator', function () {
     });
 
     it('answers online endpoint writes with the LRO headers ARM uses', async () => {
-      const put = await call(emulator, 'PUT', `${endpointPath(emulator, 'ep-hdr')}?api-version=2024-04-01`, { location: 'westeurope', properties: { authMode: 'AMLToken' } });
+      const put = await call(emulator, 'PUT', `${endpointPath(emulator, 'ep-hdr')}?api-version=2024-04-01`, {
+        location: 'westeurope',
+        properties: { authMode: 'AMLToken' },
+      });
       assert.equal(put.status, 201);
       assert.match(put.headers.get('azure-asyncoperation') ?? '', /mfeOperationsStatus/);
       assert.equal(put.headers.get('x-ms-async-operation-timeout'), 'PT1H');
@@ -100,7 +112,10 @@ describe('emulator', function () {
       assert.equal(typeof token.body?.expiryTimeUtc, 'number');
       const keys = await call(emulator, 'POST', `${endpointPath(emulator, 'ep-hdr')}/listKeys?api-version=2024-04-01`);
       assert.equal(keys.status, 400);
-      const k8sAad = await call(emulator, 'PUT', `${endpointPath(emulator, 'ep-k8s')}?api-version=2024-04-01`, { location: 'westeurope', properties: { authMode: 'AADToken', compute: 'aks' } });
+      const k8sAad = await call(emulator, 'PUT', `${endpointPath(emulator, 'ep-k8s')}?api-version=2024-04-01`, {
+        location: 'westeurope',
+        properties: { authMode: 'AADToken', compute: 'aks' },
+      });
       assert.match(k8sAad.body?.error.message, /Kubernetes online endpoints support only the Key and AMLToken/);
     });
 
@@ -116,14 +131,19 @@ describe('emulator', function () {
         body: `grant_type=client_credentials&client_id=${emulator.info.clientId}&client_secret=${emulator.info.clientSecret}&scope=x`,
       });
       const text = fs.readFileSync(log, 'utf8');
-      const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
-      for (const line of lines) assert.deepEqual(Object.keys(line), ['method', 'url', 'status', 'requestHeaders', 'requestBody', 'responseHeaders', 'responseBody']);
+      const lines = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, any>);
+      for (const line of lines)
+        assert.deepEqual(Object.keys(line), ['method', 'url', 'status', 'requestHeaders', 'requestBody', 'responseHeaders', 'responseBody']);
       assert.ok(lines.some((l) => l.status === 503 && l.url.endsWith('/listKeys?api-version=2024-04-01')));
       const listKeys = lines.find((l) => l.status === 200 && l.url.includes('/listKeys'));
       assert.deepEqual(listKeys?.responseBody, { primaryKey: '***', secondaryKey: '***' });
       assert.equal(listKeys?.requestHeaders.authorization, '***');
       assert.ok(lines.some((l) => typeof l.requestBody === 'string' && l.requestBody.includes('client_secret=***')));
-      for (const secret of [keys.body?.primaryKey, keys.body?.secondaryKey, emulator.info.clientSecret]) assert.ok(!text.includes(secret), 'secret in traffic log');
+      for (const secret of [keys.body?.primaryKey, keys.body?.secondaryKey, emulator.info.clientSecret])
+        assert.ok(!text.includes(secret), 'secret in traffic log');
     });
   });
 });
@@ -138,22 +158,46 @@ describe('emulator MLflow', function () {
     const { subscriptionId, resourceGroup, workspace, clientId } = emulator.info;
     const token = emulator.state.issueToken(clientId, 'https://ml.azure.com/.default').token;
     const url = `${emulator.url}/mlflow/v2.0/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/api/2.0/mlflow/${op}`;
-    const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return (await res.json()) as Record<string, any>;
   }
 
   it('creates runs, logs metrics, returns the latest value per key, history, and searches children by parent', async () => {
     const parent = (await mlflow('POST', 'runs/create', { experiment_id: 'exp', run_name: 'pipeline' })).run.info.run_id;
-    const child = (await mlflow('POST', 'runs/create', { experiment_id: 'exp', run_name: 'train', tags: [{ key: 'mlflow.parentRunId', value: parent }] })).run.info.run_id;
+    const child = (await mlflow('POST', 'runs/create', { experiment_id: 'exp', run_name: 'train', tags: [{ key: 'mlflow.parentRunId', value: parent }] })).run
+      .info.run_id;
     await mlflow('POST', 'runs/log-metric', { run_id: child, key: 'loss', value: 0.9, timestamp: 1, step: 0 });
-    await mlflow('POST', 'runs/log-batch', { run_id: child, metrics: [{ key: 'loss', value: 0.4, timestamp: 2, step: 1 }, { key: 'r2', value: 0.5, timestamp: 2, step: 0 }], params: [{ key: 'alpha', value: '0.5' }] });
+    await mlflow('POST', 'runs/log-batch', {
+      run_id: child,
+      metrics: [
+        { key: 'loss', value: 0.4, timestamp: 2, step: 1 },
+        { key: 'r2', value: 0.5, timestamp: 2, step: 0 },
+      ],
+      params: [{ key: 'alpha', value: '0.5' }],
+    });
     const got = await mlflow('GET', `runs/get?run_id=${child}`);
-    assert.deepEqual(got.run.data.metrics.map((m: { key: string; value: number }) => [m.key, m.value]).sort(), [['loss', 0.4], ['r2', 0.5]]);
+    assert.deepEqual(got.run.data.metrics.map((m: { key: string; value: number }) => [m.key, m.value]).sort(), [
+      ['loss', 0.4],
+      ['r2', 0.5],
+    ]);
     assert.deepEqual(got.run.data.params, [{ key: 'alpha', value: '0.5' }]);
     const history = await mlflow('GET', `metrics/get-history?run_id=${child}&metric_key=loss`);
-    assert.deepEqual(history.metrics.map((m: { value: number }) => m.value), [0.9, 0.4]);
-    const search = await mlflow('POST', 'runs/search', { experiment_ids: ['exp'], filter: `tags.mlflow.parentRunId = '${parent}' and attributes.run_name = 'train'` });
-    assert.deepEqual(search.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [child]);
+    assert.deepEqual(
+      history.metrics.map((m: { value: number }) => m.value),
+      [0.9, 0.4],
+    );
+    const search = await mlflow('POST', 'runs/search', {
+      experiment_ids: ['exp'],
+      filter: `tags.mlflow.parentRunId = '${parent}' and attributes.run_name = 'train'`,
+    });
+    assert.deepEqual(
+      search.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
+      [child],
+    );
     assert.equal((await mlflow('GET', 'runs/get?run_id=nope')).error_code, 'RESOURCE_DOES_NOT_EXIST');
   });
 });
@@ -168,14 +212,25 @@ describe('emulator model registry', function () {
     const { subscriptionId, resourceGroup, workspace, clientId } = emulator.info;
     const token = emulator.state.issueToken(clientId, 'https://management.azure.com/.default').token;
     const url = `${emulator.url}/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/models/${path}${path.includes('?') ? '&' : '?'}api-version=2024-04-01`;
-    const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : {} };
   }
 
   it('versions: tag filters, ordering, $top, paging, archive flags, immutability and the next version', async () => {
-    for (const [v, tags] of [['1', { a: '1' }], ['2', { a: '2', prod: 'yes' }], ['3', { a: '1' }]] as const) {
-      assert.equal((await arm('PUT', `m/versions/${v}`, { properties: { modelUri: `azureml://datastores/workspaceblobstore/paths/m/${v}`, tags } })).status, 201);
+    for (const [v, tags] of [
+      ['1', { a: '1' }],
+      ['2', { a: '2', prod: 'yes' }],
+      ['3', { a: '1' }],
+    ] as const) {
+      assert.equal(
+        (await arm('PUT', `m/versions/${v}`, { properties: { modelUri: `azureml://datastores/workspaceblobstore/paths/m/${v}`, tags } })).status,
+        201,
+      );
     }
     const names = (r: { body: Record<string, any> }) => r.body.value.map((x: { name: string }) => x.name);
     assert.deepEqual(names(await arm('GET', 'm/versions')), ['3', '2', '1']);
@@ -188,7 +243,10 @@ describe('emulator model registry', function () {
     emulator.state.pageSize = 100;
     assert.equal(first.body.value.length, 2);
     assert.match(first.body.nextLink, /\$skipToken=2/);
-    assert.equal((await arm('PUT', 'm/versions/1', { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/m/1', isArchived: true } })).status, 200);
+    assert.equal(
+      (await arm('PUT', 'm/versions/1', { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/m/1', isArchived: true } })).status,
+      200,
+    );
     assert.deepEqual(names(await arm('GET', 'm/versions')), ['3', '2']);
     assert.deepEqual(names(await arm('GET', 'm/versions?listViewType=ArchivedOnly')), ['1']);
     const changed = await arm('PUT', 'm/versions/2', { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/other' } });

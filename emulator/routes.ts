@@ -16,4 +16,17 @@ import { workspaces } from './resources/workspaces';
  * Every resource family the emulator serves, in routing order (the first route that matches answers). A new
  * family is one file under resources/ and one line here.
  */
-export const FAMILIES: ResourceFamily[] = [control, blobStorage, entra, onlineEndpoints, mlflow, workspaces, operations, containerGroups, assets, models, onlineDeployments, jobs];
+export const FAMILIES: ResourceFamily[] = [
+  control,
+  blobStorage,
+  entra,
+  onlineEndpoints,
+  mlflow,
+  workspaces,
+  operations,
+  containerGroups,
+  assets,
+  models,
+  onlineDeployments,
+  jobs,
+];

@@ -80,7 +80,16 @@ export function seedJob(emulator: Emulator, seed: SeedJob): void {
       name: seed.name,
       type: 'Microsoft.MachineLearningServices/workspaces/jobs',
       systemData: { createdAt: new Date(Date.now() + state.jobs.size).toISOString() },
-      properties: { jobType: 'Pipeline', status: seed.status ?? 'Completed', experimentName: 'gate', displayName: seed.name, tags: seed.tags ?? {}, outputs: { model: { jobOutputType: 'uri_folder', mode: 'ReadWriteMount', uri: `azureml://datastores/workspaceblobstore/paths/azureml/${seed.name}/model/` } } },
+      properties: {
+        jobType: 'Pipeline',
+        status: seed.status ?? 'Completed',
+        experimentName: 'gate',
+        displayName: seed.name,
+        tags: seed.tags ?? {},
+        outputs: {
+          model: { jobOutputType: 'uri_folder', mode: 'ReadWriteMount', uri: `azureml://datastores/workspaceblobstore/paths/azureml/${seed.name}/model/` },
+        },
+      },
     },
   });
   const log = (runId: string, metrics: Record<string, number>) => {

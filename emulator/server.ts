@@ -80,14 +80,27 @@ async function answer(ctx: FamilyContext, routes: Route[], req: EmulatorRequest)
 
 /** An injected status fault as the service would send it, with its Retry-After headers. */
 function faultResponse(fault: Extract<FaultKind, { type: 'status' }>): EmulatorResponse {
-  return json(fault.status, fault.body ?? { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: `Injected fault: HTTP ${fault.status}.` } }, {
-    ...(fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}),
-    ...(fault.retryAfterMs !== undefined ? { 'Retry-After': String(Math.max(1, Math.ceil(fault.retryAfterMs / 1000))), 'retry-after-ms': String(fault.retryAfterMs) } : {}),
-  });
+  return json(
+    fault.status,
+    fault.body ?? { error: { code: fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', message: `Injected fault: HTTP ${fault.status}.` } },
+    {
+      ...(fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {}),
+      ...(fault.retryAfterMs !== undefined
+        ? { 'Retry-After': String(Math.max(1, Math.ceil(fault.retryAfterMs / 1000))), 'retry-after-ms': String(fault.retryAfterMs) }
+        : {}),
+    },
+  );
 }
 
 /** Serves one HTTP exchange: faults first, then the answer, logged as one traffic line. */
-async function serve(ctx: FamilyContext, routes: Route[], log: TrafficLog, incoming: http.IncomingMessage, res: http.ServerResponse, rawBuffer: Buffer): Promise<void> {
+async function serve(
+  ctx: FamilyContext,
+  routes: Route[],
+  log: TrafficLog,
+  incoming: http.IncomingMessage,
+  res: http.ServerResponse,
+  rawBuffer: Buffer,
+): Promise<void> {
   const rawBody = rawBuffer.toString('utf8');
   const url = new URL(incoming.url ?? '/', `https://${incoming.headers.host}`);
   const method = (incoming.method ?? 'GET').toUpperCase();
@@ -103,7 +116,16 @@ async function serve(ctx: FamilyContext, routes: Route[], log: TrafficLog, incom
   if (fault?.type === 'status') response = faultResponse(fault);
   else {
     try {
-      response = await answer(ctx, routes, { method, url, path: url.pathname, headers: incoming.headers, rawBody, rawBuffer, body: parseBody(rawBody, incoming.headers['content-type']), params: {} });
+      response = await answer(ctx, routes, {
+        method,
+        url,
+        path: url.pathname,
+        headers: incoming.headers,
+        rawBody,
+        rawBuffer,
+        body: parseBody(rawBody, incoming.headers['content-type']),
+        params: {},
+      });
     } catch (err) {
       response = json(500, { error: { code: 'InternalServerError', message: `Emulator error: ${(err as Error).message}` } });
     }
@@ -121,7 +143,13 @@ async function serve(ctx: FamilyContext, routes: Route[], log: TrafficLog, incom
     ...(response.headers ?? {}),
   };
   const isBinary = url.pathname.startsWith(`/${STORAGE_ACCOUNT}/`);
-  log.write({ ...entry, requestBody: isBinary ? `<${rawBuffer.length} bytes>` : rawBody, status: response.status, responseHeaders: headers, responseBody: response.raw ? `<${response.raw.length} bytes>` : text });
+  log.write({
+    ...entry,
+    requestBody: isBinary ? `<${rawBuffer.length} bytes>` : rawBody,
+    status: response.status,
+    responseHeaders: headers,
+    responseBody: response.raw ? `<${response.raw.length} bytes>` : text,
+  });
   res.writeHead(response.status, headers);
   res.end(response.raw ?? text);
 }

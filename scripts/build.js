@@ -43,14 +43,20 @@ async function bundle(task) {
         used.add(args.path);
         return { path: args.path, namespace: 'vendor-shim' };
       });
-      build.onLoad({ filter: /.*/, namespace: 'vendor-shim' }, (args) => ({ contents: `module.exports = require("./vendor.js").${VENDOR[args.path]};`, loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: 'vendor-shim' }, (args) => ({
+        contents: `module.exports = require("./vendor.js").${VENDOR[args.path]};`,
+        loader: 'js',
+      }));
       build.onResolve({ filter: /^\.\/vendor\.js$/ }, () => ({ path: './vendor.js', external: true }));
     },
   };
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'tasks', task, 'index.ts')], outfile: path.join(dist, 'index.js'), plugins: [vendorShim] });
   if (used.size) {
     // Getters, so each package is evaluated only when the task first asks for it.
-    const contents = [...used].sort().map((p) => `Object.defineProperty(exports, ${JSON.stringify(VENDOR[p])}, { get: () => require(${JSON.stringify(p)}) });`).join('\n');
+    const contents = [...used]
+      .sort()
+      .map((p) => `Object.defineProperty(exports, ${JSON.stringify(VENDOR[p])}, { get: () => require(${JSON.stringify(p)}) });`)
+      .join('\n');
     await esbuild.build({ ...common, stdin: { contents, resolveDir: root, loader: 'js' }, outfile: path.join(dist, 'vendor.js') });
   }
   return fs.readdirSync(dist).reduce((n, f) => n + fs.statSync(path.join(dist, f)).size, 0);

@@ -31,7 +31,12 @@ const FLOWS: Flow[] = [
     file: 'mlopspython-cicd.yml',
     scheme: 'wif',
     expected: 'Succeeded',
-    check: (s) => (output(s, 'gate', 'registered') !== 'true' ? 'the first model was not registered' : resultOf(s, 'smokeAks') !== 'Succeeded' ? 'the AKS smoke test did not pass' : undefined),
+    check: (s) =>
+      output(s, 'gate', 'registered') !== 'true'
+        ? 'the first model was not registered'
+        : resultOf(s, 'smokeAks') !== 'Succeeded'
+          ? 'the AKS smoke test did not pass'
+          : undefined,
   },
   {
     name: '2 worse model',
@@ -39,7 +44,12 @@ const FLOWS: Flow[] = [
     scheme: 'spnCertificate',
     parameters: { alpha: '5000' },
     expected: 'SucceededWithIssues',
-    check: (s) => (output(s, 'gate', 'registered') !== 'false' ? 'the worse model was registered' : s.some((x) => x.task?.startsWith('DeployTo')) ? 'something was deployed' : undefined),
+    check: (s) =>
+      output(s, 'gate', 'registered') !== 'false'
+        ? 'the worse model was registered'
+        : s.some((x) => x.task?.startsWith('DeployTo'))
+          ? 'something was deployed'
+          : undefined,
   },
   {
     name: '3 many models',
@@ -65,7 +75,9 @@ function figures(emulator: Emulator, planId: string, step: StepRecord): string {
     o.latencyP50Ms && `status ${o.statusCode}, p50 ${o.latencyP50Ms} ms, p95 ${o.latencyP95Ms} ms`,
     o.newGroups && `containers: ${o.newGroups} new, ${o.updatedGroups} updated, ${o.unchangedGroups} unchanged, ${o.deletedGroups} deleted`,
     !step.task && step.message,
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 async function main(): Promise<void> {
@@ -78,13 +90,27 @@ async function main(): Promise<void> {
     for (const [index, flow] of FLOWS.entries()) {
       const connectionName = `mlops-${flow.scheme}`;
       const connection: TestConnection = emulatorConnection(emulator, flow.scheme, connectionName);
-      console.log(`\n[${flow.name}] samples/pipelines/${flow.file}${flow.parameters ? ` with ${JSON.stringify(flow.parameters)}` : ''}, connection ${connectionName} (${connection.endpoint.scheme})`);
+      console.log(
+        `\n[${flow.name}] samples/pipelines/${flow.file}${flow.parameters ? ` with ${JSON.stringify(flow.parameters)}` : ''}, connection ${connectionName} (${connection.endpoint.scheme})`,
+      );
       const run = new PipelineRun({
         file: path.join(PIPELINES, flow.file),
         parameters: flow.parameters,
-        variables: { AZURE_RM_SVC_CONNECTION: connectionName, RESOURCE_GROUP: info.resourceGroup, WORKSPACE_NAME: info.workspace, AKS_COMPUTE_NAME: 'aks-prod', ACI_DEPLOYMENT_NAME: 'diabetes-qa', AKS_ENDPOINT_NAME: 'diabetes-prod' },
+        variables: {
+          AZURE_RM_SVC_CONNECTION: connectionName,
+          RESOURCE_GROUP: info.resourceGroup,
+          WORKSPACE_NAME: info.workspace,
+          AKS_COMPUTE_NAME: 'aks-prod',
+          ACI_DEPLOYMENT_NAME: 'diabetes-qa',
+          AKS_ENDPOINT_NAME: 'diabetes-prod',
+        },
         connections: { [connectionName]: connection },
-        serverEndpoint: (id) => ({ id, url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token }),
+        serverEndpoint: (id) => ({
+          id,
+          url: info.armUrl,
+          data: { subscriptionId: info.subscriptionId },
+          token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
+        }),
         buildId: String(101 + index),
         log: (line) => console.log(`  ${line}`),
       });
@@ -92,7 +118,8 @@ async function main(): Promise<void> {
       const problem = result !== flow.expected ? `ended ${result}, expected ${flow.expected}` : flow.check(run.steps);
       console.log(`[${flow.name}] ${result}${problem ? ` - UNEXPECTED: ${problem}` : ''}`);
       if (problem) problems.push(`${flow.name}: ${problem}`);
-      for (const step of run.steps.filter((s) => s.task || s.outputs.scoringUri)) rows.push(`| ${flow.name} | ${step.stage}/${step.step} | ${step.result} | ${figures(emulator, run.planId, step)} |`);
+      for (const step of run.steps.filter((s) => s.task || s.outputs.scoringUri))
+        rows.push(`| ${flow.name} | ${step.stage}/${step.step} | ${step.result} | ${figures(emulator, run.planId, step)} |`);
     }
   } finally {
     await emulator.stop();

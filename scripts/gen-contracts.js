@@ -12,7 +12,9 @@ const HEADER = '// Generated from task.json by scripts/gen-contracts.js (run by 
 function contract(task) {
   const json = JSON.parse(fs.readFileSync(path.join(root, 'tasks', task, 'task.json'), 'utf8'));
   const inputs = (json.inputs ?? []).map((i) => i.name);
-  const defaults = Object.fromEntries((json.inputs ?? []).filter((i) => i.defaultValue !== undefined && i.defaultValue !== '').map((i) => [i.name, String(i.defaultValue)]));
+  const defaults = Object.fromEntries(
+    (json.inputs ?? []).filter((i) => i.defaultValue !== undefined && i.defaultValue !== '').map((i) => [i.name, String(i.defaultValue)]),
+  );
   const outputs = (json.outputVariables ?? []).map((o) => o.name);
   return { inputs, defaults, outputs };
 }
@@ -20,7 +22,10 @@ function contract(task) {
 const list = (names) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
 
 function generate() {
-  const tasks = fs.readdirSync(path.join(root, 'tasks')).filter((t) => fs.existsSync(path.join(root, 'tasks', t, 'task.json'))).sort();
+  const tasks = fs
+    .readdirSync(path.join(root, 'tasks'))
+    .filter((t) => fs.existsSync(path.join(root, 'tasks', t, 'task.json')))
+    .sort();
   const written = [];
   const all = [];
   for (const task of tasks) {
@@ -30,7 +35,9 @@ function generate() {
       `\n/** The inputs and outputs of ${task} as its task.json declares them. */\n` +
       `export const INPUTS = ${list(c.inputs)} as const;\n` +
       'export type InputName = (typeof INPUTS)[number];\n\n' +
-      `export const DEFAULTS = ${JSON.stringify(c.defaults, null, 2).replace(/"([^"]+)":/g, "'$1':").replace(/"/g, "'")} as const satisfies Partial<Record<InputName, string>>;\n\n` +
+      `export const DEFAULTS = ${JSON.stringify(c.defaults, null, 2)
+        .replace(/"([^"]+)":/g, "'$1':")
+        .replace(/"/g, "'")} as const satisfies Partial<Record<InputName, string>>;\n\n` +
       `export const OUTPUTS = ${list(c.outputs)} as const;\n` +
       'export type OutputName = (typeof OUTPUTS)[number];\n';
     const file = path.join(root, 'tasks', task, 'contract.generated.ts');
@@ -40,11 +47,11 @@ function generate() {
   }
   const index =
     HEADER +
-    '\n/** Every task\'s input and output names, for code and tests that address several tasks. */\n' +
+    "\n/** Every task's input and output names, for code and tests that address several tasks. */\n" +
     `export const CONTRACTS = {\n${all.join('\n')}\n} as const;\n\n` +
     'export type TaskName = keyof typeof CONTRACTS;\n' +
-    'export type InputOf<T extends TaskName> = (typeof CONTRACTS)[T][\'inputs\'][number];\n' +
-    'export type OutputOf<T extends TaskName> = (typeof CONTRACTS)[T][\'outputs\'][number];\n';
+    "export type InputOf<T extends TaskName> = (typeof CONTRACTS)[T]['inputs'][number];\n" +
+    "export type OutputOf<T extends TaskName> = (typeof CONTRACTS)[T]['outputs'][number];\n";
   const indexFile = path.join(root, 'tasks', 'contracts.generated.ts');
   if (!fs.existsSync(indexFile) || fs.readFileSync(indexFile, 'utf8') !== index) fs.writeFileSync(indexFile, index);
   return [...written, indexFile];

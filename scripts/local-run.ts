@@ -47,7 +47,8 @@ function parseArgs(argv: string[]): Args {
   for (const name of Object.keys(flags)) if (!['inputs', 'connection', 'emulator'].includes(name)) throw new UsageError(`unknown option --${name}. ${USAGE}`);
   if (!flags.inputs) throw new UsageError(`--inputs is required. ${USAGE}`);
   const connection = flags.connection ?? 'emulator';
-  if (connection !== 'emulator' && connection !== 'environment') throw new UsageError(`--connection '${connection}' is not allowed; allowed values: emulator, environment.`);
+  if (connection !== 'emulator' && connection !== 'environment')
+    throw new UsageError(`--connection '${connection}' is not allowed; allowed values: emulator, environment.`);
   return { task, inputsFile: flags.inputs, connection, emulatorFile: flags.emulator };
 }
 
@@ -88,11 +89,13 @@ async function tokenBridge(credential: DefaultAzureCredential): Promise<{ env: R
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.headers['x-identity-header'] !== secret) return reply(401, { error: 'invalid_request', error_description: 'X-IDENTITY-HEADER is missing or wrong.' });
+    if (req.headers['x-identity-header'] !== secret)
+      return reply(401, { error: 'invalid_request', error_description: 'X-IDENTITY-HEADER is missing or wrong.' });
     const resource = url.searchParams.get('resource') ?? '';
     credential.getToken(`${resource.replace(/\/$/, '')}/.default`).then(
       (token) => reply(200, { access_token: token.token, expires_on: String(Math.floor(token.expiresOnTimestamp / 1000)), resource, token_type: 'Bearer' }),
-      (err: Error) => reply(400, { error: 'invalid_request', error_description: `No token from the environment: ${err.message.replace(/\s+/g, ' ').slice(0, 400)}` }),
+      (err: Error) =>
+        reply(400, { error: 'invalid_request', error_description: `No token from the environment: ${err.message.replace(/\s+/g, ' ').slice(0, 400)}` }),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -101,7 +104,12 @@ async function tokenBridge(credential: DefaultAzureCredential): Promise<{ env: R
 }
 
 function unescape(value: string): string {
-  return value.replace(/%3B/g, ';').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%5D/g, ']').replace(/%AZP25/g, '%');
+  return value
+    .replace(/%3B/g, ';')
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%5D/g, ']')
+    .replace(/%AZP25/g, '%');
 }
 
 /** The run's output as a person reads it: log lines, then each ##vso command spelled out; secrets masked. */
@@ -121,7 +129,13 @@ export function readable(run: BundleRun, extraSecrets: string[]): string {
     else if (!cmd) {
       if (line.trim()) lines.push(pad + mask(line));
     } else {
-      const props = Object.fromEntries(cmd[2].trim().split(';').filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')), unescape(p.slice(p.indexOf('=') + 1))]));
+      const props = Object.fromEntries(
+        cmd[2]
+          .trim()
+          .split(';')
+          .filter(Boolean)
+          .map((p) => [p.slice(0, p.indexOf('=')), unescape(p.slice(p.indexOf('=') + 1))]),
+      );
       const message = mask(unescape(cmd[3]));
       switch (cmd[1]) {
         case 'task.debug':
@@ -155,9 +169,13 @@ export function readable(run: BundleRun, extraSecrets: string[]): string {
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const cwd = process.env.AML_TASKS_CWD ?? process.cwd();
-  if (!fs.existsSync(path.join(REPO_ROOT, 'tasks', args.task, 'task.json'))) throw new UsageError(`no task '${args.task}'; tasks: ${fs.readdirSync(path.join(REPO_ROOT, 'tasks')).join(', ')}`);
+  if (!fs.existsSync(path.join(REPO_ROOT, 'tasks', args.task, 'task.json')))
+    throw new UsageError(`no task '${args.task}'; tasks: ${fs.readdirSync(path.join(REPO_ROOT, 'tasks')).join(', ')}`);
   const spec = loadTaskJson(args.task);
-  if ('HttpRequest' in spec.execution) throw new UsageError(`${args.task} is a server task: Azure Pipelines runs it without an agent, so there is no bundle to run (its tests run it through scripts/lib/server-task-simulator.ts)`);
+  if ('HttpRequest' in spec.execution)
+    throw new UsageError(
+      `${args.task} is a server task: Azure Pipelines runs it without an agent, so there is no bundle to run (its tests run it through scripts/lib/server-task-simulator.ts)`,
+    );
   const inputs = readInputs(path.resolve(cwd, args.inputsFile), args.task, cwd);
   const cleanup: (() => Promise<void> | void)[] = [];
   try {
@@ -180,15 +198,23 @@ export async function main(argv: string[]): Promise<number> {
       inputs.workspaceName ??= info.workspace;
     } else {
       const subscriptionId = process.env.AZURE_SUBSCRIPTION_ID;
-      if (!subscriptionId) throw new UsageError('--connection environment needs AZURE_SUBSCRIPTION_ID (e.g. export AZURE_SUBSCRIPTION_ID=$(az account show --query id -o tsv))');
+      if (!subscriptionId)
+        throw new UsageError('--connection environment needs AZURE_SUBSCRIPTION_ID (e.g. export AZURE_SUBSCRIPTION_ID=$(az account show --query id -o tsv))');
       const authorityHost = process.env.AZURE_AUTHORITY_HOST;
-      const credential = new DefaultAzureCredential(authorityHost ? { authorityHost, disableInstanceDiscovery: !/login\.microsoftonline\.com/.test(authorityHost) } : {});
+      const credential = new DefaultAzureCredential(
+        authorityHost ? { authorityHost, disableInstanceDiscovery: !/login\.microsoftonline\.com/.test(authorityHost) } : {},
+      );
       const bridge = await tokenBridge(credential);
       cleanup.push(bridge.close);
       secrets.push(bridge.secret);
       connection = {
         id: 'environment',
-        endpoint: { url: process.env.AZURE_RESOURCE_MANAGER_URL ?? 'https://management.azure.com/', scheme: 'ManagedServiceIdentity', auth: {}, data: { subscriptionId, ...(authorityHost ? { environmentAuthorityUrl: authorityHost } : {}) } },
+        endpoint: {
+          url: process.env.AZURE_RESOURCE_MANAGER_URL ?? 'https://management.azure.com/',
+          scheme: 'ManagedServiceIdentity',
+          auth: {},
+          data: { subscriptionId, ...(authorityHost ? { environmentAuthorityUrl: authorityHost } : {}) },
+        },
         env: bridge.env,
         secrets: [bridge.secret],
       };

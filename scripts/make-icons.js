@@ -27,7 +27,12 @@ function png(size, pixel) {
   header.writeUInt32BE(size, 0);
   header.writeUInt32BE(size, 4);
   header.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const BLUE = [0, 120, 212, 255];
@@ -46,11 +51,22 @@ function tile(glyph) {
 const near = (a, b, w) => Math.abs(a - b) < w;
 const GLYPHS = {
   // a heartbeat line: probe the endpoint
-  SmokeTest: (x, y) => near(y, x < 0.35 || x > 0.65 ? 0.55 : x < 0.45 ? 0.55 - (x - 0.35) * 3 : x < 0.55 ? 0.25 + (x - 0.45) * 5 : 0.75 - (x - 0.55) * 2, 0.06) && x > 0.2 && x < 0.8,
+  SmokeTest: (x, y) =>
+    near(y, x < 0.35 || x > 0.65 ? 0.55 : x < 0.45 ? 0.55 - (x - 0.35) * 3 : x < 0.55 ? 0.25 + (x - 0.45) * 5 : 0.75 - (x - 0.55) * 2, 0.06) &&
+    x > 0.2 &&
+    x < 0.8,
   // a 2 x 2 grid of boxes: models grouped into containers
   GroupManyModels: (x, y) => [0.33, 0.67].some((cx) => near(x, cx, 0.12)) && [0.33, 0.67].some((cy) => near(y, cy, 0.12)),
   // three connected nodes: a pipeline
-  extension: (x, y) => [[0.3, 0.35], [0.7, 0.35], [0.5, 0.7]].some(([cx, cy]) => (x - cx) ** 2 + (y - cy) ** 2 < 0.009) || (near(y, 0.35, 0.025) && x > 0.3 && x < 0.7) || (near(y - 0.35, (x - 0.3) * 1.75, 0.04) && x > 0.3 && x < 0.5) || (near(y - 0.35, (0.7 - x) * 1.75, 0.04) && x > 0.5 && x < 0.7),
+  extension: (x, y) =>
+    [
+      [0.3, 0.35],
+      [0.7, 0.35],
+      [0.5, 0.7],
+    ].some(([cx, cy]) => (x - cx) ** 2 + (y - cy) ** 2 < 0.009) ||
+    (near(y, 0.35, 0.025) && x > 0.3 && x < 0.7) ||
+    (near(y - 0.35, (x - 0.3) * 1.75, 0.04) && x > 0.3 && x < 0.5) ||
+    (near(y - 0.35, (0.7 - x) * 1.75, 0.04) && x > 0.5 && x < 0.7),
 };
 
 const root = path.resolve(__dirname, '..');

@@ -51,8 +51,20 @@ for (const contribution of manifest.contributions) {
 
 const outDir = path.join(root, 'dist');
 const tfx = require.resolve('tfx-cli/_build/tfx-cli.js');
-const tfxArgs = ['extension', 'create', '--root', stage, '--manifests', 'vss-extension.json', '--output-path', outDir,
-  '--overrides-file', path.join(root, 'configs', `${variant}.json`), '--no-prompt', '--json'];
+const tfxArgs = [
+  'extension',
+  'create',
+  '--root',
+  stage,
+  '--manifests',
+  'vss-extension.json',
+  '--output-path',
+  outDir,
+  '--overrides-file',
+  path.join(root, 'configs', `${variant}.json`),
+  '--no-prompt',
+  '--json',
+];
 if (publisher) tfxArgs.push('--publisher', publisher);
 const result = JSON.parse(execFileSync(process.execPath, [tfx, ...tfxArgs], { cwd: root, encoding: 'utf8' }));
 const size = fs.statSync(result.path).size;

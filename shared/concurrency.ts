@@ -2,7 +2,11 @@
  * Runs `fn` over `items` with at most `limit` calls in flight, keeping input order in the results. Every item
  * runs even when others fail: each result says how its call settled, so a caller can act on all of them.
  */
-export async function settleWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function settleWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -27,14 +27,22 @@ describe('runTask', () => {
 
   it('defaults to Succeeded', async () => {
     const platform = new FakePlatform();
-    await runTask(() => ({}), async () => undefined, { platform, deps });
+    await runTask(
+      () => ({}),
+      async () => undefined,
+      { platform, deps },
+    );
     assert.equal(platform.result?.outcome, 'Succeeded');
   });
 
   for (const err of [new InputError('x', 'bad.'), new AzureError('Get thing failed: HTTP 404'), new CheckFailedError('assertion failed')]) {
     it(`fails with the message of a ${err.name}, stack only at debug`, async () => {
       const platform = new FakePlatform();
-      await runTask(() => ({}), async () => Promise.reject(err), { platform, deps });
+      await runTask(
+        () => ({}),
+        async () => Promise.reject(err),
+        { platform, deps },
+      );
       assert.deepEqual(platform.result, { outcome: 'Failed', message: err.message });
       assert.ok(platform.logs.some((l) => l.level === 'debug' && l.message.includes('at ')));
       assert.ok(!platform.logs.some((l) => l.level !== 'debug' && l.message.includes('at ')));
@@ -44,14 +52,22 @@ describe('runTask', () => {
   it('reports input errors from readInputs without running', async () => {
     const platform = new FakePlatform();
     let ran = false;
-    await runTask((i) => i.requiredString('needed'), async () => void (ran = true), { platform, deps });
+    await runTask(
+      (i) => i.requiredString('needed'),
+      async () => void (ran = true),
+      { platform, deps },
+    );
     assert.equal(ran, false);
     assert.equal(platform.result?.message, "Input 'needed': is required but has no value.");
   });
 
   it('labels unexpected errors as such', async () => {
     const platform = new FakePlatform();
-    await runTask(() => ({}), async () => Promise.reject(new TypeError('x is undefined')), { platform, deps });
+    await runTask(
+      () => ({}),
+      async () => Promise.reject(new TypeError('x is undefined')),
+      { platform, deps },
+    );
     assert.equal(platform.result?.message, 'Unexpected error: x is undefined');
   });
 });

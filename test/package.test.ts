@@ -31,14 +31,21 @@ describe('bundles and VSIX', function () {
   }
 
   it('packs the dev variant VSIX from the staged folder with its own ids', () => {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.js'), '--no-build', '--variant', 'dev', '--publisher', 'test-publisher'], { cwd: REPO_ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.js'), '--no-build', '--variant', 'dev', '--publisher', 'test-publisher'], {
+      cwd: REPO_ROOT,
+      stdio: 'pipe',
+    });
     const vsix = path.join(REPO_ROOT, 'dist', 'test-publisher.azureml-mlops-tasks-dev-1.0.0.vsix');
     const bytes = fs.readFileSync(vsix);
     console.log(`      VSIX: ${(bytes.length / 1024).toFixed(0)} KB`);
     assert.ok(bytes.length <= 2.5 * MB);
     for (const task of agentTasks) {
-      for (const entry of [`tasks/${task}/dist/index.js`, `tasks/${task}/task.json`, `tasks/${task}/icon.png`]) assert.ok(bytes.includes(entry), `${entry} is in the VSIX`);
-      const staged = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'dist', 'stage', 'tasks', task, 'task.json'), 'utf8')) as { id: string; friendlyName: string };
+      for (const entry of [`tasks/${task}/dist/index.js`, `tasks/${task}/task.json`, `tasks/${task}/icon.png`])
+        assert.ok(bytes.includes(entry), `${entry} is in the VSIX`);
+      const staged = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'dist', 'stage', 'tasks', task, 'task.json'), 'utf8')) as {
+        id: string;
+        friendlyName: string;
+      };
       const source = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tasks', task, 'task.json'), 'utf8')) as { id: string };
       assert.notEqual(staged.id, source.id, 'the dev variant has its own task id');
       assert.match(staged.friendlyName, /\(dev\)$/);
@@ -47,6 +54,10 @@ describe('bundles and VSIX', function () {
   });
 
   it('refuses an unknown variant with the allowed values', () => {
-    assert.throws(() => execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.js'), '--no-build', '--variant', 'beta'], { cwd: REPO_ROOT, stdio: 'pipe' }), /--variant 'beta' is not allowed; allowed values: dev, release\./);
+    assert.throws(
+      () =>
+        execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.js'), '--no-build', '--variant', 'beta'], { cwd: REPO_ROOT, stdio: 'pipe' }),
+      /--variant 'beta' is not allowed; allowed values: dev, release\./,
+    );
   });
 });

@@ -30,7 +30,10 @@ describe('sample pipelines', () => {
     for (const [i, snippet] of snippets.entries()) {
       const wrapped = snippet.startsWith('- job:') ? `jobs:\n${snippet}` : `steps:\n${snippet}`;
       // A snippet is a fragment: references to jobs outside it cannot be checked; tasks and inputs can.
-      assert.deepEqual(checkPipeline(`overview.md snippet ${i + 1}`, wrapped).filter((p) => !/dependencies\.\w+\.outputs/.test(p)), []);
+      assert.deepEqual(
+        checkPipeline(`overview.md snippet ${i + 1}`, wrapped).filter((p) => !/dependencies\.\w+\.outputs/.test(p)),
+        [],
+      );
     }
   });
 
@@ -62,13 +65,23 @@ stages:
         target: kubernetes
 `;
     const problems = checkPipeline('bad.yml', bad).join('\n');
-    for (const expected of [/DeployToAci@2 does not exist/, /\$\(nope\.scoringUri\) names no output/, /SmokeTest has no input 'colour'/, /'NotOurs' is not a task/,
-      /J\.smoke\.missing'\] names no declared output/, /GroupManyModels needs input 'computeName'/, /GroupManyModels needs input 'environment'/]) {
+    for (const expected of [
+      /DeployToAci@2 does not exist/,
+      /\$\(nope\.scoringUri\) names no output/,
+      /SmokeTest has no input 'colour'/,
+      /'NotOurs' is not a task/,
+      /J\.smoke\.missing'\] names no declared output/,
+      /GroupManyModels needs input 'computeName'/,
+      /GroupManyModels needs input 'environment'/,
+    ]) {
       assert.match(problems, expected);
     }
     assert.ok(!/statusCode/.test(problems), 'a declared output passes');
     assert.ok(!/needs input 'containerGroupName'/.test(problems.split('SmokeTest')[1] ?? ''), 'inputs hidden by visibleRule are not required');
-    const walkthrough = checkWalkthrough('bad.md', '1. **x** (`DeployToAci@1`), reference name `aci`:\n   - *y* (`colour`)\n   - $(aci.nothing)\n2. (`Nope@1`)');
+    const walkthrough = checkWalkthrough(
+      'bad.md',
+      '1. **x** (`DeployToAci@1`), reference name `aci`:\n   - *y* (`colour`)\n   - $(aci.nothing)\n2. (`Nope@1`)',
+    );
     assert.match(walkthrough.join('\n'), /DeployToAci has no input 'colour'[\s\S]*DeployToAci has no output 'nothing'[\s\S]*'Nope' is not a task/);
     assert.equal(visible('target = kubernetes', { target: 'aci' }), false);
     assert.equal(visible('a = 1 || b = 2', { a: '0', b: '2' }), true);

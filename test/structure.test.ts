@@ -28,14 +28,25 @@ function parse(file: string): Parsed {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const out: Parsed = { file, lines: text.split('\n').length, imports: [], functions: [] };
   const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
-  const isSuiteBody = (n: ts.Node) => ts.isCallExpression(n.parent) && ts.isIdentifier(n.parent.expression) && ['describe', 'it'].includes(n.parent.expression.text);
+  const isSuiteBody = (n: ts.Node) =>
+    ts.isCallExpression(n.parent) && ts.isIdentifier(n.parent.expression) && ['describe', 'it'].includes(n.parent.expression.text);
   const visit = (n: ts.Node): void => {
-    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier) && n.moduleSpecifier.text.startsWith('.')) {
+    if (
+      (ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) &&
+      n.moduleSpecifier &&
+      ts.isStringLiteral(n.moduleSpecifier) &&
+      n.moduleSpecifier.text.startsWith('.')
+    ) {
       const target = path.normalize(path.join(path.dirname(file), n.moduleSpecifier.text));
       out.imports.push(target);
     }
     if (ts.isFunctionLike(n) && 'body' in n && n.body && !isSuiteBody(n)) {
-      const name = n.name && ts.isIdentifier(n.name) ? n.name.text : ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name) ? n.parent.name.text : '(anonymous)';
+      const name =
+        n.name && ts.isIdentifier(n.name)
+          ? n.name.text
+          : ts.isVariableDeclaration(n.parent) && ts.isIdentifier(n.parent.name)
+            ? n.parent.name.text
+            : '(anonymous)';
       out.functions.push({ name, line: lineOf(n.getStart()), lines: lineOf(n.end) - lineOf(n.getStart()) + 1 });
     }
     ts.forEachChild(n, visit);
@@ -94,12 +105,19 @@ describe('house rules (structure)', () => {
   });
 
   it(`keeps functions in tasks/, shared/ and emulator/ under ${MAX_FUNCTION_LINES} lines (test suites' describe bodies aside)`, () => {
-    const long = parsed.filter((p) => SIZED.test(p.file)).flatMap((p) => p.functions.filter((f) => f.lines > MAX_FUNCTION_LINES).map((f) => `${p.file}:${f.line} ${f.name}: ${f.lines}`));
+    const long = parsed
+      .filter((p) => SIZED.test(p.file))
+      .flatMap((p) => p.functions.filter((f) => f.lines > MAX_FUNCTION_LINES).map((f) => `${p.file}:${f.line} ${f.name}: ${f.lines}`));
     assert.deepEqual(long, []);
   });
 
   it('catches what it is meant to catch', () => {
-    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
     assert.deepEqual(cycles(graph), [['a', 'b', 'c']]);
     const fn = parse('test/structure.test.ts').functions.find((f) => f.name === 'cycles');
     assert.ok(fn && fn.lines > 20 && fn.lines < 40, JSON.stringify(fn));

@@ -31,22 +31,62 @@ describe('task.json lint', () => {
     const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'lint-'));
     const bad = path.join(dir, 'BadTask');
     fs.mkdirSync(bad);
-    fs.writeFileSync(path.join(bad, 'task.json'), JSON.stringify({
-      id: 'nope', name: 'Other', friendlyName: 'x'.repeat(41), category: 'Misc', version: { Major: 0, Minor: 0, Patch: 1 },
-      groups: [{ name: 'g1' }, { name: 'g2' }],
-      inputs: [{ name: 'a', type: 'string', visibleRule: 'b = 1 && a = 2 || a = 3', groupName: 'g2' }, { name: 'a', type: 'pickList', label: 'A', helpMarkDown: 'h', defaultValue: 'z', options: { y: 'Y' }, groupName: 'g1' },
-        { name: 'conn', type: 'connectedService:AzureRM', label: 'C', helpMarkDown: 'h' }, { name: 'workspaceName', type: 'string', label: 'W', helpMarkDown: 'h' }, { name: 'modelName', type: 'pickList', label: 'M', helpMarkDown: 'h' }],
-      dataSourceBindings: [{ target: 'modelName', endpointId: '$(azureSubscription)', endpointUrl: 'https://management.azure.com/x/$(resourceGroupName)', resultSelector: '$.value' }, { target: 'nothing', endpointId: '$(conn)', dataSourceName: 'AzureResourceGroups' }],
-      outputVariables: [{ name: 'o' }],
-      execution: { Node16: { target: 'dist/index.js' } },
-    }));
+    fs.writeFileSync(
+      path.join(bad, 'task.json'),
+      JSON.stringify({
+        id: 'nope',
+        name: 'Other',
+        friendlyName: 'x'.repeat(41),
+        category: 'Misc',
+        version: { Major: 0, Minor: 0, Patch: 1 },
+        groups: [{ name: 'g1' }, { name: 'g2' }],
+        inputs: [
+          { name: 'a', type: 'string', visibleRule: 'b = 1 && a = 2 || a = 3', groupName: 'g2' },
+          { name: 'a', type: 'pickList', label: 'A', helpMarkDown: 'h', defaultValue: 'z', options: { y: 'Y' }, groupName: 'g1' },
+          { name: 'conn', type: 'connectedService:AzureRM', label: 'C', helpMarkDown: 'h' },
+          { name: 'workspaceName', type: 'string', label: 'W', helpMarkDown: 'h' },
+          { name: 'modelName', type: 'pickList', label: 'M', helpMarkDown: 'h' },
+        ],
+        dataSourceBindings: [
+          {
+            target: 'modelName',
+            endpointId: '$(azureSubscription)',
+            endpointUrl: 'https://management.azure.com/x/$(resourceGroupName)',
+            resultSelector: '$.value',
+          },
+          { target: 'nothing', endpointId: '$(conn)', dataSourceName: 'AzureResourceGroups' },
+        ],
+        outputVariables: [{ name: 'o' }],
+        execution: { Node16: { target: 'dist/index.js' } },
+      }),
+    );
     const problems = lintTask(bad, '1.0.0').join('\n');
-    for (const expected of [/id 'nope' is not a GUID/, /name 'Other' differs/, /friendlyName must be 1-40/, /instanceNameFormat is missing/, /category 'Misc'/, /not in lockstep/,
-      /input 'a' is declared twice/, /input 'a' has no label/, /mixes && and \|\|/, /names 'b', which is not an input/, /default 'z' is not one of its options/,
-      /output variable 'o' has no description/, /no Node20_1 handler/, /no Node24 handler/, /handler Node16 is deprecated/,
-      /input 'a' \(group 'g1'\) comes after an input of a later group/, /dataSourceBinding 'nothing' targets no input/, /'modelName': its input must be a pickList with EditableOptions True/,
-      /'modelName': endpointId must be \$\(conn\)/, /'modelName': endpointUrl must start with/, /'modelName': endpointUrl has no api-version/, /uses \$\(resourceGroupName\), which is not an input/,
-      /'modelName': resultSelector must be a jsonpath/, /input 'workspaceName' has no picker/]) {
+    for (const expected of [
+      /id 'nope' is not a GUID/,
+      /name 'Other' differs/,
+      /friendlyName must be 1-40/,
+      /instanceNameFormat is missing/,
+      /category 'Misc'/,
+      /not in lockstep/,
+      /input 'a' is declared twice/,
+      /input 'a' has no label/,
+      /mixes && and \|\|/,
+      /names 'b', which is not an input/,
+      /default 'z' is not one of its options/,
+      /output variable 'o' has no description/,
+      /no Node20_1 handler/,
+      /no Node24 handler/,
+      /handler Node16 is deprecated/,
+      /input 'a' \(group 'g1'\) comes after an input of a later group/,
+      /dataSourceBinding 'nothing' targets no input/,
+      /'modelName': its input must be a pickList with EditableOptions True/,
+      /'modelName': endpointId must be \$\(conn\)/,
+      /'modelName': endpointUrl must start with/,
+      /'modelName': endpointUrl has no api-version/,
+      /uses \$\(resourceGroupName\), which is not an input/,
+      /'modelName': resultSelector must be a jsonpath/,
+      /input 'workspaceName' has no picker/,
+    ]) {
       assert.match(problems, expected);
     }
   });
@@ -61,7 +101,10 @@ describe('extension manifest', () => {
     for (const c of manifest.contributions) {
       assert.equal(c.type, 'ms.vss-distributed-task.task');
       assert.deepEqual(c.targets, ['ms.vss-distributed-task.tasks']);
-      assert.ok(manifest.files.some((f) => f.path === c.properties.name), `${c.properties.name} is in files`);
+      assert.ok(
+        manifest.files.some((f) => f.path === c.properties.name),
+        `${c.properties.name} is in files`,
+      );
     }
   });
 

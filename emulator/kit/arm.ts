@@ -7,8 +7,17 @@ import { armError, fail, json, type EmulatorRequest, type EmulatorResponse } fro
  */
 export const API_VERSIONS: Record<string, string[]> = {
   'microsoft.machinelearningservices': [
-    '2022-10-01', '2023-04-01', '2023-04-01-preview', '2023-10-01', '2024-01-01-preview', '2024-04-01',
-    '2024-10-01', '2025-01-01-preview', '2025-06-01', '2025-09-01', '2025-12-01',
+    '2022-10-01',
+    '2023-04-01',
+    '2023-04-01-preview',
+    '2023-10-01',
+    '2024-01-01-preview',
+    '2024-04-01',
+    '2024-10-01',
+    '2025-01-01-preview',
+    '2025-06-01',
+    '2025-09-01',
+    '2025-12-01',
   ],
   'microsoft.containerinstance': ['2021-09-01', '2022-09-01', '2023-05-01', '2024-10-01-preview'],
 };
@@ -27,11 +36,7 @@ export function armPreflight(state: EmulatorState, req: EmulatorRequest): Emulat
   const provider = /\/providers\/([^/]+)/i.exec(req.path)?.[1]?.toLowerCase();
   const supported = provider ? API_VERSIONS[provider] : undefined;
   if (supported && !supported.includes(apiVersion)) {
-    return armError(
-      400,
-      'InvalidApiVersionParameter',
-      `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`,
-    );
+    return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`);
   }
   return undefined;
 }

@@ -17,8 +17,24 @@ export function makeSelfSignedCert(dir: string, subject = 'localhost', sans = 'I
   const keyFile = path.join(dir, `${subject}.key.pem`);
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '7', '-keyout', keyFile, '-out', certFile,
-      '-subj', `/CN=${subject}`, '-addext', `subjectAltName=${sans}`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '7',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      `/CN=${subject}`,
+      '-addext',
+      `subjectAltName=${sans}`,
+    ],
     { stdio: 'pipe' },
   );
   return { certFile, keyFile };

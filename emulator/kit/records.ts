@@ -142,4 +142,3 @@ export interface ModelVersionRecord {
   created: number;
   resource: Record<string, any>;
 }
-

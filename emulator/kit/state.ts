@@ -1,5 +1,19 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { AssetVersion, Compute, ContainerGroup, EmulatorClient, IssuedToken, JobRecord, MlflowRun, ModelPackage, ModelVersionRecord, OnlineEndpoint, Operation, PlanEvent, Workspace } from './records';
+import type {
+  AssetVersion,
+  Compute,
+  ContainerGroup,
+  EmulatorClient,
+  IssuedToken,
+  JobRecord,
+  MlflowRun,
+  ModelPackage,
+  ModelVersionRecord,
+  OnlineEndpoint,
+  Operation,
+  PlanEvent,
+  Workspace,
+} from './records';
 
 export type * from './records';
 export { TERMINAL } from './records';
@@ -20,7 +34,16 @@ export function experimentId(name: string): string {
 
 export function createRun(state: EmulatorState, runId: string, experiment: string, runName: string, tags: Record<string, string> = {}): MlflowRun {
   const run: MlflowRun = {
-    info: { run_id: runId, run_uuid: runId, experiment_id: experimentId(experiment), run_name: runName, status: 'RUNNING', start_time: Date.now(), artifact_uri: `azureml://experiments/${experiment}/runs/${runId}/artifacts`, lifecycle_stage: 'active' },
+    info: {
+      run_id: runId,
+      run_uuid: runId,
+      experiment_id: experimentId(experiment),
+      run_name: runName,
+      status: 'RUNNING',
+      start_time: Date.now(),
+      artifact_uri: `azureml://experiments/${experiment}/runs/${runId}/artifacts`,
+      lifecycle_stage: 'active',
+    },
     metrics: new Map(),
     params: {},
     tags: { 'mlflow.runName': runName, ...tags },

@@ -17,9 +17,7 @@ export function redactJson(value: unknown): unknown {
 }
 
 export function redactText(text: string): string {
-  return text
-    .replace(/((?:client_secret|client_assertion|access_token|sig|password)=)[^&\s]*/gi, '$1***')
-    .replace(/(Bearer |Basic )[^\s"]+/g, '$1***');
+  return text.replace(/((?:client_secret|client_assertion|access_token|sig|password)=)[^&\s]*/gi, '$1***').replace(/(Bearer |Basic )[^\s"]+/g, '$1***');
 }
 
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {

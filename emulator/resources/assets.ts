@@ -5,7 +5,6 @@ import { workspaceId, type AssetKind, type EmulatorState, type Workspace } from 
 import { sasUrl, STORAGE_ACCOUNT } from './blob-storage';
 import type { ResourceFamily } from './family';
 
-
 const ASSET_TYPE: Record<AssetKind, string> = {
   codes: 'Microsoft.MachineLearningServices/workspaces/codes/versions',
   environments: 'Microsoft.MachineLearningServices/workspaces/environments/versions',
@@ -21,14 +20,16 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 function putAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): EmulatorResponse {
   const ws = workspaceOf(state, req);
   const { name, version } = req.params;
-  if (!NAME.test(name)) fail(400, 'UserError', `The name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
+  if (!NAME.test(name))
+    fail(400, 'UserError', `The name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
   const body = (req.body ?? {}) as { properties?: Record<string, any> };
   const props = body.properties ?? {};
   const key = assetKey(ws, kind, name, version);
   const existing = state.assets.get(key);
   if (kind === 'codes' && !props.codeUri) fail(400, 'UserError', 'properties.codeUri is required.', 'properties.codeUri');
   if (kind === 'components' && !props.componentSpec) fail(400, 'UserError', 'properties.componentSpec is required.', 'properties.componentSpec');
-  if (kind === 'environments' && !props.image && !props.build) fail(400, 'UserError', 'An environment needs properties.image or properties.build.', 'properties.image');
+  if (kind === 'environments' && !props.image && !props.build)
+    fail(400, 'UserError', 'An environment needs properties.image or properties.build.', 'properties.image');
   if (existing) {
     // Asset versions are immutable: only tags, description and the archive flag may change.
     const immutable = kind === 'codes' ? 'codeUri' : kind === 'components' ? 'componentSpec' : 'image';
@@ -40,14 +41,29 @@ function putAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): 
 }
 
 /** Stores an asset version as the service would return it. */
-export function storeAsset(state: EmulatorState, ws: Workspace, kind: AssetKind, name: string, version: string, props: Record<string, any>): Record<string, any> {
+export function storeAsset(
+  state: EmulatorState,
+  ws: Workspace,
+  kind: AssetKind,
+  name: string,
+  version: string,
+  props: Record<string, any>,
+): Record<string, any> {
   const key = assetKey(ws, kind, name, version);
   const resource = {
     id: `${workspaceId(ws)}/${kind}/${name}/versions/${version}`,
     name: version,
     type: ASSET_TYPE[kind],
     systemData: systemData(state.assets.get(key)?.resource.systemData),
-    properties: { description: null, tags: {}, properties: {}, isArchived: false, isAnonymous: false, ...props, ...(kind === 'environments' ? { environmentType: 'UserCreated' } : {}) },
+    properties: {
+      description: null,
+      tags: {},
+      properties: {},
+      isArchived: false,
+      isAnonymous: false,
+      ...props,
+      ...(kind === 'environments' ? { environmentType: 'UserCreated' } : {}),
+    },
   };
   state.assets.set(key, { kind, workspace: ws, name, version, resource });
   return resource;

@@ -25,10 +25,27 @@ function keySignedSasAllows(state: EmulatorState, req: EmulatorRequest): boolean
   const rest = decodeURIComponent(req.path.slice(`/${STORAGE_ACCOUNT}/`.length));
   const [container, ...blob] = rest.split('/');
   const resource = q('sr') === 'b' ? `/blob/${STORAGE_ACCOUNT}/${container}/${blob.join('/')}` : `/blob/${STORAGE_ACCOUNT}/${container}`;
-  const toSign = [q('sp'), q('st'), q('se'), resource, q('si'), q('sip'), q('spr'), q('sv'), q('sr'), q('sst'), q('ses'), q('rscc'), q('rscd'), q('rsce'), q('rscl'), q('rsct')].join('\n');
+  const toSign = [
+    q('sp'),
+    q('st'),
+    q('se'),
+    resource,
+    q('si'),
+    q('sip'),
+    q('spr'),
+    q('sv'),
+    q('sr'),
+    q('sst'),
+    q('ses'),
+    q('rscc'),
+    q('rscd'),
+    q('rsce'),
+    q('rscl'),
+    q('rsct'),
+  ].join('\n');
   const expected = createHmac('sha256', Buffer.from(state.storageKey, 'base64')).update(toSign, 'utf8').digest();
   const given = Buffer.from(q('sig'), 'base64');
-  const wanted = req.url.searchParams.get('comp') === 'list' ? 'l' : SAS_PERMISSION[req.method] ?? '?';
+  const wanted = req.url.searchParams.get('comp') === 'list' ? 'l' : (SAS_PERMISSION[req.method] ?? '?');
   return given.length === expected.length && timingSafeEqual(given, expected) && Date.parse(q('se')) > Date.now() && q('sp').includes(wanted);
 }
 
@@ -41,7 +58,10 @@ function blobHandler(state: EmulatorState, req: EmulatorRequest): EmulatorRespon
   if (!req.path.startsWith(prefix)) return undefined;
   const sig = req.url.searchParams.get('sig');
   if (!sig || !(state.sasTokens.has(sig) || keySignedSasAllows(state, req))) {
-    return { status: 403, body: { code: 'AuthenticationFailed', message: 'Server failed to authenticate the request: the SAS signature is missing or unknown.' } };
+    return {
+      status: 403,
+      body: { code: 'AuthenticationFailed', message: 'Server failed to authenticate the request: the SAS signature is missing or unknown.' },
+    };
   }
   const rest = decodeURIComponent(req.path.slice(prefix.length));
   const slash = rest.indexOf('/');

@@ -19,19 +19,34 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
     fail(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
   }
   if (!GROUP_NAME.test(name) || name.includes('--')) {
-    fail(400, 'ContainerGroupNameInvalid', `The container group name '${name}' is invalid. It must be 1-63 lowercase letters, digits or single hyphens, and start and end with a letter or digit.`);
+    fail(
+      400,
+      'ContainerGroupNameInvalid',
+      `The container group name '${name}' is invalid. It must be 1-63 lowercase letters, digits or single hyphens, and start and end with a letter or digit.`,
+    );
   }
-  const body = (req.body ?? {}) as { location?: string; tags?: Record<string, string>; identity?: { userAssignedIdentities?: Record<string, unknown> }; properties?: Record<string, unknown> };
+  const body = (req.body ?? {}) as {
+    location?: string;
+    tags?: Record<string, string>;
+    identity?: { userAssignedIdentities?: Record<string, unknown> };
+    properties?: Record<string, unknown>;
+  };
   const props = { ...(body.properties ?? {}) };
   if (!Array.isArray(props.containers) || props.containers.length === 0) fail(400, 'ContainerGroupContainersMissing', 'At least one container is required.');
   for (const cred of (props.imageRegistryCredentials ?? []) as { server: string; identity?: string }[]) {
     if (cred.identity && !Object.keys(body.identity?.userAssignedIdentities ?? {}).some((id) => id.toLowerCase() === cred.identity?.toLowerCase())) {
-      fail(400, 'InvalidImageRegistryCredentialIdentity', `The identity '${cred.identity}' of the registry credential for '${cred.server}' is not assigned to the container group.`);
+      fail(
+        400,
+        'InvalidImageRegistryCredentialIdentity',
+        `The identity '${cred.identity}' of the registry credential for '${cred.server}' is not assigned to the container group.`,
+      );
     }
   }
   const key = groupKey(req);
   const existing = state.containerGroups.get(key);
-  const container = (props.containers as { name: string; properties: { image: string; environmentVariables?: { name: string; value?: string; secureValue?: string }[] } }[])[0];
+  const container = (
+    props.containers as { name: string; properties: { image: string; environmentVariables?: { name: string; value?: string; secureValue?: string }[] } }[]
+  )[0];
   const image = container.properties.image;
   const reuse = existing && existing.image === image && existing.port !== undefined;
   if (existing && !reuse) await existing.stop?.();
@@ -55,13 +70,24 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
     properties: props,
   };
   for (const cred of (props.imageRegistryCredentials ?? []) as { password?: string }[]) delete cred.password;
-  const group: ContainerGroup = { subscriptionId: sub, resourceGroup: rg, name, resource, port, image, logs: running?.logs ?? existing?.logs, stop: running?.stop ?? existing?.stop };
+  const group: ContainerGroup = {
+    subscriptionId: sub,
+    resourceGroup: rg,
+    name,
+    resource,
+    port,
+    image,
+    logs: running?.logs ?? existing?.logs,
+    stop: running?.stop ?? existing?.stop,
+  };
   if (running) state.stopOnClose.push(running.stop);
   state.containerGroups.set(key, group);
   const failed = port === undefined;
   const opId = state.startOperation({
     outcome: failed ? 'Failed' : 'Succeeded',
-    error: failed ? { code: 'ContainerGroupFailed', message: `Container '${container.name}' terminated: ${(group.logs?.() ?? '').trim().split('\n').pop() ?? 'no output'}` } : undefined,
+    error: failed
+      ? { code: 'ContainerGroupFailed', message: `Container '${container.name}' terminated: ${(group.logs?.() ?? '').trim().split('\n').pop() ?? 'no output'}` }
+      : undefined,
     complete: () => {
       props.provisioningState = 'Succeeded';
       props.instanceView = { state: 'Running', events: [] };
@@ -78,7 +104,12 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
  * Starts what a container group's image would run: the inference server with the packaged model and scoring code
  * for an image built by model package, else the echo model.
  */
-async function startContainer(state: EmulatorState, group: string, image: string, env: { name: string; value?: string; secureValue?: string }[]): Promise<{ port?: number; logs: () => string; stop: () => Promise<void> }> {
+async function startContainer(
+  state: EmulatorState,
+  group: string,
+  image: string,
+  env: { name: string; value?: string; secureValue?: string }[],
+): Promise<{ port?: number; logs: () => string; stop: () => Promise<void> }> {
   const pkg = state.packages.get(image);
   if (!pkg) {
     const echo = await startEchoServer({ containerGroup: group });
@@ -86,7 +117,12 @@ async function startContainer(state: EmulatorState, group: string, image: string
   }
   const code = assetById(state, pkg.codeId);
   const vars = { ...pkg.environmentVariables, ...Object.fromEntries(env.map((v) => [v.name, v.value ?? v.secureValue ?? ''])) };
-  const server = await startScoringServer(state, group, { codeUri: String(code?.resource.properties.codeUri ?? ''), scoringScript: pkg.scoringScript, modelDir: pkg.modelDir, environmentVariables: vars });
+  const server = await startScoringServer(state, group, {
+    codeUri: String(code?.resource.properties.codeUri ?? ''),
+    scoringScript: pkg.scoringScript,
+    modelDir: pkg.modelDir,
+    environmentVariables: vars,
+  });
   return { port: server.port, logs: server.logs, stop: stopper(server) };
 }
 
@@ -95,7 +131,12 @@ function groupRoutes(state: EmulatorState): Route[] {
   return [
     route('GET', ACI, (req) => {
       const group = state.containerGroups.get(groupKey(req));
-      if (!group) fail(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`);
+      if (!group)
+        fail(
+          404,
+          'ResourceNotFound',
+          `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`,
+        );
       return json(200, group.resource);
     }),
     route('PUT', ACI, (req) => putContainerGroup(state, req)),
@@ -109,7 +150,12 @@ function groupRoutes(state: EmulatorState): Route[] {
     }),
     route('GET', `${ACI}/containers/{container}/logs`, (req) => {
       const group = state.containerGroups.get(groupKey(req));
-      if (!group) fail(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`);
+      if (!group)
+        fail(
+          404,
+          'ResourceNotFound',
+          `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`,
+        );
       const tail = Number(req.url.searchParams.get('tail') ?? '0');
       const lines = (group.logs?.() ?? '').split('\n');
       return json(200, { content: (tail > 0 ? lines.slice(-tail - 1) : lines).join('\n') });

@@ -32,21 +32,38 @@ function putJob(state: EmulatorState, certFile: string, req: EmulatorRequest): E
   const props = ((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {};
   const apiVersion = apiVersionOf(req);
   if (props.notificationSetting !== undefined && !hasNotificationSetting(apiVersion)) {
-    fail(400, 'UserError', `Could not find member 'notificationSetting' on object of type 'PipelineJob': api-version ${apiVersion} does not define it (2024-10-01 and later do).`, 'properties.notificationSetting');
+    fail(
+      400,
+      'UserError',
+      `Could not find member 'notificationSetting' on object of type 'PipelineJob': api-version ${apiVersion} does not define it (2024-10-01 and later do).`,
+      'properties.notificationSetting',
+    );
   }
-  if (String(props.jobType) !== 'Pipeline') fail(400, 'UserError', `jobType '${props.jobType}' is not supported by the emulator; use 'Pipeline'.`, 'properties.jobType');
+  if (String(props.jobType) !== 'Pipeline')
+    fail(400, 'UserError', `jobType '${props.jobType}' is not supported by the emulator; use 'Pipeline'.`, 'properties.jobType');
   if (state.jobs.has(jobKey(ws, name))) fail(409, 'UserError', `A job named '${name}' already exists in workspace '${ws.name}'. Job names are unique.`, 'name');
   const component = props.componentId ? assetById(state, String(props.componentId)) : undefined;
   if (props.componentId) {
     if (!component) fail(404, 'UserError', `Component '${props.componentId}' was not found.`, 'properties.componentId');
-    if (component.resource.properties.componentSpec?.type !== 'pipeline') fail(400, 'UserError', `Component '${props.componentId}' is not a pipeline component.`, 'properties.componentId');
+    if (component.resource.properties.componentSpec?.type !== 'pipeline')
+      fail(400, 'UserError', `Component '${props.componentId}' is not a pipeline component.`, 'properties.componentId');
   } else if (!props.jobs || typeof props.jobs !== 'object') {
     fail(400, 'UserError', 'A pipeline job needs properties.componentId or properties.jobs.', 'properties.jobs');
   }
   const id = `${workspaceId(ws)}/jobs/${name}`;
   // As the service does, the job lists the pipeline's outputs (the component's, unless the request binds them).
   const specOutputs = (component?.resource.properties.componentSpec?.outputs ?? props.outputs ?? {}) as Record<string, { type?: string }>;
-  const outputs = Object.fromEntries(Object.entries(specOutputs).map(([k, o]) => [k, { jobOutputType: o.type ?? 'uri_folder', mode: 'ReadWriteMount', uri: `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${k}/`, ...(props.outputs?.[k] ?? {}) }]));
+  const outputs = Object.fromEntries(
+    Object.entries(specOutputs).map(([k, o]) => [
+      k,
+      {
+        jobOutputType: o.type ?? 'uri_folder',
+        mode: 'ReadWriteMount',
+        uri: `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${k}/`,
+        ...(props.outputs?.[k] ?? {}),
+      },
+    ]),
+  );
   const resource = {
     id,
     name,
@@ -101,7 +118,8 @@ function jobRoutes(state: EmulatorState, certFile: string): Route[] {
     route('PATCH', `${WS}/jobs/{name}`, (req) => {
       const job = getJob(state, req);
       const apiVersion = apiVersionOf(req);
-      if (!patchAccepted(apiVersion)) fail(400, 'UserError', `PATCH of a job is not supported at api-version ${apiVersion}; use 2023-04-01-preview as documented, or 2024-10-01 or later.`);
+      if (!patchAccepted(apiVersion))
+        fail(400, 'UserError', `PATCH of a job is not supported at api-version ${apiVersion}; use 2023-04-01-preview as documented, or 2024-10-01 or later.`);
       const body = (req.body ?? {}) as Record<string, any>;
       const props = prop(body, 'properties') ?? {};
       const webhooks = prop(prop(props, 'notificationSetting'), 'webhooks');

@@ -48,66 +48,95 @@ const BASE = '/mlflow/v2.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Mic
 function mlflowRoutes(state: EmulatorState): Route[] {
   const authed: Authed = (handler) => (req) => {
     const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-    if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer)) return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
+    if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer))
+      return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
     return handler(req);
   };
   const find = (runId: string | null | undefined) => (runId ? state.mlflowRuns.get(runId) : undefined);
   const notFound = (runId: unknown) => mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Run '${String(runId)}' not found.`);
   const body = (req: EmulatorRequest) => (req.body ?? {}) as Record<string, any>;
   return [
-    route('GET', `${BASE}/runs/get`, authed((req) => {
-      const run = find(req.url.searchParams.get('run_id') ?? req.url.searchParams.get('run_uuid'));
-      return run ? json(200, { run: runJson(run) }) : notFound(req.url.searchParams.get('run_id'));
-    })),
-    route('POST', `${BASE}/runs/search`, authed((req) => {
-      const b = body(req);
-      const experiments = new Set<string>(b.experiment_ids ?? []);
-      const runs = [...state.mlflowRuns.values()]
-        .filter((r) => experiments.size === 0 || experiments.has(r.info.experiment_id))
-        .filter((r) => matches(r, String(b.filter ?? '')))
-        .sort((a, z) => z.info.start_time - a.info.start_time);
-      const start = Number(b.page_token ?? 0) || 0;
-      const max = Number(b.max_results ?? 1000);
-      const pageRuns = runs.slice(start, start + max);
-      return json(200, { runs: pageRuns.map(runJson), ...(start + max < runs.length ? { next_page_token: String(start + max) } : {}) });
-    })),
-    route('GET', `${BASE}/metrics/get-history`, authed((req) => {
-      const run = find(req.url.searchParams.get('run_id'));
-      if (!run) return notFound(req.url.searchParams.get('run_id'));
-      return json(200, { metrics: run.metrics.get(req.url.searchParams.get('metric_key') ?? '') ?? [] });
-    })),
-    route('POST', `${BASE}/runs/create`, authed((req) => {
-      const b = body(req);
-      const runId = crypto.randomUUID().replace(/-/g, '');
-      const tags = Object.fromEntries(((b.tags ?? []) as { key: string; value: string }[]).map((t) => [t.key, t.value]));
-      const run = createRun(state, runId, String(b.experiment_id ?? 'Default'), String(b.run_name ?? runId), tags);
-      run.info.experiment_id = String(b.experiment_id ?? run.info.experiment_id);
-      return json(200, { run: runJson(run) });
-    })),
-    route('POST', `${BASE}/runs/update`, authed((req) => {
-      const b = body(req);
-      const run = find(b.run_id);
-      if (!run) return notFound(b.run_id);
-      if (b.status) run.info.status = b.status;
-      if (b.end_time) run.info.end_time = b.end_time;
-      return json(200, { run_info: run.info });
-    })),
-    route('POST', `${BASE}/runs/log-metric`, authed((req) => {
-      const b = body(req);
-      const run = find(b.run_id);
-      if (!run) return notFound(b.run_id);
-      logMetric(run, b);
-      return json(200, {});
-    })),
-    route('POST', `${BASE}/runs/log-batch`, authed((req) => {
-      const b = body(req);
-      const run = find(b.run_id);
-      if (!run) return notFound(b.run_id);
-      for (const m of b.metrics ?? []) logMetric(run, m);
-      for (const p of b.params ?? []) run.params[p.key] = String(p.value);
-      for (const t of b.tags ?? []) run.tags[t.key] = String(t.value);
-      return json(200, {});
-    })),
+    route(
+      'GET',
+      `${BASE}/runs/get`,
+      authed((req) => {
+        const run = find(req.url.searchParams.get('run_id') ?? req.url.searchParams.get('run_uuid'));
+        return run ? json(200, { run: runJson(run) }) : notFound(req.url.searchParams.get('run_id'));
+      }),
+    ),
+    route(
+      'POST',
+      `${BASE}/runs/search`,
+      authed((req) => {
+        const b = body(req);
+        const experiments = new Set<string>(b.experiment_ids ?? []);
+        const runs = [...state.mlflowRuns.values()]
+          .filter((r) => experiments.size === 0 || experiments.has(r.info.experiment_id))
+          .filter((r) => matches(r, String(b.filter ?? '')))
+          .sort((a, z) => z.info.start_time - a.info.start_time);
+        const start = Number(b.page_token ?? 0) || 0;
+        const max = Number(b.max_results ?? 1000);
+        const pageRuns = runs.slice(start, start + max);
+        return json(200, { runs: pageRuns.map(runJson), ...(start + max < runs.length ? { next_page_token: String(start + max) } : {}) });
+      }),
+    ),
+    route(
+      'GET',
+      `${BASE}/metrics/get-history`,
+      authed((req) => {
+        const run = find(req.url.searchParams.get('run_id'));
+        if (!run) return notFound(req.url.searchParams.get('run_id'));
+        return json(200, { metrics: run.metrics.get(req.url.searchParams.get('metric_key') ?? '') ?? [] });
+      }),
+    ),
+    route(
+      'POST',
+      `${BASE}/runs/create`,
+      authed((req) => {
+        const b = body(req);
+        const runId = crypto.randomUUID().replace(/-/g, '');
+        const tags = Object.fromEntries(((b.tags ?? []) as { key: string; value: string }[]).map((t) => [t.key, t.value]));
+        const run = createRun(state, runId, String(b.experiment_id ?? 'Default'), String(b.run_name ?? runId), tags);
+        run.info.experiment_id = String(b.experiment_id ?? run.info.experiment_id);
+        return json(200, { run: runJson(run) });
+      }),
+    ),
+    route(
+      'POST',
+      `${BASE}/runs/update`,
+      authed((req) => {
+        const b = body(req);
+        const run = find(b.run_id);
+        if (!run) return notFound(b.run_id);
+        if (b.status) run.info.status = b.status;
+        if (b.end_time) run.info.end_time = b.end_time;
+        return json(200, { run_info: run.info });
+      }),
+    ),
+    route(
+      'POST',
+      `${BASE}/runs/log-metric`,
+      authed((req) => {
+        const b = body(req);
+        const run = find(b.run_id);
+        if (!run) return notFound(b.run_id);
+        logMetric(run, b);
+        return json(200, {});
+      }),
+    ),
+    route(
+      'POST',
+      `${BASE}/runs/log-batch`,
+      authed((req) => {
+        const b = body(req);
+        const run = find(b.run_id);
+        if (!run) return notFound(b.run_id);
+        for (const m of b.metrics ?? []) logMetric(run, m);
+        for (const p of b.params ?? []) run.params[p.key] = String(p.value);
+        for (const t of b.tags ?? []) run.tags[t.key] = String(t.value);
+        return json(200, {});
+      }),
+    ),
     ...registryRoutes(state, authed),
   ];
 }
@@ -123,28 +152,54 @@ function registryRoutes(state: EmulatorState, authed: Authed): Route[] {
   const names = new Set<string>();
   const key = (req: EmulatorRequest, name: string) => `${req.params.sub}/${req.params.rg}/${req.params.ws}/${name}`.toLowerCase();
   return [
-    route('POST', `${BASE}/registered-models/create`, authed((req) => {
-      const ws = workspaceOf(state, req);
-      const name = String((req.body as Record<string, unknown> | undefined)?.name ?? '');
-      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name)) return mlflowError(400, 'INVALID_PARAMETER_VALUE', `Registered model name '${name}' is invalid.`);
-      if (names.has(key(req, name)) || modelExists(state, ws, name)) return mlflowError(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
-      names.add(key(req, name));
-      return json(200, { registered_model: { name, creation_timestamp: Date.now(), last_updated_timestamp: Date.now() } });
-    })),
-    route('POST', `${BASE}/model-versions/create`, authed((req) => {
-      const ws = workspaceOf(state, req);
-      const b = (req.body ?? {}) as Record<string, any>;
-      const name = String(b.name ?? '');
-      if (!names.has(key(req, name)) && !modelExists(state, ws, name)) return mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found.`);
-      const source = String(b.source ?? '');
-      if (!source.startsWith('azureml://')) return mlflowError(400, 'INVALID_PARAMETER_VALUE', `source '${source}' must be an azureml:// URI.`);
-      const tags = Object.fromEntries(((b.tags ?? []) as { key: string; value: unknown }[]).map((t) => [t.key, String(t.value)]));
-      const run = b.run_id ? state.mlflowRuns.get(String(b.run_id)) : undefined;
-      const version = nextModelVersion(state, ws, name);
-      addModelVersion(state, ws, name, version, { modelUri: source, tags, description: b.description ?? null, ...(run ? { jobName: run.tags['mlflow.rootRunId'] ?? run.info.run_id } : {}) });
-      const now = Date.now();
-      return json(200, { model_version: { name, version, creation_timestamp: now, last_updated_timestamp: now, source, run_id: b.run_id ?? '', status: 'READY', tags: Object.entries(tags).map(([k, value]) => ({ key: k, value })) } });
-    })),
+    route(
+      'POST',
+      `${BASE}/registered-models/create`,
+      authed((req) => {
+        const ws = workspaceOf(state, req);
+        const name = String((req.body as Record<string, unknown> | undefined)?.name ?? '');
+        if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name)) return mlflowError(400, 'INVALID_PARAMETER_VALUE', `Registered model name '${name}' is invalid.`);
+        if (names.has(key(req, name)) || modelExists(state, ws, name))
+          return mlflowError(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
+        names.add(key(req, name));
+        return json(200, { registered_model: { name, creation_timestamp: Date.now(), last_updated_timestamp: Date.now() } });
+      }),
+    ),
+    route(
+      'POST',
+      `${BASE}/model-versions/create`,
+      authed((req) => {
+        const ws = workspaceOf(state, req);
+        const b = (req.body ?? {}) as Record<string, any>;
+        const name = String(b.name ?? '');
+        if (!names.has(key(req, name)) && !modelExists(state, ws, name))
+          return mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found.`);
+        const source = String(b.source ?? '');
+        if (!source.startsWith('azureml://')) return mlflowError(400, 'INVALID_PARAMETER_VALUE', `source '${source}' must be an azureml:// URI.`);
+        const tags = Object.fromEntries(((b.tags ?? []) as { key: string; value: unknown }[]).map((t) => [t.key, String(t.value)]));
+        const run = b.run_id ? state.mlflowRuns.get(String(b.run_id)) : undefined;
+        const version = nextModelVersion(state, ws, name);
+        addModelVersion(state, ws, name, version, {
+          modelUri: source,
+          tags,
+          description: b.description ?? null,
+          ...(run ? { jobName: run.tags['mlflow.rootRunId'] ?? run.info.run_id } : {}),
+        });
+        const now = Date.now();
+        return json(200, {
+          model_version: {
+            name,
+            version,
+            creation_timestamp: now,
+            last_updated_timestamp: now,
+            source,
+            run_id: b.run_id ?? '',
+            status: 'READY',
+            tags: Object.entries(tags).map(([k, value]) => ({ key: k, value })),
+          },
+        });
+      }),
+    ),
   ];
 }
 

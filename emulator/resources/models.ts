@@ -91,7 +91,18 @@ export function addModelVersion(state: EmulatorState, ws: Workspace, name: strin
       name: version,
       type: 'Microsoft.MachineLearningServices/workspaces/models/versions',
       systemData: systemData(),
-      properties: { description: null, tags: {}, properties: {}, isAnonymous: false, isArchived: false, modelType: 'CustomModel', flavors: {}, stage: 'Development', ...props, provisioningState: 'Succeeded' },
+      properties: {
+        description: null,
+        tags: {},
+        properties: {},
+        isAnonymous: false,
+        isArchived: false,
+        modelType: 'CustomModel',
+        flavors: {},
+        stage: 'Development',
+        ...props,
+        provisioningState: 'Succeeded',
+      },
     },
   };
   state.modelVersions.set(modelKey(ws, name), [...versions, record]);
@@ -115,7 +126,8 @@ function modelById(state: EmulatorState, id: string): ModelVersionRecord | undef
 
 function readableFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRecord): string {
   const dir = modelFiles(state, ws, String(model.resource.properties.modelUri));
-  if (!dir || !fs.existsSync(dir)) fail(400, 'UserError', `The files of model '${model.name}:${model.version}' (${model.resource.properties.modelUri}) could not be read.`);
+  if (!dir || !fs.existsSync(dir))
+    fail(400, 'UserError', `The files of model '${model.name}:${model.version}' (${model.resource.properties.modelUri}) could not be read.`);
   return dir;
 }
 
@@ -126,7 +138,8 @@ function readableFiles(state: EmulatorState, ws: Workspace, model: ModelVersionR
 function packageFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRecord, body: Record<string, any>): string {
   const root = path.join(state.jobsRoot, '..', 'packages', randomUUID());
   const place = (source: string, mountPath: string, field: string) => {
-    if (!/^\/[\w./-]*$/.test(mountPath) || mountPath.split('/').includes('..')) fail(400, 'UserError', `${field} '${mountPath}' must be an absolute path.`, field);
+    if (!/^\/[\w./-]*$/.test(mountPath) || mountPath.split('/').includes('..'))
+      fail(400, 'UserError', `${field} '${mountPath}' must be an absolute path.`, field);
     fs.cpSync(source, path.join(root, mountPath), { recursive: true });
   };
   const modelMount = String(body.modelConfiguration?.mountPath ?? '/var/azureml-app/azureml-models');
@@ -146,8 +159,13 @@ function packageFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRe
       return;
     }
     const member =
-      p.inputPathType === 'PathId' ? modelById(state, String(p.resourceId ?? '')) : p.inputPathType === 'PathVersion' ? versionsOf(state, ws, String(p.resourceName ?? '')).find((v) => v.version === String(p.resourceVersion)) : undefined;
-    if (!['PathId', 'PathVersion'].includes(p.inputPathType)) fail(400, 'UserError', `${field}.path.inputPathType '${p.inputPathType}' is not one of PathId, PathVersion, Url.`, `${field}.path`);
+      p.inputPathType === 'PathId'
+        ? modelById(state, String(p.resourceId ?? ''))
+        : p.inputPathType === 'PathVersion'
+          ? versionsOf(state, ws, String(p.resourceName ?? '')).find((v) => v.version === String(p.resourceVersion))
+          : undefined;
+    if (!['PathId', 'PathVersion'].includes(p.inputPathType))
+      fail(400, 'UserError', `${field}.path.inputPathType '${p.inputPathType}' is not one of PathId, PathVersion, Url.`, `${field}.path`);
     if (!member) fail(400, 'UserError', `${field}: model '${p.resourceId ?? `${p.resourceName}:${p.resourceVersion}`}' was not found.`, `${field}.path`);
     place(readableFiles(state, ws, member), mountPath, `${field}.mountPath`);
   });
@@ -164,22 +182,44 @@ function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
   if (!model) fail(404, 'UserError', `Model '${req.params.name}' version '${req.params.version}' was not found in workspace '${ws.name}'.`);
   const body = (req.body ?? {}) as Record<string, any>;
   const target = String(body.targetEnvironmentName ?? '');
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(target)) fail(400, 'UserError', 'targetEnvironmentName is required and must be a valid asset name.', 'targetEnvironmentName');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(target))
+    fail(400, 'UserError', 'targetEnvironmentName is required and must be a valid asset name.', 'targetEnvironmentName');
   const base = String(body.baseEnvironmentSource?.resourceId ?? '');
   if (!assetById(state, base)) fail(400, 'UserError', `Base environment '${base}' was not found.`, 'baseEnvironmentSource.resourceId');
   const server = body.inferencingServer ?? {};
-  if (server.serverType !== 'AzureMLOnline') fail(400, 'UserError', `inferencingServer.serverType '${server.serverType}' is not supported by the emulator; use AzureMLOnline.`, 'inferencingServer.serverType');
+  if (server.serverType !== 'AzureMLOnline')
+    fail(
+      400,
+      'UserError',
+      `inferencingServer.serverType '${server.serverType}' is not supported by the emulator; use AzureMLOnline.`,
+      'inferencingServer.serverType',
+    );
   const codeId = String(server.codeConfiguration?.codeId ?? '');
   if (!assetById(state, codeId)) fail(400, 'UserError', `Code '${codeId}' was not found.`, 'inferencingServer.codeConfiguration.codeId');
   const modelDir = packageFiles(state, ws, model, body);
   const existing = [...state.assets.values()].filter((a) => a.kind === 'environments' && a.workspace === ws && a.name === target);
   const version = String(body.targetEnvironmentVersion ?? Math.max(0, ...existing.map((a) => Number(a.version) || 0)) + 1);
   const image = `emuacr.azurecr.io/${target.toLowerCase()}:${version}`;
-  const env = storeAsset(state, ws, 'environments', target, version, { image, description: `Model package of ${req.params.name}:${req.params.version}`, tags: body.tags ?? {} });
-  state.packages.set(image, { modelDir, codeId, scoringScript: String(server.codeConfiguration?.scoringScript ?? 'score.py'), environmentVariables: body.environmentVariables ?? {} });
+  const env = storeAsset(state, ws, 'environments', target, version, {
+    image,
+    description: `Model package of ${req.params.name}:${req.params.version}`,
+    tags: body.tags ?? {},
+  });
+  state.packages.set(image, {
+    modelDir,
+    codeId,
+    scoringScript: String(server.codeConfiguration?.scoringScript ?? 'score.py'),
+    environmentVariables: body.environmentVariables ?? {},
+  });
   const opId = state.startOperation({
     outcome: 'Succeeded',
-    result: { ...body, targetEnvironmentId: env.id, buildId: randomUUID(), buildState: 'Succeeded', logUrl: `${baseUrl(req)}/packagelogs/${target}/${version}` },
+    result: {
+      ...body,
+      targetEnvironmentId: env.id,
+      buildId: randomUUID(),
+      buildState: 'Succeeded',
+      logUrl: `${baseUrl(req)}/packagelogs/${target}/${version}`,
+    },
     complete: () => undefined,
   });
   return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', ws.location, opId) };
@@ -192,16 +232,22 @@ function modelRoutes(state: EmulatorState): Route[] {
     route('PUT', `${WS}/models/{name}/versions/{version}`, (req) => {
       const ws = workspaceOf(state, req);
       const { name, version } = req.params;
-      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name)) fail(400, 'UserError', `Model name '${name}' is invalid: letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name))
+        fail(400, 'UserError', `Model name '${name}' is invalid: letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
       const props = (((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {}) as Record<string, any>;
       if (!props.modelUri) fail(400, 'UserError', 'properties.modelUri is required.', 'properties.modelUri');
-      if (props.modelType && !MODEL_TYPES.includes(props.modelType)) fail(400, 'UserError', `modelType '${props.modelType}' is not one of CustomModel, MLFlowModel, TritonModel.`, 'properties.modelType');
+      if (props.modelType && !MODEL_TYPES.includes(props.modelType))
+        fail(400, 'UserError', `modelType '${props.modelType}' is not one of CustomModel, MLFlowModel, TritonModel.`, 'properties.modelType');
       const versions = versionsOf(state, ws, name);
       const existing = versions.find((v) => v.version === version);
       if (existing) {
         for (const [k, v] of Object.entries(props)) {
           if (!MUTABLE.includes(k) && JSON.stringify(existing.resource.properties[k]) !== JSON.stringify(v)) {
-            fail(409, 'UserError', `Model '${name}' version '${version}' already exists; only tags, description, stage and isArchived can change (not '${k}').`);
+            fail(
+              409,
+              'UserError',
+              `Model '${name}' version '${version}' already exists; only tags, description, stage and isArchived can change (not '${k}').`,
+            );
           }
         }
         Object.assign(existing.resource.properties, Object.fromEntries(Object.entries(props).filter(([k]) => MUTABLE.includes(k))));
@@ -232,7 +278,11 @@ function modelRoutes(state: EmulatorState): Route[] {
       items = items.sort((a, b) => direction * (order.startsWith('version') ? numeric(a.version) - numeric(b.version) : a.created - b.created));
       const top = Number(q.get('$top') ?? '0');
       if (top > 0) items = items.slice(0, top);
-      return page(req, items.map((v) => v.resource), state.pageSize);
+      return page(
+        req,
+        items.map((v) => v.resource),
+        state.pageSize,
+      );
     }),
     route('GET', `${WS}/models/{name}`, (req) => {
       const ws = workspaceOf(state, req);
@@ -241,8 +291,15 @@ function modelRoutes(state: EmulatorState): Route[] {
     }),
     route('GET', `${WS}/models`, (req) => {
       const ws = workspaceOf(state, req);
-      const names = [...state.modelVersions.values()].filter((v) => v[0]?.workspace === ws).map((v) => v[0].name).sort();
-      return page(req, names.map((n) => containerResource(state, ws, n)), state.pageSize);
+      const names = [...state.modelVersions.values()]
+        .filter((v) => v[0]?.workspace === ws)
+        .map((v) => v[0].name)
+        .sort();
+      return page(
+        req,
+        names.map((n) => containerResource(state, ws, n)),
+        state.pageSize,
+      );
     }),
   ];
 }

@@ -19,32 +19,62 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
   const ws: Workspace = workspaceOf(state, req);
   const ep = endpointOf(state, req);
   const name = req.params.deployment;
-  if (!DEPLOYMENT_NAME.test(name)) fail(400, 'ValidationError', `Deployment name '${name}' must be 3-32 letters, digits and '-', starting and ending with a letter or digit.`, 'name');
+  if (!DEPLOYMENT_NAME.test(name))
+    fail(400, 'ValidationError', `Deployment name '${name}' must be 3-32 letters, digits and '-', starting and ending with a letter or digit.`, 'name');
   const body = (req.body ?? {}) as { location?: string; sku?: unknown; tags?: Record<string, string>; properties?: Record<string, any> };
   const props = body.properties ?? {};
   const kind = String(props.endpointComputeType ?? '');
   const endpointCompute = (ep.resource.properties as Record<string, unknown>).compute;
-  if (kind === 'Kubernetes' && !endpointCompute) fail(400, 'ValidationError', 'A Kubernetes deployment needs an endpoint on a Kubernetes compute.', 'properties.endpointComputeType');
-  if (kind !== 'Kubernetes' && kind !== 'Managed') fail(400, 'ValidationError', `endpointComputeType must be Managed or Kubernetes, not '${kind}'.`, 'properties.endpointComputeType');
+  if (kind === 'Kubernetes' && !endpointCompute)
+    fail(400, 'ValidationError', 'A Kubernetes deployment needs an endpoint on a Kubernetes compute.', 'properties.endpointComputeType');
+  if (kind !== 'Kubernetes' && kind !== 'Managed')
+    fail(400, 'ValidationError', `endpointComputeType must be Managed or Kubernetes, not '${kind}'.`, 'properties.endpointComputeType');
   const environment = assetById(state, String(props.environmentId ?? ''));
   if (!environment) fail(400, 'ValidationError', `Environment '${props.environmentId}' was not found.`, 'properties.environmentId');
   // A model package's environment carries model, code and server: deployed as it is, without model or code.
   const pkg = state.packages.get(String(environment.resource.properties.image ?? ''));
   let run: { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> };
   if (pkg) {
-    if (props.model || props.codeConfiguration) fail(400, 'ValidationError', 'A deployment of a model package environment takes no model or codeConfiguration: the package already holds them.', 'properties.model');
-    run = { codeUri: String(assetById(state, pkg.codeId)?.resource.properties.codeUri ?? ''), scoringScript: pkg.scoringScript, modelDir: pkg.modelDir, environmentVariables: pkg.environmentVariables };
+    if (props.model || props.codeConfiguration)
+      fail(
+        400,
+        'ValidationError',
+        'A deployment of a model package environment takes no model or codeConfiguration: the package already holds them.',
+        'properties.model',
+      );
+    run = {
+      codeUri: String(assetById(state, pkg.codeId)?.resource.properties.codeUri ?? ''),
+      scoringScript: pkg.scoringScript,
+      modelDir: pkg.modelDir,
+      environmentVariables: pkg.environmentVariables,
+    };
   } else {
-    const model = state.modelVersions.get(String(props.model ?? '').replace(/\/versions\/[^/]+$/, '').toLowerCase())?.find((v) => String(props.model).toLowerCase().endsWith(`/versions/${v.version}`.toLowerCase()));
+    const model = state.modelVersions
+      .get(
+        String(props.model ?? '')
+          .replace(/\/versions\/[^/]+$/, '')
+          .toLowerCase(),
+      )
+      ?.find((v) => String(props.model).toLowerCase().endsWith(`/versions/${v.version}`.toLowerCase()));
     if (!model) fail(400, 'ValidationError', `Model '${props.model}' was not found.`, 'properties.model');
     const code = assetById(state, String(props.codeConfiguration?.codeId ?? ''));
     if (!code) fail(400, 'ValidationError', `Code '${props.codeConfiguration?.codeId}' was not found.`, 'properties.codeConfiguration.codeId');
-    run = { codeUri: String(code.resource.properties.codeUri), scoringScript: String(props.codeConfiguration?.scoringScript ?? 'score.py'), modelDir: modelFiles(state, ws, String(model.resource.properties.modelUri)), environmentVariables: {} };
+    run = {
+      codeUri: String(code.resource.properties.codeUri),
+      scoringScript: String(props.codeConfiguration?.scoringScript ?? 'score.py'),
+      modelDir: modelFiles(state, ws, String(model.resource.properties.modelUri)),
+      environmentVariables: {},
+    };
   }
   const existing = ep.deployments.get(name);
   await existing?.stop?.();
   const unhealthy = state.unhealthyDeployments.has(name);
-  const server = unhealthy ? undefined : await startScoringServer(state, `${ep.name}-${name}`, { ...run, environmentVariables: { ...run.environmentVariables, ...(props.environmentVariables ?? {}) } });
+  const server = unhealthy
+    ? undefined
+    : await startScoringServer(state, `${ep.name}-${name}`, {
+        ...run,
+        environmentVariables: { ...run.environmentVariables, ...(props.environmentVariables ?? {}) },
+      });
   const healthy = server?.port !== undefined;
   const resource = {
     id: `${workspaceId(ws)}/onlineEndpoints/${ep.name}/deployments/${name}`,
@@ -57,11 +87,17 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     systemData: systemData(existing?.resource?.systemData),
     properties: { ...props, provisioningState: existing ? 'Updating' : 'Creating' },
   };
-  const logs = () => (unhealthy ? 'Starting inference server...\nReadiness probe failed: GET / returned 502 (container restarting).\n' : server?.logs() ?? '');
+  const logs = () =>
+    unhealthy ? 'Starting inference server...\nReadiness probe failed: GET / returned 502 (container restarting).\n' : (server?.logs() ?? '');
   const record: Deployment = { name, healthy, resource, port: server?.port, logs, stop: server ? stopper(server) : async () => undefined };
   ep.deployments.set(name, record);
   if (server) state.stopOnClose.push(record.stop as () => Promise<void>);
-  const failure = healthy ? undefined : { code: 'ResourceNotReady', message: `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.` };
+  const failure = healthy
+    ? undefined
+    : {
+        code: 'ResourceNotReady',
+        message: `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.`,
+      };
   const opId = state.startOperation({
     outcome: failure ? 'Failed' : 'Succeeded',
     error: failure,
@@ -78,7 +114,13 @@ function deploymentRoutes(state: EmulatorState): Route[] {
   return [
     route('PUT', `${EP}/{deployment}`, (req) => putDeployment(state, req)),
     route('GET', `${EP}/{deployment}`, (req) => json(200, deploymentOf(state, req).resource)),
-    route('GET', EP, (req) => page(req, [...endpointOf(state, req).deployments.values()].filter((d) => d.resource).map((d) => d.resource), state.pageSize)),
+    route('GET', EP, (req) =>
+      page(
+        req,
+        [...endpointOf(state, req).deployments.values()].filter((d) => d.resource).map((d) => d.resource),
+        state.pageSize,
+      ),
+    ),
     route('PATCH', `${EP}/{deployment}`, (req) => {
       const d = deploymentOf(state, req);
       const body = (req.body ?? {}) as Record<string, any>;

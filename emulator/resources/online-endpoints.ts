@@ -26,7 +26,13 @@ function putOnlineEndpoint(state: EmulatorState, req: EmulatorRequest): Emulator
   if (!ENDPOINT_NAME.test(name)) {
     fail(400, 'ValidationError', `Endpoint name '${name}' must be 3-32 characters, start with a letter, and contain only letters, digits and '-'.`, 'name');
   }
-  const body = (req.body ?? {}) as { location?: string; tags?: Record<string, string>; identity?: unknown; kind?: string; properties?: Record<string, unknown> };
+  const body = (req.body ?? {}) as {
+    location?: string;
+    tags?: Record<string, string>;
+    identity?: unknown;
+    kind?: string;
+    properties?: Record<string, unknown>;
+  };
   const props = body.properties ?? {};
   const authMode = String(props.authMode ?? '');
   if (!AUTH_MODES.includes(authMode)) fail(400, 'ValidationError', `authMode must be one of ${AUTH_MODES.join(', ')}.`, 'properties.authMode');
@@ -95,7 +101,11 @@ function patchOnlineEndpoint(state: EmulatorState, req: EmulatorRequest): Emulat
   const body = (req.body ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(body).filter((k) => k !== 'tags' && k !== 'identity');
   if (unknownKeys.length) {
-    fail(400, 'BadArgument', `PATCH of an online endpoint accepts only tags and identity, not: ${unknownKeys.join(', ')}. Change traffic with a PUT of the endpoint.`);
+    fail(
+      400,
+      'BadArgument',
+      `PATCH of an online endpoint accepts only tags and identity, not: ${unknownKeys.join(', ')}. Change traffic with a PUT of the endpoint.`,
+    );
   }
   if (body.tags) endpoint.resource.tags = body.tags;
   if (body.identity) endpoint.resource.identity = body.identity;
@@ -121,12 +131,14 @@ function endpointRoutes(state: EmulatorState): Route[] {
     route('DELETE', `${WS}/onlineEndpoints/{name}`, (req) => deleteOnlineEndpoint(state, req)),
     route('POST', `${WS}/onlineEndpoints/{name}/listKeys`, (req) => {
       const endpoint = endpointOf(state, req);
-      if (authModeOf(endpoint) !== 'Key') fail(400, 'BadArgument', `Endpoint '${endpoint.name}' uses ${authModeOf(endpoint)} auth; keys exist only for Key auth.`);
+      if (authModeOf(endpoint) !== 'Key')
+        fail(400, 'BadArgument', `Endpoint '${endpoint.name}' uses ${authModeOf(endpoint)} auth; keys exist only for Key auth.`);
       return json(200, endpoint.keys);
     }),
     route('POST', `${WS}/onlineEndpoints/{name}/token`, (req) => {
       const endpoint = endpointOf(state, req);
-      if (authModeOf(endpoint) !== 'AMLToken') fail(400, 'BadArgument', `Endpoint '${endpoint.name}' uses ${authModeOf(endpoint)} auth; tokens exist only for AMLToken auth.`);
+      if (authModeOf(endpoint) !== 'AMLToken')
+        fail(400, 'BadArgument', `Endpoint '${endpoint.name}' uses ${authModeOf(endpoint)} auth; tokens exist only for AMLToken auth.`);
       const accessToken = secretValue('amltok-');
       const expiry = Math.floor(Date.now() / 1000) + 3600;
       state.amlTokens.set(accessToken, { endpoint: endpoint.name, expiresAt: expiry * 1000 });

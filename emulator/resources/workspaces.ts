@@ -49,13 +49,23 @@ function seedComputes(state: EmulatorState): void {
         isAttachedCompute: true,
         provisioningState: 'Succeeded',
         resourceId: `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
-        properties: { namespace: 'azureml', defaultInstanceType: 'defaultinstancetype', instanceTypes: { defaultinstancetype: { resources: { requests: { cpu: '100m', memory: '500Mi' }, limits: { cpu: '1', memory: '2Gi' } } } } },
+        properties: {
+          namespace: 'azureml',
+          defaultInstanceType: 'defaultinstancetype',
+          instanceTypes: { defaultinstancetype: { resources: { requests: { cpu: '100m', memory: '500Mi' }, limits: { cpu: '1', memory: '2Gi' } } } },
+        },
       },
     },
   });
   state.computes.set('cpu-cluster', {
     name: 'cpu-cluster',
-    resource: { id: id('cpu-cluster'), name: 'cpu-cluster', type: 'Microsoft.MachineLearningServices/workspaces/computes', location: ws.location, properties: { computeType: 'AmlCompute', provisioningState: 'Succeeded', properties: { vmSize: 'STANDARD_DS3_V2' } } },
+    resource: {
+      id: id('cpu-cluster'),
+      name: 'cpu-cluster',
+      type: 'Microsoft.MachineLearningServices/workspaces/computes',
+      location: ws.location,
+      properties: { computeType: 'AmlCompute', provisioningState: 'Succeeded', properties: { vmSize: 'STANDARD_DS3_V2' } },
+    },
   });
 }
 

@@ -57,7 +57,13 @@ export interface RunningServer {
 }
 
 /** Starts the inference server for a scoring script in `codeDir`, with the model at `modelDir`. */
-async function startInferenceServer(workDir: string, codeDir: string, scoringScript: string, modelDir: string, env: Record<string, string>): Promise<RunningServer> {
+async function startInferenceServer(
+  workDir: string,
+  codeDir: string,
+  scoringScript: string,
+  modelDir: string,
+  env: Record<string, string>,
+): Promise<RunningServer> {
   fs.mkdirSync(workDir, { recursive: true });
   const serverFile = path.join(workDir, 'inference_server.py');
   fs.writeFileSync(serverFile, SERVER_PY);
@@ -65,7 +71,14 @@ async function startInferenceServer(workDir: string, codeDir: string, scoringScr
   let done = false;
   const child = spawn('python3', ['-u', serverFile], {
     cwd: codeDir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workDir, ...env, AML_APP_ROOT: codeDir, AZUREML_ENTRY_SCRIPT: scoringScript, AZUREML_MODEL_DIR: modelDir },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: workDir,
+      ...env,
+      AML_APP_ROOT: codeDir,
+      AZUREML_ENTRY_SCRIPT: scoringScript,
+      AZUREML_MODEL_DIR: modelDir,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -87,7 +100,11 @@ async function startInferenceServer(workDir: string, codeDir: string, scoringScr
  * What a deployment or a packaged container runs: the code asset's folder written into a fresh work folder under
  * the emulator's scratch space, and the inference server started on it.
  */
-export async function startScoringServer(state: EmulatorState, name: string, run: { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> }): Promise<RunningServer> {
+export async function startScoringServer(
+  state: EmulatorState,
+  name: string,
+  run: { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> },
+): Promise<RunningServer> {
   const workDir = path.join(state.jobsRoot, '..', 'servers', `${name}-${Date.now()}`);
   const codeDir = path.join(workDir, 'code');
   writeCodeFolder(state, run.codeUri, codeDir);

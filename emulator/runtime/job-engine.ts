@@ -32,7 +32,13 @@ function bindValue(raw: unknown, parentInputs: Record<string, Value>, nodeOutput
     const out = nodeOutputs[whole[3]]?.[whole[4]];
     return out === undefined ? undefined : { kind: 'path', path: out };
   }
-  return { kind: 'literal', value: text.replace(/\$\{\{\s*parent\.inputs\.(\w+)\s*\}\}/g, (_, n: string) => { const v = parentInputs[n]; return v ? (v.kind === 'path' ? v.path : v.value) : ''; }) };
+  return {
+    kind: 'literal',
+    value: text.replace(/\$\{\{\s*parent\.inputs\.(\w+)\s*\}\}/g, (_, n: string) => {
+      const v = parentInputs[n];
+      return v ? (v.kind === 'path' ? v.path : v.value) : '';
+    }),
+  };
 }
 
 function dependencies(node: Record<string, any>): string[] {
@@ -55,12 +61,23 @@ function order(jobs: Record<string, any>): string[] {
 function renderCommand(command: string, inputs: Record<string, Value>, outputs: Record<string, string>): string {
   const fill = (text: string) =>
     text
-      .replace(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, n: string) => { const v = inputs[n]; return v ? (v.kind === 'path' ? v.path : v.value) : ''; })
+      .replace(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, n: string) => {
+        const v = inputs[n];
+        return v ? (v.kind === 'path' ? v.path : v.value) : '';
+      })
       .replace(/\$\{\{\s*outputs\.(\w+)\s*\}\}/g, (_, n: string) => outputs[n] ?? '');
-  return fill(command.replace(/\$\[\[(.*?)\]\]/gs, (_block: string, inner: string) => ([...inner.matchAll(/inputs\.(\w+)/g)].every((m) => inputs[m[1]]) ? inner : '')));
+  return fill(
+    command.replace(/\$\[\[(.*?)\]\]/gs, (_block: string, inner: string) => ([...inner.matchAll(/inputs\.(\w+)/g)].every((m) => inputs[m[1]]) ? inner : '')),
+  );
 }
 
-async function runCommandStep(ctx: GraphContext, stepName: string, spec: Record<string, any>, inputs: Record<string, Value>, outputs: Record<string, string>): Promise<JobStatus> {
+async function runCommandStep(
+  ctx: GraphContext,
+  stepName: string,
+  spec: Record<string, any>,
+  inputs: Record<string, Value>,
+  outputs: Record<string, string>,
+): Promise<JobStatus> {
   const { job, state } = ctx;
   const stepDir = path.join(ctx.dir, stepName.replace(/[^\w.-]/g, '_'));
   const codeDir = path.join(stepDir, 'code');
@@ -112,7 +129,12 @@ async function runCommandStep(ctx: GraphContext, stepName: string, spec: Record<
 }
 
 /** Runs a pipeline graph node by node (in dependency order); returns the rolled-up status. */
-async function runGraph(ctx: GraphContext, jobs: Record<string, any>, parentInputs: Record<string, Value>, parentOutputs: Record<string, string>): Promise<JobStatus> {
+async function runGraph(
+  ctx: GraphContext,
+  jobs: Record<string, any>,
+  parentInputs: Record<string, Value>,
+  parentOutputs: Record<string, string>,
+): Promise<JobStatus> {
   const nodeOutputs: Record<string, Record<string, string>> = {};
   let failed = false;
   for (const nodeName of order(jobs)) {
@@ -135,7 +157,7 @@ async function runGraph(ctx: GraphContext, jobs: Record<string, any>, parentInpu
       if (def?.default !== undefined) inputs[name] = { kind: 'literal', value: String(def.default) };
     }
     for (const [name, binding] of Object.entries((node.inputs ?? {}) as Record<string, any>)) {
-      const raw = binding && typeof binding === 'object' ? binding.value ?? binding.uri ?? binding.path : binding;
+      const raw = binding && typeof binding === 'object' ? (binding.value ?? binding.uri ?? binding.path) : binding;
       const bound = bindValue(raw, parentInputs, nodeOutputs);
       if (bound) inputs[name] = bound;
     }
@@ -170,7 +192,11 @@ function postPlanEvent(url: string, authToken: string, body: unknown, certFile: 
       {
         method: 'POST',
         ca: target.protocol === 'https:' ? [fs.readFileSync(certFile)] : undefined,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), authorization: `Basic ${Buffer.from(`:${authToken}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+          authorization: `Basic ${Buffer.from(`:${authToken}`).toString('base64')}`,
+        },
       },
       (res) => {
         res.resume();
@@ -191,7 +217,12 @@ async function callWebhooks(job: JobRecord, certFile: string): Promise<void> {
     if (String(prop(hook, 'webhookType')) !== 'AzureDevOps' || String(prop(hook, 'eventType') ?? 'RunTerminated') !== 'RunTerminated') continue;
     const planUri = String(prop(hook, 'PlanUri') ?? '').replace(/\/?$/, '/');
     const url = `${planUri}${prop(hook, 'ProjectId')}/_apis/distributedtask/hubs/${prop(hook, 'HubName')}/plans/${prop(hook, 'PlanId')}/events?api-version=2.0-preview.1`;
-    const event = { name: 'TaskCompleted', taskId: prop(hook, 'TaskInstanceId'), jobId: prop(hook, 'JobId'), result: ADO_RESULT[job.resource.properties.status] ?? 'failed' };
+    const event = {
+      name: 'TaskCompleted',
+      taskId: prop(hook, 'TaskInstanceId'),
+      jobId: prop(hook, 'JobId'),
+      result: ADO_RESULT[job.resource.properties.status] ?? 'failed',
+    };
     await postPlanEvent(url, String(prop(hook, 'AuthToken') ?? ''), event, certFile);
   }
 }
@@ -199,7 +230,8 @@ async function callWebhooks(job: JobRecord, certFile: string): Promise<void> {
 function setStatus(state: EmulatorState, job: JobRecord, status: JobStatus): void {
   job.resource.properties.status = status;
   const run = state.mlflowRuns.get(job.name);
-  if (run && TERMINAL.includes(status)) Object.assign(run.info, { status: status === 'Completed' ? 'FINISHED' : status === 'Failed' ? 'FAILED' : 'KILLED', end_time: Date.now() });
+  if (run && TERMINAL.includes(status))
+    Object.assign(run.info, { status: status === 'Completed' ? 'FINISHED' : status === 'Failed' ? 'FAILED' : 'KILLED', end_time: Date.now() });
 }
 
 /** Runs a submitted pipeline job to its end, then calls the Azure DevOps webhooks it carries. */
@@ -231,4 +263,3 @@ export async function execute(state: EmulatorState, job: JobRecord, certFile: st
   setStatus(state, job, status);
   await callWebhooks(job, certFile);
 }
-

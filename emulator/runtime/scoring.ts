@@ -54,20 +54,23 @@ export async function startEchoServer(identity: Record<string, string>): Promise
 /** Forwards a scoring request to a deployment's inference server. */
 export function forwardScore(port: number, body: string): Promise<EmulatorResponse> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/score', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: returned as text
-        }
-        resolve({ status: res.statusCode ?? 502, body: parsed });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/score', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // not JSON: returned as text
+          }
+          resolve({ status: res.statusCode ?? 502, body: parsed });
+        });
+      },
+    );
     req.on('error', (err) => resolve({ status: 502, body: { message: `The deployment's container did not answer: ${err.message}` } }));
     req.end(body);
   });

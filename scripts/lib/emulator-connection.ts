@@ -22,7 +22,11 @@ let certPem: string | undefined;
 export function spnCertificatePem(): string {
   if (!certPem) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spn-cert-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', `${dir}/k.pem`, '-out', `${dir}/c.pem`, '-subj', '/CN=spn'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', `${dir}/k.pem`, '-out', `${dir}/c.pem`, '-subj', '/CN=spn'],
+      { stdio: 'pipe' },
+    );
     certPem = fs.readFileSync(`${dir}/k.pem`, 'utf8') + fs.readFileSync(`${dir}/c.pem`, 'utf8');
   }
   return certPem;

@@ -3,7 +3,7 @@ import { evaluate, isTrue, type ExpressionContext } from './pipeline-expressions
 
 function ctx(results: string[] = ['Succeeded'], outputs: Record<string, string> = {}): ExpressionContext {
   return {
-    variable: (name) => ({ env: 'prod', 'build.reason': 'PullRequest' } as Record<string, string>)[name.toLowerCase()],
+    variable: (name) => (({ env: 'prod', 'build.reason': 'PullRequest' }) as Record<string, string>)[name.toLowerCase()],
     dependency: (kind, p) => (p.includes('result') ? 'Succeeded' : outputs[`${kind}:${p.join('/')}`]),
     dependencyResults: () => results,
   };
@@ -28,7 +28,10 @@ describe('pipeline expressions (the local pipeline runner)', () => {
   });
 
   it('reads dependencies and stageDependencies outputs', () => {
-    const c = ctx(['Succeeded'], { 'dependencies:Train/outputs/Evaluate.gate.registered': 'true', 'stageDependencies:Train/Evaluate/outputs/gate.modelVersion': '3' });
+    const c = ctx(['Succeeded'], {
+      'dependencies:Train/outputs/Evaluate.gate.registered': 'true',
+      'stageDependencies:Train/Evaluate/outputs/gate.modelVersion': '3',
+    });
     assert.equal(isTrue("eq(dependencies.Train.outputs['Evaluate.gate.registered'], 'true')", c), true);
     assert.equal(evaluate("stageDependencies.Train.Evaluate.outputs['gate.modelVersion']", c), '3');
     assert.equal(evaluate('dependencies.Train.result', c), 'Succeeded');

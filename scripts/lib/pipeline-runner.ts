@@ -154,7 +154,8 @@ export class PipelineRun {
           return [...(this.outputs.get(other)?.values() ?? [])].map((o) => o[key]).find((v) => v !== undefined);
         }
         const [stageName, job, field, key] = kind === 'stageDependencies' ? p : [stage, ...p];
-        if (field === 'result') return (kind === 'stageDependencies' && job === undefined ? this.stageResults.get(stageName) : this.jobResults.get(stageName)?.get(job)) ?? '';
+        if (field === 'result')
+          return (kind === 'stageDependencies' && job === undefined ? this.stageResults.get(stageName) : this.jobResults.get(stageName)?.get(job)) ?? '';
         return field === 'outputs' ? this.outputs.get(stageName)?.get(job)?.[key] : undefined;
       },
       dependencyResults: results,
@@ -180,7 +181,10 @@ export class PipelineRun {
         results.set(name, 'Skipped');
         continue;
       }
-      if (job.environment) this.options.log(`  environment ${typeof job.environment === 'string' ? job.environment : job.environment.name}: approvals and checks passed (simulated)`);
+      if (job.environment)
+        this.options.log(
+          `  environment ${typeof job.environment === 'string' ? job.environment : job.environment.name}: approvals and checks passed (simulated)`,
+        );
       this.options.log(`  job ${name}${job.pool === 'server' || job.pool?.name === 'server' ? ' (server job: no agent)' : ''}`);
       results.set(name, await this.runJob(stage, name, job, jobVars));
     }
@@ -197,11 +201,22 @@ export class PipelineRun {
       const vars = { ...variables, ...stepOutputs };
       const ctx = this.context(stage, vars, () => [result]);
       if (!isTrue(String(step.condition ?? 'succeeded()'), ctx)) {
-        this.record({ stage, job, step: name, task: step.task, result: 'Skipped', message: `condition ${step.condition ?? 'succeeded()'}`, outputs: {}, durationMs: 0 });
+        this.record({
+          stage,
+          job,
+          step: name,
+          task: step.task,
+          result: 'Skipped',
+          message: `condition ${step.condition ?? 'succeeded()'}`,
+          outputs: {},
+          durationMs: 0,
+        });
         continue;
       }
       const expand = (value: unknown) => this.expand(String(value ?? ''), vars);
-      const record = step.task ? await this.runTask(stage, job, name, String(step.task), step.inputs ?? {}, expand, server) : await this.runScript(stage, job, name, step, expand, vars);
+      const record = step.task
+        ? await this.runTask(stage, job, name, String(step.task), step.inputs ?? {}, expand, server)
+        : await this.runScript(stage, job, name, step, expand, vars);
       if (record.result === 'Failed' && step.continueOnError) record.result = 'SucceededWithIssues';
       this.record(record);
       for (const [k, v] of Object.entries(record.outputs)) {
@@ -217,8 +232,13 @@ export class PipelineRun {
 
   private record(step: StepRecord): void {
     this.steps.push(step);
-    const figures = Object.entries(step.outputs).filter(([, v]) => v.length < 90).map(([k, v]) => `${k}=${v}`).join(', ');
-    this.options.log(`    ${step.step}${step.task ? ` (${step.task})` : ''}: ${step.result}${step.message ? ` - ${step.message}` : ''}${figures ? ` [${figures}]` : ''} (${step.durationMs} ms)`);
+    const figures = Object.entries(step.outputs)
+      .filter(([, v]) => v.length < 90)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    this.options.log(
+      `    ${step.step}${step.task ? ` (${step.task})` : ''}: ${step.result}${step.message ? ` - ${step.message}` : ''}${figures ? ` [${figures}]` : ''} (${step.durationMs} ms)`,
+    );
   }
 
   /** `$(name)` from step outputs, job/stage/pipeline variables and the predefined ones; unknown macros stay, as in ADO. */
@@ -234,14 +254,23 @@ export class PipelineRun {
     return Object.fromEntries(Object.entries(this.system).map(([k, v]) => [k.toUpperCase().replace(/\./g, '_'), v]));
   }
 
-  private async runTask(stage: string, job: string, step: string, ref: string, rawInputs: Yaml, expand: (v: unknown) => string, server: boolean): Promise<StepRecord> {
+  private async runTask(
+    stage: string,
+    job: string,
+    step: string,
+    ref: string,
+    rawInputs: Yaml,
+    expand: (v: unknown) => string,
+    server: boolean,
+  ): Promise<StepRecord> {
     const [task] = ref.split('@');
     const spec = loadTaskJson(task);
     const inputs = Object.fromEntries(Object.entries(rawInputs).map(([k, v]) => [k, expand(v)]));
     const started = Date.now();
     const base = { stage, job, step, task: ref };
     if ('HttpRequest' in spec.execution) {
-      if (!server) return { ...base, result: 'Failed', message: `${task} is a server task: it runs only in a job with pool: server`, outputs: {}, durationMs: 0 };
+      if (!server)
+        return { ...base, result: 'Failed', message: `${task} is a server task: it runs only in a job with pool: server`, outputs: {}, durationMs: 0 };
       const connection = inputs[spec.inputs.find((i) => i.type.startsWith('connectedService'))?.name ?? 'azureSubscription'];
       const sim = new ServerTaskSimulator(path.join(REPO_ROOT, 'tasks', task, 'task.json'), inputs, this.options.serverEndpoint(connection), {
         'system.PlanId': this.system['System.PlanId'],
@@ -249,18 +278,42 @@ export class PipelineRun {
         'Build.BuildUri': this.system['Build.BuildUri'],
       });
       const { result, message } = await sim.run(600_000);
-      return { ...base, result: result === 'Succeeded' ? 'Succeeded' : result === 'Canceled' ? 'Canceled' : 'Failed', message, outputs: {}, durationMs: Date.now() - started };
+      return {
+        ...base,
+        result: result === 'Succeeded' ? 'Succeeded' : result === 'Canceled' ? 'Canceled' : 'Failed',
+        message,
+        outputs: {},
+        durationMs: Date.now() - started,
+      };
     }
     if (server) return { ...base, result: 'Failed', message: `${task} is an agent task: it cannot run in a server job`, outputs: {}, durationMs: 0 };
     // A connection input the step leaves empty (hidden by its visibleRule, e.g. SmokeTest on a URL) is not needed.
     const connectionName = inputs[spec.inputs.find((i) => i.type.startsWith('connectedService:AzureRM'))?.name ?? ''];
     const connection = connectionName ? this.options.connections[connectionName] : undefined;
-    if (connectionName && !connection) return { ...base, result: 'Failed', message: `service connection '${connectionName}' is not defined`, outputs: {}, durationMs: 0 };
-    const run = await runBundle(task, { inputs, connection: connection && { ...connection, id: connectionName }, env: { ...this.env(), SYSTEM_DEFAULTWORKINGDIRECTORY: REPO_ROOT } });
-    return { ...base, result: (run.result as Result) ?? 'Failed', message: run.message ?? run.stderr.trim().split('\n').pop() ?? '', outputs: run.outputs, durationMs: run.durationMs };
+    if (connectionName && !connection)
+      return { ...base, result: 'Failed', message: `service connection '${connectionName}' is not defined`, outputs: {}, durationMs: 0 };
+    const run = await runBundle(task, {
+      inputs,
+      connection: connection && { ...connection, id: connectionName },
+      env: { ...this.env(), SYSTEM_DEFAULTWORKINGDIRECTORY: REPO_ROOT },
+    });
+    return {
+      ...base,
+      result: (run.result as Result) ?? 'Failed',
+      message: run.message ?? run.stderr.trim().split('\n').pop() ?? '',
+      outputs: run.outputs,
+      durationMs: run.durationMs,
+    };
   }
 
-  private async runScript(stage: string, job: string, step: string, node: Yaml, expand: (v: unknown) => string, variables: Record<string, string>): Promise<StepRecord> {
+  private async runScript(
+    stage: string,
+    job: string,
+    step: string,
+    node: Yaml,
+    expand: (v: unknown) => string,
+    variables: Record<string, string>,
+  ): Promise<StepRecord> {
     const script = expand(node.script ?? node.bash ?? '');
     const started = Date.now();
     const env = { ...process.env, ...this.env(), ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k.toUpperCase().replace(/\./g, '_'), v])) };
@@ -271,8 +324,21 @@ export class PipelineRun {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     const outputs: Record<string, string> = {};
     for (const m of output.matchAll(/##vso\[task\.setvariable variable=([\w.]+);[^\]]*isOutput=true[^\]]*\](.*)/g)) outputs[m[1]] = m[2].trim();
-    const last = output.trim().split('\n').filter((l) => !l.startsWith('##vso')).pop() ?? '';
-    return { stage, job, step, result: code === 0 ? 'Succeeded' : 'Failed', message: code === 0 ? last.slice(0, 160) : `exit code ${code}: ${last.slice(0, 300)}`, outputs, durationMs: Date.now() - started };
+    const last =
+      output
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('##vso'))
+        .pop() ?? '';
+    return {
+      stage,
+      job,
+      step,
+      result: code === 0 ? 'Succeeded' : 'Failed',
+      message: code === 0 ? last.slice(0, 160) : `exit code ${code}: ${last.slice(0, 300)}`,
+      outputs,
+      durationMs: Date.now() - started,
+    };
   }
 }
 

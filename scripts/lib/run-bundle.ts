@@ -20,7 +20,12 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Decodes the property and message escaping of ##vso commands. */
 function unescape(value: string): string {
-  return value.replace(/%3B/g, ';').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%5D/g, ']').replace(/%AZP25/g, '%');
+  return value
+    .replace(/%3B/g, ';')
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%5D/g, ']')
+    .replace(/%AZP25/g, '%');
 }
 
 function parseCommand(line: string): { name: string; props: Record<string, string>; message: string } | undefined {
@@ -97,7 +102,12 @@ export async function runBundle(task: string, options: RunOptions): Promise<Bund
     } else if (cmd.name === 'task.setsecret') {
       run.secrets.push(cmd.message);
     } else if (cmd.name === 'task.addattachment') {
-      run.attachments.push({ type: cmd.props.type, name: cmd.props.name, file: cmd.message, content: fs.existsSync(cmd.message) ? fs.readFileSync(cmd.message, 'utf8') : '' });
+      run.attachments.push({
+        type: cmd.props.type,
+        name: cmd.props.name,
+        file: cmd.message,
+        content: fs.existsSync(cmd.message) ? fs.readFileSync(cmd.message, 'utf8') : '',
+      });
     }
   }
   return run;

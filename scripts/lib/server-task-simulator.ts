@@ -135,7 +135,12 @@ export class ServerTaskSimulator {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string>;
         this.events.push({ body, authorized });
         res.writeHead(authorized ? 200 : 401).end();
-        if (authorized && body.name === 'TaskCompleted' && body.taskId === this.variables['system.TaskInstanceId'] && body.jobId === this.variables['system.JobId']) {
+        if (
+          authorized &&
+          body.name === 'TaskCompleted' &&
+          body.taskId === this.variables['system.TaskInstanceId'] &&
+          body.jobId === this.variables['system.JobId']
+        ) {
           this.completed?.(RESULTS[String(body.result).toLowerCase()] ?? 'Failed');
         }
       });

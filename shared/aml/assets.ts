@@ -18,12 +18,20 @@ export function assetVersionPath(ws: WorkspaceRef, kind: AssetKind, name: string
 const SINGULAR: Record<AssetKind, string> = { codes: 'code asset', environments: 'environment', components: 'component', models: 'model' };
 
 /** Every version of an asset, newest first (all pages). */
-export async function listAssetVersions(clients: ArmClients, ws: WorkspaceRef, kind: AssetKind, name: string, listViewType = 'ActiveOnly'): Promise<AssetVersion[]> {
+export async function listAssetVersions(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  kind: AssetKind,
+  name: string,
+  listViewType = 'ActiveOnly',
+): Promise<AssetVersion[]> {
   const rest = clients.rest();
   const versions: AssetVersion[] = [];
   let next: string | undefined = `${workspacePath(ws)}/${kind}/${encodeURIComponent(name)}/versions?listViewType=${listViewType}`;
   while (next) {
-    const page: { body: { value?: AssetVersion[]; nextLink?: string } } = await rest.request('GET', next, { operation: `List versions of ${SINGULAR[kind]} '${name}'` });
+    const page: { body: { value?: AssetVersion[]; nextLink?: string } } = await rest.request('GET', next, {
+      operation: `List versions of ${SINGULAR[kind]} '${name}'`,
+    });
     versions.push(...(page.body.value ?? []));
     next = page.body.nextLink;
   }
@@ -41,7 +49,10 @@ export async function latestVersionId(clients: ArmClients, ws: WorkspaceRef, kin
 export async function existingVersionId(clients: ArmClients, ws: WorkspaceRef, kind: AssetKind, name: string, version: string): Promise<string> {
   const path = assetVersionPath(ws, kind, name, version);
   const found = await clients.rest().tryGet<AssetVersion>(path, `Get ${SINGULAR[kind]} '${name}' version '${version}'`);
-  if (!found) throw new AzureError(`${SINGULAR[kind][0].toUpperCase()}${SINGULAR[kind].slice(1)} '${name}' version '${version}' (azureml:${name}:${version}) does not exist in workspace '${ws.workspace}'.`);
+  if (!found)
+    throw new AzureError(
+      `${SINGULAR[kind][0].toUpperCase()}${SINGULAR[kind].slice(1)} '${name}' version '${version}' (azureml:${name}:${version}) does not exist in workspace '${ws.workspace}'.`,
+    );
   return found.id ?? path;
 }
 
@@ -66,11 +77,16 @@ export async function ensureAssetVersion(
   const existing = await rest.tryGet<AssetVersion>(path, `Get ${SINGULAR[kind]} '${name}' version '${version}'`);
   if (existing) {
     if (JSON.stringify(existing.properties?.[contentKey]) !== JSON.stringify(properties[contentKey])) {
-      throw new AzureError(`${SINGULAR[kind][0].toUpperCase()}${SINGULAR[kind].slice(1)} '${name}' version '${version}' already exists with different content; versions cannot change, so publish with a new version.`);
+      throw new AzureError(
+        `${SINGULAR[kind][0].toUpperCase()}${SINGULAR[kind].slice(1)} '${name}' version '${version}' already exists with different content; versions cannot change, so publish with a new version.`,
+      );
     }
     return { id: existing.id ?? path, outcome: 'exists' };
   }
   if (dryRun) return { id: path, outcome: 'wouldCreate' };
-  const created = await rest.request<AssetVersion>('PUT', path, { operation: `Register ${SINGULAR[kind]} '${name}' version '${version}'`, body: { properties } });
+  const created = await rest.request<AssetVersion>('PUT', path, {
+    operation: `Register ${SINGULAR[kind]} '${name}' version '${version}'`,
+    body: { properties },
+  });
   return { id: created.body?.id ?? path, outcome: 'created' };
 }

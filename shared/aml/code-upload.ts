@@ -73,7 +73,13 @@ export interface CodeAsset {
  * The code asset for a folder, named by its content hash, so an unchanged folder is found and never uploaded
  * again. `dryRun` only looks.
  */
-export async function ensureCodeAsset(clients: ArmClients, ws: WorkspaceRef, snapshot: CodeSnapshot, storage: DataPlaneClient, dryRun: boolean): Promise<CodeAsset> {
+export async function ensureCodeAsset(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  snapshot: CodeSnapshot,
+  storage: DataPlaneClient,
+  dryRun: boolean,
+): Promise<CodeAsset> {
   const rest = clients.rest();
   const name = `code-${snapshot.hash.slice(0, 40)}`;
   const versionPath = `${workspacePath(ws)}/codes/${name}/versions/1`;

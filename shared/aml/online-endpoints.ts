@@ -17,7 +17,14 @@ export interface EndpointResource {
   kind?: string;
   identity?: unknown;
   tags?: Record<string, string>;
-  properties: { authMode: EndpointAuthMode; compute?: string; traffic?: Record<string, number>; scoringUri?: string; description?: string; provisioningState?: string };
+  properties: {
+    authMode: EndpointAuthMode;
+    compute?: string;
+    traffic?: Record<string, number>;
+    scoringUri?: string;
+    description?: string;
+    provisioningState?: string;
+  };
 }
 
 export interface DeploymentResource {
@@ -40,7 +47,9 @@ export function getEndpointResource(clients: ArmClients, ws: WorkspaceRef, name:
 
 /** The deployment taking the most traffic now (the one a rollout replaces). */
 export function liveDeployment(endpoint: EndpointResource | undefined): string | undefined {
-  const traffic = Object.entries(endpoint?.properties.traffic ?? {}).filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1]);
+  const traffic = Object.entries(endpoint?.properties.traffic ?? {})
+    .filter(([, p]) => p > 0)
+    .sort((a, b) => b[1] - a[1]);
   return traffic[0]?.[0];
 }
 
@@ -49,18 +58,46 @@ export function nextColour(live: string | undefined): string {
   return live === 'blue' ? 'green' : 'blue';
 }
 
-export async function putEndpoint(clients: ArmClients, ws: WorkspaceRef, endpoint: Omit<EndpointResource, 'id'>, wait: Wait, operation: string): Promise<EndpointResource> {
-  const body = { location: endpoint.location, kind: endpoint.kind, identity: endpoint.identity, tags: endpoint.tags, properties: { authMode: endpoint.properties.authMode, compute: endpoint.properties.compute, traffic: endpoint.properties.traffic ?? {}, description: endpoint.properties.description } };
+export async function putEndpoint(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  endpoint: Omit<EndpointResource, 'id'>,
+  wait: Wait,
+  operation: string,
+): Promise<EndpointResource> {
+  const body = {
+    location: endpoint.location,
+    kind: endpoint.kind,
+    identity: endpoint.identity,
+    tags: endpoint.tags,
+    properties: {
+      authMode: endpoint.properties.authMode,
+      compute: endpoint.properties.compute,
+      traffic: endpoint.properties.traffic ?? {},
+      description: endpoint.properties.description,
+    },
+  };
   const res = await sendAndWait<EndpointResource>(clients.rest(), 'PUT', endpointPath(ws, endpoint.name), body, lroOptions(operation, wait));
   return res.body;
 }
 
 /** The endpoint as it is, or created (empty traffic) in `location` (the workspace's region) when it does not exist yet. */
-export async function ensureEndpoint(clients: ArmClients, ws: WorkspaceRef, spec: { name: string; location: string; authMode: 'key' | 'aml_token'; computeId?: string; tags: Record<string, string> }, wait: Wait): Promise<{ endpoint: EndpointResource; created: boolean }> {
+export async function ensureEndpoint(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  spec: { name: string; location: string; authMode: 'key' | 'aml_token'; computeId?: string; tags: Record<string, string> },
+  wait: Wait,
+): Promise<{ endpoint: EndpointResource; created: boolean }> {
   const existing = await getEndpointResource(clients, ws, spec.name);
   if (existing) return { endpoint: existing, created: false };
   const properties = { authMode: spec.authMode === 'key' ? ('Key' as const) : ('AMLToken' as const), compute: spec.computeId, traffic: {} };
-  const endpoint = await putEndpoint(clients, ws, { name: spec.name, location: spec.location, tags: spec.tags, properties }, wait, `Create online endpoint '${spec.name}'`);
+  const endpoint = await putEndpoint(
+    clients,
+    ws,
+    { name: spec.name, location: spec.location, tags: spec.tags, properties },
+    wait,
+    `Create online endpoint '${spec.name}'`,
+  );
   return { endpoint, created: true };
 }
 
@@ -68,7 +105,13 @@ export async function ensureEndpoint(clients: ArmClients, ws: WorkspaceRef, spec
 export async function setTraffic(clients: ArmClients, ws: WorkspaceRef, name: string, traffic: Record<string, number>, wait: Wait): Promise<void> {
   const current = await getEndpointResource(clients, ws, name);
   if (!current) throw new AzureError(`Online endpoint '${name}' disappeared.`);
-  await putEndpoint(clients, ws, { ...current, properties: { ...current.properties, traffic } }, wait, `Set traffic of '${name}' to ${JSON.stringify(traffic)}`);
+  await putEndpoint(
+    clients,
+    ws,
+    { ...current, properties: { ...current.properties, traffic } },
+    wait,
+    `Set traffic of '${name}' to ${JSON.stringify(traffic)}`,
+  );
 }
 
 export async function deleteEndpoint(clients: ArmClients, ws: WorkspaceRef, name: string, wait: Wait): Promise<void> {
@@ -77,14 +120,18 @@ export async function deleteEndpoint(clients: ArmClients, ws: WorkspaceRef, name
 
 /** The endpoint's primary key (Key auth). */
 export async function getEndpointKey(clients: ArmClients, ws: WorkspaceRef, name: string): Promise<string> {
-  const { body: keys } = await clients.rest().request<{ primaryKey?: string }>('POST', `${endpointPath(ws, name)}/listKeys`, { operation: `List keys of online endpoint '${name}'` });
+  const { body: keys } = await clients
+    .rest()
+    .request<{ primaryKey?: string }>('POST', `${endpointPath(ws, name)}/listKeys`, { operation: `List keys of online endpoint '${name}'` });
   if (!keys.primaryKey) throw new AzureError(`Online endpoint '${name}' returned no primary key.`);
   return keys.primaryKey;
 }
 
 /** A fresh Azure ML token for the endpoint (AMLToken auth). */
 export async function getEndpointToken(clients: ArmClients, ws: WorkspaceRef, name: string): Promise<string> {
-  const { body: token } = await clients.rest().request<{ accessToken?: string }>('POST', `${endpointPath(ws, name)}/token`, { operation: `Get a token for online endpoint '${name}'` });
+  const { body: token } = await clients
+    .rest()
+    .request<{ accessToken?: string }>('POST', `${endpointPath(ws, name)}/token`, { operation: `Get a token for online endpoint '${name}'` });
   if (!token.accessToken) throw new AzureError(`Online endpoint '${name}' returned no access token.`);
   return token.accessToken;
 }
@@ -133,7 +180,10 @@ export async function deleteDeployment(clients: ArmClients, ws: WorkspaceRef, en
 /** The last lines of a deployment's inference-server logs; empty when they cannot be read. */
 export async function deploymentLogs(clients: ArmClients, ws: WorkspaceRef, endpoint: string, name: string, tail = 50): Promise<string> {
   try {
-    const res = await clients.rest().request<{ content?: string }>('POST', `${deploymentPath(ws, endpoint, name)}/getLogs`, { operation: `Get the logs of deployment '${name}'`, body: { containerType: 'InferenceServer', tail } });
+    const res = await clients.rest().request<{ content?: string }>('POST', `${deploymentPath(ws, endpoint, name)}/getLogs`, {
+      operation: `Get the logs of deployment '${name}'`,
+      body: { containerType: 'InferenceServer', tail },
+    });
     return res.body.content ?? '';
   } catch {
     return '';

@@ -43,8 +43,14 @@ export async function checkWorkspace(clients: ArmClients, ws: WorkspaceRef): Pro
   } catch (err) {
     if (!isNotFound(err)) throw err;
     if ((err as { details?: { code?: string } }).details?.code === 'ResourceGroupNotFound') {
-      throw new InputError('resourceGroupName', `resource group '${ws.resourceGroup}' does not exist in subscription '${ws.subscriptionId}', or the service connection cannot see it.`);
+      throw new InputError(
+        'resourceGroupName',
+        `resource group '${ws.resourceGroup}' does not exist in subscription '${ws.subscriptionId}', or the service connection cannot see it.`,
+      );
     }
-    throw new InputError('workspaceName', `workspace '${ws.workspace}' does not exist in resource group '${ws.resourceGroup}', or the service connection cannot see it.`);
+    throw new InputError(
+      'workspaceName',
+      `workspace '${ws.workspace}' does not exist in resource group '${ws.resourceGroup}', or the service connection cannot see it.`,
+    );
   }
 }

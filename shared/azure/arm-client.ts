@@ -71,7 +71,7 @@ export class ArmRest {
   /** Every item of a list, following its `nextLink` pages. */
   async list<T>(pathOrUrl: string, operation: string): Promise<T[]> {
     const items: T[] = [];
-    for (let next: string | undefined = pathOrUrl; next; ) {
+    for (let next: string | undefined = pathOrUrl; next;) {
       const page: ArmResponse<{ value?: T[]; nextLink?: string }> = await this.request('GET', next, { operation });
       items.push(...(page.body.value ?? []));
       next = page.body.nextLink;

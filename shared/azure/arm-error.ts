@@ -24,16 +24,14 @@ export interface HeaderSource {
 }
 
 /** One readable error from an ARM error response: operation, status, code, message, target, request id. */
-export function armErrorFromResponse(
-  operation: string,
-  status: number,
-  headers: HeaderSource,
-  bodyText: string | undefined,
-): AzureError {
+export function armErrorFromResponse(operation: string, status: number, headers: HeaderSource, bodyText: string | undefined): AzureError {
   const body = parseErrorBody(bodyText);
   const requestId = headers.get('x-ms-request-id') ?? headers.get('x-ms-correlation-request-id');
   const attempts = headers.get('x-azureml-tasks-attempts');
-  const detail = body?.details?.map((d) => d.message).filter(Boolean).join(' ');
+  const detail = body?.details
+    ?.map((d) => d.message)
+    .filter(Boolean)
+    .join(' ');
   const parts = [
     `${operation} failed${attempts ? ` after ${attempts} attempts` : ''}: HTTP ${status}`,
     body?.code ? ` ${body.code}` : '',

@@ -43,7 +43,10 @@ describe('createCredential against the emulator token endpoints', function () {
     const conn = emulatorConnection(emulator, 'spnKey');
     (conn.endpoint.auth as Record<string, string>).serviceprincipalkey = 'wrong';
     const inputs = new TaskInputs(new FakePlatform({ inputs: { azureSubscription: conn.id }, endpoints: { [conn.id]: conn.endpoint } }));
-    await assert.rejects(createCredential(readArmConnection(inputs)).getToken('https://management.azure.com/.default'), /AADSTS7000215: Invalid client secret provided/);
+    await assert.rejects(
+      createCredential(readArmConnection(inputs)).getToken('https://management.azure.com/.default'),
+      /AADSTS7000215: Invalid client secret provided/,
+    );
   });
 
   it('rejects a federated token for a connection the app does not trust', async () => {

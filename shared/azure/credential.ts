@@ -8,8 +8,9 @@ import type { ArmConnection } from './connection';
  */
 export function createCredential(connection: ArmConnection): TokenCredential {
   // Loaded here, not at import: @azure/identity brings MSAL, the largest part of a bundle's start-up.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { AzurePipelinesCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
+  const { AzurePipelinesCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@azure/identity') as typeof import('@azure/identity');
   const options = { authorityHost: connection.authorityHost, disableInstanceDiscovery: true };
   const auth = connection.auth;
   try {

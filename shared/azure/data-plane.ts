@@ -41,6 +41,10 @@ export class DataPlaneClient {
   putBlob(sasFolderUrl: string, blobPath: string, data: Buffer): Promise<number> {
     const url = new URL(sasFolderUrl);
     url.pathname = `${url.pathname.replace(/\/$/, '')}/${blobPath.split('/').map(encodeURIComponent).join('/')}`;
-    return this.send('PUT', url.toString(), `Upload ${blobPath}`, data, { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2021-08-06', 'content-type': 'application/octet-stream' });
+    return this.send('PUT', url.toString(), `Upload ${blobPath}`, data, {
+      'x-ms-blob-type': 'BlockBlob',
+      'x-ms-version': '2021-08-06',
+      'content-type': 'application/octet-stream',
+    });
   }
 }

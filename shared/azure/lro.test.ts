@@ -30,7 +30,11 @@ describe('long-running operations against the emulator', function () {
       onProgress: (m) => progress.push(m),
     });
     assert.equal(res.body.properties.provisioningState, 'Succeeded');
-    assert.deepEqual(progress, ["Create online endpoint 'ep-lro': InProgress", "Create online endpoint 'ep-lro': InProgress", "Create online endpoint 'ep-lro': Succeeded"]);
+    assert.deepEqual(progress, [
+      "Create online endpoint 'ep-lro': InProgress",
+      "Create online endpoint 'ep-lro': InProgress",
+      "Create online endpoint 'ep-lro': Succeeded",
+    ]);
   });
 
   it('DELETE: polls Location until it stops answering 202, through injected 429, 503 and a reset', async () => {
@@ -41,7 +45,12 @@ describe('long-running operations against the emulator', function () {
     emulator.faults.add({ path: '/mfeOperationResults/', fault: { type: 'status', status: 429, retryAfterSeconds: 0 }, times: 1 });
     emulator.faults.add({ path: '/mfeOperationResults/', fault: { type: 'status', status: 503 }, times: 1 });
     emulator.faults.add({ path: '/mfeOperationResults/', fault: { type: 'reset' }, times: 1 });
-    const res = await sendAndWait(rest, 'DELETE', endpointPath(emulator, 'ep-del'), undefined, { operation: "Delete online endpoint 'ep-del'", deadlineMs: 30_000, clock: systemClock, pollIntervalMs: 10 });
+    const res = await sendAndWait(rest, 'DELETE', endpointPath(emulator, 'ep-del'), undefined, {
+      operation: "Delete online endpoint 'ep-del'",
+      deadlineMs: 30_000,
+      clock: systemClock,
+      pollIntervalMs: 10,
+    });
     assert.equal(res.status, 200);
     assert.equal(log.length, 3);
     assert.equal(await rest.tryGet(endpointPath(emulator, 'ep-del'), 'get'), undefined);
@@ -51,7 +60,12 @@ describe('long-running operations against the emulator', function () {
     emulator.state.failNextOperation = { code: 'QuotaExceeded', message: 'Not enough quota in westeurope.' };
     const { clients } = emulatorClients(emulator);
     await assert.rejects(
-      sendAndWait(clients.rest(), 'PUT', endpointPath(emulator, 'ep-fail'), BODY, { operation: "Create online endpoint 'ep-fail'", deadlineMs: 30_000, clock: systemClock, pollIntervalMs: 10 }),
+      sendAndWait(clients.rest(), 'PUT', endpointPath(emulator, 'ep-fail'), BODY, {
+        operation: "Create online endpoint 'ep-fail'",
+        deadlineMs: 30_000,
+        clock: systemClock,
+        pollIntervalMs: 10,
+      }),
       (e: unknown) => e instanceof AzureError && e.message === "Create online endpoint 'ep-fail' ended Failed: QuotaExceeded: Not enough quota in westeurope.",
     );
   });
@@ -62,7 +76,12 @@ describe('long-running operations against the emulator', function () {
     const clock: Clock = { now: () => now, sleep: async (ms) => void (now += ms + 1_000) };
     const { clients } = emulatorClients(emulator);
     await assert.rejects(
-      sendAndWait(clients.rest(), 'PUT', endpointPath(emulator, 'ep-slow'), BODY, { operation: "Create online endpoint 'ep-slow'", deadlineMs: 5_000, clock, pollIntervalMs: 10 }),
+      sendAndWait(clients.rest(), 'PUT', endpointPath(emulator, 'ep-slow'), BODY, {
+        operation: "Create online endpoint 'ep-slow'",
+        deadlineMs: 5_000,
+        clock,
+        pollIntervalMs: 10,
+      }),
       (e: unknown) => e instanceof TimeoutError && e.message === "Create online endpoint 'ep-slow' did not finish within 5 s (last state: InProgress).",
     );
   });

@@ -50,9 +50,7 @@ export async function waitForLro<T = unknown>(rest: ArmRest, initial: ArmRespons
   for (;;) {
     const wait = retryAfterMs(last.headers, clock.now()) ?? options.pollIntervalMs ?? 5_000;
     if (clock.now() + wait > deadline) {
-      throw new TimeoutError(
-        `${options.operation} did not finish within ${Math.round(options.deadlineMs / 1000)} s (last state: ${lastState}).`,
-      );
+      throw new TimeoutError(`${options.operation} did not finish within ${Math.round(options.deadlineMs / 1000)} s (last state: ${lastState}).`);
     }
     await clock.sleep(wait);
     if (asyncUrl) {
@@ -66,10 +64,10 @@ export async function waitForLro<T = unknown>(rest: ArmRest, initial: ArmRespons
       }
       if (TERMINAL_FAILURE.has(status.toLowerCase())) {
         const error = (last.body as AsyncOperationStatus).error;
-        throw new AzureError(
-          `${options.operation} ended ${status}: ${error?.code ? `${error.code}: ` : ''}${error?.message ?? 'no error details'}`,
-          { code: error?.code, operation: options.operation },
-        );
+        throw new AzureError(`${options.operation} ended ${status}: ${error?.code ? `${error.code}: ` : ''}${error?.message ?? 'no error details'}`, {
+          code: error?.code,
+          operation: options.operation,
+        });
       }
     } else {
       last = await rest.request<T>('GET', locationUrl as string, { operation: `${options.operation} (status)` });

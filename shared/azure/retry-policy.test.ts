@@ -44,7 +44,10 @@ describe('retry policy (unit)', () => {
     const caps = [1000, 2000, 3000, 3000];
     clock.slept.forEach((ms, i) => assert.ok(ms >= caps[i] / 2 && ms <= caps[i], `wait ${i}: ${ms}`));
     assert.equal(log.length, 5);
-    assert.ok(log.every((l) => !l.includes('secret')), 'query strings are not logged');
+    assert.ok(
+      log.every((l) => !l.includes('secret')),
+      'query strings are not logged',
+    );
   });
 
   it('retries a 429 without Retry-After (the core pipeline does not) and stops on success', async () => {
@@ -71,7 +74,10 @@ describe('retry policy (unit)', () => {
     const controller = new AbortController();
     controller.abort();
     const request = createPipelineRequest({ url: 'https://arm/x', abortSignal: controller.signal });
-    await assert.rejects(policy.sendRequest(request, async () => Promise.reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))), /aborted/);
+    await assert.rejects(
+      policy.sendRequest(request, async () => Promise.reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+      /aborted/,
+    );
     assert.deepEqual(clock.slept, []);
   });
 });
@@ -95,7 +101,10 @@ describe('retry policy against injected emulator faults', function () {
     const started = Date.now();
     assert.equal((await get(clients)).body.name, 'ep-retry');
     assert.ok(Date.now() - started >= 1900, 'waited about 2 x 1 s');
-    assert.deepEqual(log.map((l) => /HTTP 429; retrying in 1\.0 s/.test(l)), [true, true]);
+    assert.deepEqual(
+      log.map((l) => /HTTP 429; retrying in 1\.0 s/.test(l)),
+      [true, true],
+    );
   });
 
   for (const [label, fault] of [
@@ -122,12 +131,24 @@ describe('retry policy against injected emulator faults', function () {
   it('fails past the bound with one readable error naming the call', async () => {
     emulator.faults.add({ path: '/onlineEndpoints/ep-retry', fault: { type: 'status', status: 503 }, times: 10 });
     const { clients } = emulatorClients(emulator);
-    await assert.rejects(get(clients), (e: unknown) =>
-      e instanceof AzureError && /^Get online endpoint 'ep-retry' failed after 4 attempts: HTTP 503 InternalServerError: Injected fault: HTTP 503\. \[request id [0-9a-f-]+\]$/.test(e.message),
+    await assert.rejects(
+      get(clients),
+      (e: unknown) =>
+        e instanceof AzureError &&
+        /^Get online endpoint 'ep-retry' failed after 4 attempts: HTTP 503 InternalServerError: Injected fault: HTTP 503\. \[request id [0-9a-f-]+\]$/.test(
+          e.message,
+        ),
     );
     emulator.faults.clear();
     emulator.faults.add({ path: '/onlineEndpoints/ep-retry', fault: { type: 'reset' }, times: 10 });
-    await assert.rejects(get(clients), (e: unknown) => e instanceof AzureError && /Get online endpoint 'ep-retry' failed after 4 attempts \(https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.*\/onlineEndpoints\/ep-retry\?api-version=2024-04-01\): ECONNRESET/.test(e.message));
+    await assert.rejects(
+      get(clients),
+      (e: unknown) =>
+        e instanceof AzureError &&
+        /Get online endpoint 'ep-retry' failed after 4 attempts \(https:\/\/127\.0\.0\.1:\d+\/subscriptions\/.*\/onlineEndpoints\/ep-retry\?api-version=2024-04-01\): ECONNRESET/.test(
+          e.message,
+        ),
+    );
   });
 
   it('does not retry a 404 and reports the ARM error body', async () => {

@@ -46,14 +46,17 @@ function groupInfo(resource: ContainerGroupResource, name: string): ContainerGro
 }
 
 export async function getContainerGroup(clients: ArmClients, ref: ContainerGroupRef): Promise<ContainerGroupInfo> {
-  const response = await clients
-    .rest(ACI_API_VERSION)
-    .request<ContainerGroupResource>('GET', containerGroupPath(ref), { operation: `Get container group '${ref.name}' in resource group '${ref.resourceGroup}'` });
+  const response = await clients.rest(ACI_API_VERSION).request<ContainerGroupResource>('GET', containerGroupPath(ref), {
+    operation: `Get container group '${ref.name}' in resource group '${ref.resourceGroup}'`,
+  });
   return groupInfo(response.body, ref.name);
 }
 
 /** The group and its first container's definition, or nothing when it does not exist or has no address to reach. */
-export async function findContainerGroup(clients: ArmClients, ref: ContainerGroupRef): Promise<{ info: ContainerGroupInfo; container?: NonNullable<ContainerGroupResource['properties']['containers']>[number]['properties'] } | undefined> {
+export async function findContainerGroup(
+  clients: ArmClients,
+  ref: ContainerGroupRef,
+): Promise<{ info: ContainerGroupInfo; container?: NonNullable<ContainerGroupResource['properties']['containers']>[number]['properties'] } | undefined> {
   const resource = await clients.rest(ACI_API_VERSION).tryGet<ContainerGroupResource>(containerGroupPath(ref), `Get container group '${ref.name}'`);
   if (!resource) return undefined;
   try {
@@ -78,7 +81,11 @@ export async function putContainerGroup(clients: ArmClients, ref: ContainerGroup
 /** The last `tail` lines of a container's logs, for failure reports; empty when they cannot be read. */
 export async function containerLogs(clients: ArmClients, ref: ContainerGroupRef, container: string, tail = 50): Promise<string> {
   try {
-    const res = await clients.rest(ACI_API_VERSION).request<{ content?: string }>('GET', `${containerGroupPath(ref)}/containers/${encodeURIComponent(container)}/logs?tail=${tail}`, { operation: `Read the logs of container '${container}'` });
+    const res = await clients
+      .rest(ACI_API_VERSION)
+      .request<{ content?: string }>('GET', `${containerGroupPath(ref)}/containers/${encodeURIComponent(container)}/logs?tail=${tail}`, {
+        operation: `Read the logs of container '${container}'`,
+      });
     return res.body.content ?? '';
   } catch {
     return '';

@@ -40,7 +40,13 @@ export class DeploymentFailedError extends AzureError {
 }
 
 function groupBody(spec: InferenceContainerSpec): Record<string, unknown> {
-  const probe = (initialDelaySeconds: number) => ({ httpGet: { path: '/', port: INFERENCE_PORT, scheme: 'http' }, initialDelaySeconds, periodSeconds: 10, failureThreshold: 6, timeoutSeconds: 5 });
+  const probe = (initialDelaySeconds: number) => ({
+    httpGet: { path: '/', port: INFERENCE_PORT, scheme: 'http' },
+    initialDelaySeconds,
+    periodSeconds: 10,
+    failureThreshold: 6,
+    timeoutSeconds: 5,
+  });
   const { registry } = spec;
   const ports = [{ port: INFERENCE_PORT, protocol: 'TCP' }];
   return {
@@ -68,7 +74,15 @@ function groupBody(spec: InferenceContainerSpec): Record<string, unknown> {
       ],
       ipAddress: spec.subnetIds.length ? { type: 'Private', ports } : { type: 'Public', ports, dnsNameLabel: spec.dnsNameLabel },
       ...(spec.subnetIds.length ? { subnetIds: spec.subnetIds.map((id) => ({ id })) } : {}),
-      ...(registry ? { imageRegistryCredentials: [registry.identity ? { server: registry.server, identity: registry.identity } : { server: registry.server, username: registry.username, password: registry.password }] } : {}),
+      ...(registry
+        ? {
+            imageRegistryCredentials: [
+              registry.identity
+                ? { server: registry.server, identity: registry.identity }
+                : { server: registry.server, username: registry.username, password: registry.password },
+            ],
+          }
+        : {}),
     },
   };
 }
@@ -83,7 +97,12 @@ async function liveness(url: string): Promise<number> {
 }
 
 /** Provisions the group and waits until its inference server answers GET /; a failure carries its last log lines. */
-async function provision(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: Wait): Promise<{ scoringUri: string; host: string; id: string }> {
+async function provision(
+  clients: ArmClients,
+  ref: ContainerGroupRef,
+  spec: InferenceContainerSpec,
+  wait: Wait,
+): Promise<{ scoringUri: string; host: string; id: string }> {
   const started = wait.clock.now();
   try {
     await putContainerGroup(clients, ref, groupBody(spec), wait);
@@ -92,7 +111,10 @@ async function provision(clients: ArmClients, ref: ContainerGroupRef, spec: Infe
     for (let attempt = 1; ; attempt++) {
       const status = await liveness(`${base}/`);
       if (status === 200) break;
-      if (wait.clock.now() - started > wait.deadlineMs) throw new TimeoutError(`Container group '${ref.name}' did not answer its liveness route ${base}/ within ${Math.round(wait.deadlineMs / 60_000)} min (last: ${status || 'no answer'}).`);
+      if (wait.clock.now() - started > wait.deadlineMs)
+        throw new TimeoutError(
+          `Container group '${ref.name}' did not answer its liveness route ${base}/ within ${Math.round(wait.deadlineMs / 60_000)} min (last: ${status || 'no answer'}).`,
+        );
       wait.progress(`Waiting for the inference server at ${base}/ (${status || 'no answer'}).`);
       await wait.clock.sleep(Math.min(10_000, 1_000 * attempt));
     }
@@ -129,17 +151,26 @@ async function servesSomethingElse(clients: ArmClients, ref: ContainerGroupRef, 
  * stays) only after the new definition has come up in a trial group beside it; a trial that fails leaves the
  * serving group untouched. A failure carries the container's last log lines.
  */
-export async function deployInferenceContainer(clients: ArmClients, ref: ContainerGroupRef, spec: InferenceContainerSpec, wait: Wait): Promise<{ scoringUri: string; host: string; id: string }> {
+export async function deployInferenceContainer(
+  clients: ArmClients,
+  ref: ContainerGroupRef,
+  spec: InferenceContainerSpec,
+  wait: Wait,
+): Promise<{ scoringUri: string; host: string; id: string }> {
   if (await servesSomethingElse(clients, ref, spec)) {
     const trial = { ...ref, name: trialName(ref.name) };
-    wait.progress(`Container group '${ref.name}' is serving: the new version starts in the trial group '${trial.name}' first and replaces it only once it answers.`);
+    wait.progress(
+      `Container group '${ref.name}' is serving: the new version starts in the trial group '${trial.name}' first and replaces it only once it answers.`,
+    );
     try {
       await provision(clients, trial, { ...spec, dnsNameLabel: trialName(spec.dnsNameLabel), tags: { ...spec.tags, TrialOf: ref.name } }, wait);
     } catch (err) {
       const message = `The new version of container group '${ref.name}' did not come up in its trial group '${trial.name}', so '${ref.name}' keeps serving the previous version: ${errorMessage(err)}`;
       throw new DeploymentFailedError(message, err instanceof DeploymentFailedError ? err.logs : '');
     } finally {
-      await deleteContainerGroup(clients, trial, wait).catch((err: unknown) => wait.progress(`Could not delete the trial group '${trial.name}' (${errorMessage(err)}); delete it by hand.`));
+      await deleteContainerGroup(clients, trial, wait).catch((err: unknown) =>
+        wait.progress(`Could not delete the trial group '${trial.name}' (${errorMessage(err)}); delete it by hand.`),
+      );
     }
     wait.progress(`The trial group answered; replacing '${ref.name}'.`);
   }

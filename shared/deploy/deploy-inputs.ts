@@ -10,7 +10,11 @@ export function readEnvironment(inputs: TaskInputs, required: boolean): Environm
   if (!raw) return undefined;
   const registered = /^azureml:([\w.-]+):([\w.-]+)$/.exec(raw);
   if (registered) return { kind: 'registered', name: registered[1], version: registered[2] };
-  if (raw.startsWith('azureml:')) throw new InputError('environment', `'${raw}' is not valid; use azureml:<name>:<version> or an image reference such as mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest.`);
+  if (raw.startsWith('azureml:'))
+    throw new InputError(
+      'environment',
+      `'${raw}' is not valid; use azureml:<name>:<version> or an image reference such as mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest.`,
+    );
   const condaFile = inputs.existingFile('condaFile', false);
   return { kind: 'image', image: raw, condaFile: condaFile ? fs.readFileSync(condaFile, 'utf8') : undefined };
 }

@@ -9,7 +9,13 @@ import { lroOptions, sendAndWait, type Wait } from '../azure/lro';
 import { AzureError, InputError } from '../errors';
 
 /** A model version by name and version, or the newest version carrying `tag` when the version is empty. */
-export async function resolveModel(clients: ArmClients, ws: WorkspaceRef, name: string, version: string | undefined, tag: { key: string; value: string }): Promise<ModelVersion> {
+export async function resolveModel(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  name: string,
+  version: string | undefined,
+  tag: { key: string; value: string },
+): Promise<ModelVersion> {
   if (version) {
     const found = await clients.rest().tryGet<ModelVersion>(modelVersionPath(ws, name, version), `Get model '${name}' version '${version}'`);
     if (found) return found;
@@ -20,20 +26,34 @@ export async function resolveModel(clients: ArmClients, ws: WorkspaceRef, name: 
   const [tagged] = await listModelVersions(clients, ws, name, `${tag.key}=${tag.value}`);
   if (tagged) return tagged;
   if (!(await listModelVersions(clients, ws, name)).length) throw new InputError('modelName', `model '${name}' does not exist in workspace '${ws.workspace}'.`);
-  throw new InputError('modelVersion', `is empty and no version of model '${name}' carries ${tag.key}=${tag.value}; set modelVersion or promote a version first.`);
+  throw new InputError(
+    'modelVersion',
+    `is empty and no version of model '${name}' carries ${tag.key}=${tag.value}; set modelVersion or promote a version first.`,
+  );
 }
 
 export type EnvironmentSpec = { kind: 'registered'; name: string; version: string } | { kind: 'image'; image: string; condaFile?: string };
 
 /** The environment's id: a registered one, or one registered on the fly from image (+ conda), named by content. */
-export async function resolveEnvironment(clients: ArmClients, ws: WorkspaceRef, spec: EnvironmentSpec, name: string, tags: Record<string, string>): Promise<string> {
+export async function resolveEnvironment(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  spec: EnvironmentSpec,
+  name: string,
+  tags: Record<string, string>,
+): Promise<string> {
   if (spec.kind === 'registered') return existingVersionId(clients, ws, 'environments', spec.name, spec.version);
   const version = sha256Hex(`${spec.image}\n${spec.condaFile ?? ''}`).slice(0, 16);
   const r = await ensureAssetVersion(clients, ws, 'environments', name, version, { image: spec.image, condaFile: spec.condaFile, tags }, 'image', false);
   return r.id;
 }
 
-export async function uploadScoringCode(clients: ArmClients, ws: WorkspaceRef, codePath: string, storage: DataPlaneClient): Promise<{ id: string; hash: string }> {
+export async function uploadScoringCode(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  codePath: string,
+  storage: DataPlaneClient,
+): Promise<{ id: string; hash: string }> {
   const snapshot = snapshotFolder(codePath);
   const asset = await ensureCodeAsset(clients, ws, snapshot, storage, false);
   return { id: asset.id, hash: snapshot.hash };
@@ -62,17 +82,33 @@ export const MODELS_MOUNT = '/var/azureml-app/azureml-models';
  * Azure ML model package (model copied into an image with the scoring code on the AzureML inference server).
  * The target environment version is derived from its inputs, so an unchanged package is built once.
  */
-export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: PackageRequest): Promise<{ image: string; environmentId: string; built: boolean }> {
+export async function packageModel(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  req: PackageRequest,
+): Promise<{ image: string; environmentId: string; built: boolean }> {
   const target = req.targetName ?? `${req.modelName}-package`;
   const members = req.members ?? [];
   const environmentVariables = req.environmentVariables ?? {};
   const files = Object.entries(req.files ?? {});
   const inputs = [
-    ...members.map((m) => ({ inputType: 'UriFolder', mode: 'Download', path: { inputPathType: 'PathId', resourceId: m.id }, mountPath: `${MODELS_MOUNT}/${m.name}/${m.version}` })),
+    ...members.map((m) => ({
+      inputType: 'UriFolder',
+      mode: 'Download',
+      path: { inputPathType: 'PathId', resourceId: m.id },
+      mountPath: `${MODELS_MOUNT}/${m.name}/${m.version}`,
+    })),
     ...files.map(([name, url]) => ({ inputType: 'UriFile', mode: 'Download', path: { inputPathType: 'Url', url }, mountPath: `${MODELS_MOUNT}/${name}` })),
   ];
   // Named by everything that goes into the image, so an unchanged package is found instead of built again.
-  const fingerprint = [req.environmentId, req.codeHash, req.scoringScript, ...members.map((m) => m.id), ...files.map(([n, u]) => `${n}=${u}`), JSON.stringify(environmentVariables)].join('\n');
+  const fingerprint = [
+    req.environmentId,
+    req.codeHash,
+    req.scoringScript,
+    ...members.map((m) => m.id),
+    ...files.map(([n, u]) => `${n}=${u}`),
+    JSON.stringify(environmentVariables),
+  ].join('\n');
   const targetVersion = `${req.model.name}-${sha256Hex(fingerprint).slice(0, 12)}`;
   const rest = clients.rest();
   const envPath = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/environments/${target}/versions/${targetVersion}`;
@@ -88,11 +124,20 @@ export async function packageModel(clients: ArmClients, ws: WorkspaceRef, req: P
     inputs,
     tags: { model: `${req.modelName}:${req.model.name}` },
   };
-  const result = await sendAndWait<{ targetEnvironmentId?: string; buildState?: string }>(rest, 'POST', `${modelVersionPath(ws, req.modelName, req.model.name)}/package`, body, {
-    ...lroOptions(`Package model '${req.modelName}' version '${req.model.name}'`, req),
-  });
+  const result = await sendAndWait<{ targetEnvironmentId?: string; buildState?: string }>(
+    rest,
+    'POST',
+    `${modelVersionPath(ws, req.modelName, req.model.name)}/package`,
+    body,
+    {
+      ...lroOptions(`Package model '${req.modelName}' version '${req.model.name}'`, req),
+    },
+  );
   const environmentId = result.body?.targetEnvironmentId;
-  if (!environmentId) throw new AzureError(`The package of model '${req.modelName}' version '${req.model.name}' returned no environment (build state ${result.body?.buildState ?? 'unknown'}).`);
+  if (!environmentId)
+    throw new AzureError(
+      `The package of model '${req.modelName}' version '${req.model.name}' returned no environment (build state ${result.body?.buildState ?? 'unknown'}).`,
+    );
   const env = await rest.request<{ properties: { image?: string } }>('GET', environmentId, { operation: 'Get the packaged environment' });
   if (!env.body.properties.image) throw new AzureError(`The packaged environment '${environmentId}' has no image.`);
   return { image: env.body.properties.image, environmentId, built: true };

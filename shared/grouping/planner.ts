@@ -106,13 +106,20 @@ export const CONTAINER_NAME = /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 
 /** `prefix-<group values>-<n>`, cleaned to Azure's rules; too long, it is cut and ends with a stable hash. */
 export function containerName(prefix: string, group: string[], index: number, maxLength: number): string {
-  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '');
   let base = [clean(prefix) || 'mm', ...group.map(clean).filter(Boolean)].join('-');
   if (!/^[a-z]/.test(base)) base = `m-${base}`;
   const suffix = `-${index}`;
   let name = `${base}${suffix}`;
   if (name.length > maxLength) {
-    const hash = createHash('sha1').update(`${prefix}\0${group.join('\0')}`).digest('hex').slice(0, 6);
+    const hash = createHash('sha1')
+      .update(`${prefix}\0${group.join('\0')}`)
+      .digest('hex')
+      .slice(0, 6);
     name = `${base.slice(0, maxLength - suffix.length - hash.length - 1).replace(/-+$/, '')}-${hash}${suffix}`;
   }
   return name;
@@ -158,7 +165,9 @@ function keepPrior(name: string, before: RoutingContainer, l: Listing, settings:
   const w: Working = { name, group: before.group, members: [], previous: before, reasons: [] };
   const beforeKey = groupKey(before.group, settings.splittingTags);
   const keep = sortModels(
-    Object.keys(before.models).map((n) => l.current.get(n)).filter((m): m is ModelInfo => m !== undefined && l.keyOf.get(m.name) === beforeKey),
+    Object.keys(before.models)
+      .map((n) => l.current.get(n))
+      .filter((m): m is ModelInfo => m !== undefined && l.keyOf.get(m.name) === beforeKey),
     settings.sortingTags,
   );
   // A served model whose newest version lost a splitting tag is never dropped on that account: it stays
@@ -207,7 +216,12 @@ function placeNew(working: Working[], unplaced: ModelInfo[], l: Listing, setting
       w.members.push(...added.map((m) => m.name));
     }
     for (let index = 1; queue.length; index++) {
-      const name = containerName(settings.servicePrefix, settings.splittingTags.map((t) => group[t]), index, settings.maxNameLength);
+      const name = containerName(
+        settings.servicePrefix,
+        settings.splittingTags.map((t) => group[t]),
+        index,
+        settings.maxNameLength,
+      );
       if (taken.has(name)) continue;
       taken.add(name);
       working.push({ name, group, members: queue.splice(0, settings.maxContainerSize).map((m) => m.name), reasons: [] });
@@ -240,9 +254,12 @@ export function planGroups(models: ModelInfo[], previous: RoutingMap | undefined
   if (settings.maxContainerSize < 1) throw new Error('maxContainerSize must be at least 1');
   const l = listing(models, settings);
   const placed = new Set<string>();
-  const prior = settings.reset ? {} : previous?.containers ?? {};
+  const prior = settings.reset ? {} : (previous?.containers ?? {});
   const working = byKey(Object.keys(prior), sortKey).map((name) => keepPrior(name, prior[name], l, settings, placed));
-  const unplaced = sortModels([...l.current.values()].filter((m) => !placed.has(m.name)), settings.sortingTags);
+  const unplaced = sortModels(
+    [...l.current.values()].filter((m) => !placed.has(m.name)),
+    settings.sortingTags,
+  );
   const taken = placeNew(working, unplaced, l, settings);
   // A reset rebuilds from scratch, but what was deployed before still runs: whatever is not rebuilt goes.
   if (settings.reset) {

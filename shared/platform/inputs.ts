@@ -63,10 +63,7 @@ export class TaskInputs<N extends string = string> {
 
   private parseInt(name: string, raw: string, range: IntOptions): number {
     const value = /^[-+]?\d+$/.test(raw) ? Number(raw) : NaN;
-    const inRange =
-      Number.isSafeInteger(value) &&
-      (range.min === undefined || value >= range.min) &&
-      (range.max === undefined || value <= range.max);
+    const inRange = Number.isSafeInteger(value) && (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
     if (!inRange) throw new InputError(name, `'${raw}' is not valid; expected a whole number ${describeRange(range)}.`);
     return value;
   }
@@ -76,7 +73,8 @@ export class TaskInputs<N extends string = string> {
     const raw = this.optionalString(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value <= 0 || value > max) throw new InputError(name, `'${raw}' is not valid; expected a number greater than 0 and at most ${max}.`);
+    if (!Number.isFinite(value) || value <= 0 || value > max)
+      throw new InputError(name, `'${raw}' is not valid; expected a number greater than 0 and at most ${max}.`);
     return value;
   }
 

@@ -44,7 +44,11 @@ describe('assertions', () => {
       ['$.a[x] == 1', /cannot read the path at '\[x\]'/],
       ['$.a == {bad', /is not a JSON literal/],
     ] as const) {
-      assert.throws(() => parseAssertion(text, 4), (e: unknown) => e instanceof AssertionSyntaxError && e.message.startsWith(`line 4 '${text}'`) && reason.test(e.message), text);
+      assert.throws(
+        () => parseAssertion(text, 4),
+        (e: unknown) => e instanceof AssertionSyntaxError && e.message.startsWith(`line 4 '${text}'`) && reason.test(e.message),
+        text,
+      );
     }
   });
 
@@ -52,6 +56,12 @@ describe('assertions', () => {
     assert.equal(percentile([], 0.5), 0);
     assert.equal(percentile([5], 0.95), 5);
     assert.equal(percentile([4, 1, 3, 2], 0.5), 2);
-    assert.equal(percentile([...Array(100).keys()].map((i) => i + 1), 0.95), 95);
+    assert.equal(
+      percentile(
+        [...Array(100).keys()].map((i) => i + 1),
+        0.95,
+      ),
+      95,
+    );
   });
 });

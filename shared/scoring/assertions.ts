@@ -97,7 +97,8 @@ export function parseAssertion(text: string, line: number): Assertion {
     if (/^[\w.-]+$/.test(valueText)) expected = valueText;
     else fail(`the value '${valueText}' is not a JSON literal (quote strings: "text")`);
   }
-  if (['<', '<=', '>', '>='].includes(operator as string) && typeof expected !== 'number') fail(`'${operator}' compares numbers; '${valueText}' is not a number`);
+  if (['<', '<=', '>', '>='].includes(operator as string) && typeof expected !== 'number')
+    fail(`'${operator}' compares numbers; '${valueText}' is not a number`);
   return { text, line, path, length: !!length, operator: operator as Operator, expected };
 }
 
@@ -141,9 +142,7 @@ export function evaluateAssertion(assertion: Assertion, body: unknown): string |
       ok = !isDeepStrictEqual(actual, expected);
       break;
     case 'contains':
-      ok = Array.isArray(actual)
-        ? actual.some((v) => isDeepStrictEqual(v, expected))
-        : typeof actual === 'string' && actual.includes(String(expected));
+      ok = Array.isArray(actual) ? actual.some((v) => isDeepStrictEqual(v, expected)) : typeof actual === 'string' && actual.includes(String(expected));
       break;
     default: {
       if (typeof actual !== 'number') return `got ${show(actual)}, which is not a number`;

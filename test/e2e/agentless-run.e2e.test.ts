@@ -18,7 +18,13 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
 
   async function publish(file: string, name: string): Promise<string> {
     const run = await runBundle('PublishAmlPipeline', {
-      inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, pipelineFile: file, componentName: name, componentVersion: '1' },
+      inputs: {
+        resourceGroupName: emulator.info.resourceGroup,
+        workspaceName: emulator.info.workspace,
+        pipelineFile: file,
+        componentName: name,
+        componentVersion: '1',
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
     });
     assert.equal(run.result, 'Succeeded', run.stdout);
@@ -36,7 +42,12 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     return new ServerTaskSimulator(
       TASK_JSON,
       { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, ...inputs },
-      { id: 'arm', url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token },
+      {
+        id: 'arm',
+        url: info.armUrl,
+        data: { subscriptionId: info.subscriptionId },
+        token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
+      },
       variables,
     );
   }
@@ -57,7 +68,12 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
   after(() => emulator.stop());
 
   it('submit: one PUT with the webhook; the sample trains for real and the task completes from the callback', async () => {
-    const sim = simulator({ componentId: ids.sample, experimentName: 'diabetes', pipelineInputs: '{"alpha": {"jobInputType": "literal", "value": "0.5"}}', tags: '"team": "ml"' });
+    const sim = simulator({
+      componentId: ids.sample,
+      experimentName: 'diabetes',
+      pipelineInputs: '{"alpha": {"jobInputType": "literal", "value": "0.5"}}',
+      tags: '"team": "ml"',
+    });
     const { result } = await sim.run(60_000);
     assert.equal(result, 'Succeeded');
     assert.equal(sim.requests.length, 1);
@@ -66,9 +82,25 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     assert.match(put.url, /\/jobs\/azdo-7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90-1\?api-version=2024-10-01$/);
     const body = JSON.parse(put.body);
     const hook = body.properties.notificationSetting.webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3'];
-    assert.deepEqual(Object.keys(hook), ['webhookType', 'eventType', 'PlanUri', 'ProjectId', 'HubName', 'PlanId', 'JobId', 'TimelineId', 'TaskInstanceId', 'AuthToken']);
+    assert.deepEqual(Object.keys(hook), [
+      'webhookType',
+      'eventType',
+      'PlanUri',
+      'ProjectId',
+      'HubName',
+      'PlanId',
+      'JobId',
+      'TimelineId',
+      'TaskInstanceId',
+      'AuthToken',
+    ]);
     assert.equal(hook.AuthToken, sim.accessToken);
-    assert.deepEqual(body.properties.tags, { BuildId: '101', BuildUri: 'vstfs:///Build/Build/101', AzureDevOpsPlanId: '7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90', team: 'ml' });
+    assert.deepEqual(body.properties.tags, {
+      BuildId: '101',
+      BuildUri: 'vstfs:///Build/Build/101',
+      AzureDevOpsPlanId: '7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90',
+      team: 'ml',
+    });
     const record = job('azdo-7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90-1')!;
     assert.equal(record.resource.properties.status, 'Completed');
     assert.deepEqual(record.steps, { prep: 'Completed', train: 'Completed', evaluate: 'Completed' });
@@ -85,7 +117,12 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
   it('then the gate registers the model the real job trained, with its real metrics', async () => {
     const name = 'azdo-7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90-1';
     const run = await runBundle('EvaluateAndRegister', {
-      inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, modelName: 'diabetes', rules: 'mse lower\nr2 higher threshold=0.3' },
+      inputs: {
+        resourceGroupName: emulator.info.resourceGroup,
+        workspaceName: emulator.info.workspace,
+        modelName: 'diabetes',
+        rules: 'mse lower\nr2 higher threshold=0.3',
+      },
       connection: emulatorConnection(emulator, 'wif'),
       env: { SYSTEM_PLANID: '7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90' },
     });
@@ -133,7 +170,11 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
       const { info } = emulator;
       const token = emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token;
       const url = `${emulator.url}/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/${name}?api-version=2024-04-01`;
-      const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId } }) });
+      const res = await fetch(url, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId } }),
+      });
       assert.equal(res.status, 201);
     }
 
@@ -145,7 +186,18 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
       const patch = sim.requests[0];
       assert.equal(patch.method, 'PATCH');
       assert.match(patch.url, /\/jobs\/attach-1\?api-version=2023-04-01-preview$/);
-      assert.deepEqual(Object.keys(JSON.parse(patch.body).Properties.NotificationSetting.Webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3']), ['WebhookType', 'EventType', 'PlanUri', 'ProjectId', 'HubName', 'PlanId', 'JobId', 'TimelineId', 'TaskInstanceId', 'AuthToken']);
+      assert.deepEqual(Object.keys(JSON.parse(patch.body).Properties.NotificationSetting.Webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3']), [
+        'WebhookType',
+        'EventType',
+        'PlanUri',
+        'ProjectId',
+        'HubName',
+        'PlanId',
+        'JobId',
+        'TimelineId',
+        'TaskInstanceId',
+        'AuthToken',
+      ]);
     });
 
     it('a failing job fails the attached task', async () => {
@@ -173,8 +225,14 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
 
   it('runs a nested pipeline component, binding outputs across levels', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nested-'));
-    fs.writeFileSync(path.join(dir, 'inner.yml'), `type: pipeline\nname: inner_steps\ninputs:\n  word:\n    type: string\noutputs:\n  said:\n    type: uri_folder\njobs:\n  say:\n    command: echo \${{inputs.word}} > \${{outputs.out}}/said.txt\n${ENV}    inputs:\n      word: \${{parent.inputs.word}}\n    outputs:\n      out: \${{parent.outputs.said}}\n`);
-    fs.writeFileSync(path.join(dir, 'outer.yml'), `type: pipeline\ninputs:\n  word: hello\njobs:\n  inner:\n    type: pipeline\n    component: file:./inner.yml\n    inputs:\n      word: \${{parent.inputs.word}}\n  check:\n    command: grep -q nested \${{inputs.said}}/said.txt\n${ENV}    inputs:\n      said: \${{parent.jobs.inner.outputs.said}}\n`);
+    fs.writeFileSync(
+      path.join(dir, 'inner.yml'),
+      `type: pipeline\nname: inner_steps\ninputs:\n  word:\n    type: string\noutputs:\n  said:\n    type: uri_folder\njobs:\n  say:\n    command: echo \${{inputs.word}} > \${{outputs.out}}/said.txt\n${ENV}    inputs:\n      word: \${{parent.inputs.word}}\n    outputs:\n      out: \${{parent.outputs.said}}\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, 'outer.yml'),
+      `type: pipeline\ninputs:\n  word: hello\njobs:\n  inner:\n    type: pipeline\n    component: file:./inner.yml\n    inputs:\n      word: \${{parent.inputs.word}}\n  check:\n    command: grep -q nested \${{inputs.said}}/said.txt\n${ENV}    inputs:\n      said: \${{parent.jobs.inner.outputs.said}}\n`,
+    );
     const componentId = await publish(path.join(dir, 'outer.yml'), 'nested_pipeline');
     const sim = simulator({ componentId, jobName: 'nested-1', pipelineInputs: '{"word": {"jobInputType": "literal", "value": "nested"}}' });
     assert.equal((await sim.run(30_000)).result, 'Succeeded');
@@ -186,7 +244,11 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     const { info } = emulator;
     const token = emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token;
     const url = `${emulator.url}/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/old-api?api-version=2024-04-01`;
-    const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId: ids.quick, notificationSetting: { webhooks: {} } } }) });
+    const res = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { jobType: 'Pipeline', componentId: ids.quick, notificationSetting: { webhooks: {} } } }),
+    });
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /Could not find member 'notificationSetting'.*2024-10-01/);
   });

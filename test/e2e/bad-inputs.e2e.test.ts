@@ -23,7 +23,13 @@ const CASES: Case[] = [
   ['PublishAmlPipeline', 'no pipeline file', { pipelineFile: undefined }, 'pipelineFile', /required/],
   ['PublishAmlPipeline', 'a pipeline file that does not exist', { pipelineFile: '/nowhere/pipeline.yml' }, 'pipelineFile', /does not exist/],
   ['PublishAmlPipeline', 'malformed pipeline YAML', { pipelineFile: path.join(FIXTURES, 'malformed-pipeline.yml') }, 'pipelineFile'],
-  ['PublishAmlPipeline', 'a missing component file', { pipelineFile: path.join(FIXTURES, 'missing-component-pipeline.yml') }, 'pipelineFile', /does-not-exist\.yml/],
+  [
+    'PublishAmlPipeline',
+    'a missing component file',
+    { pipelineFile: path.join(FIXTURES, 'missing-component-pipeline.yml') },
+    'pipelineFile',
+    /does-not-exist\.yml/,
+  ],
   ['PublishAmlPipeline', 'a bad component name', { componentName: 'Bad Name!' }, 'componentName'],
   ['PublishAmlPipeline', 'a malformed tag', { tags: 'novalue' }, 'tags', /key=value/],
   ['PublishAmlPipeline', 'a non-boolean dryRun', { dryRun: 'yes please' }, 'dryRun', /true, false/],
@@ -48,7 +54,13 @@ const CASES: Case[] = [
   ['DeployToAci', 'zero CPU', { cpu: '0' }, 'cpu', /greater than 0/],
   ['DeployToAci', 'non-numeric memory', { memoryGb: 'lots' }, 'memoryGb'],
   ['DeployToAci', 'a malformed environment variable', { environmentVariables: 'NOVALUE' }, 'environmentVariables', /key=value/],
-  ['DeployToAci', 'a registry identity that is not a resource id', { registryServer: 'contoso.azurecr.io', registryIdentity: 'acr-pull' }, 'registryIdentity', /userAssignedIdentities/],
+  [
+    'DeployToAci',
+    'a registry identity that is not a resource id',
+    { registryServer: 'contoso.azurecr.io', registryIdentity: 'acr-pull' },
+    'registryIdentity',
+    /userAssignedIdentities/,
+  ],
   ['DeployToAci', 'an upper-case DNS label', { dnsNameLabel: 'UPPER' }, 'dnsNameLabel'],
   ['DeployToAci', 'a zero timeout', { timeoutMinutes: '0' }, 'timeoutMinutes', /between 1 and 120/],
   ['DeployToAks', 'a too short endpoint name', { endpointName: 'x' }, 'endpointName', /3-32/],
@@ -85,7 +97,13 @@ const CASES: Case[] = [
   ['GroupManyModels', 'zero concurrency', { concurrency: '0' }, 'concurrency', /between 1 and 32/],
   ['GroupManyModels', 'a splitting tag named twice', { splittingTags: 'Brand,Brand' }, 'splittingTags', /twice/],
   ['GroupManyModels', 'a change threshold over 100 %', { largeChangeThreshold: '150' }, 'largeChangeThreshold', /between 0 and 100/],
-  ['GroupManyModels', 'a tag filter with a typo (matches no model)', { modelTagFilter: 'ModelTyp=many-models-diabetes' }, 'modelTagFilter', /matches none of the/],
+  [
+    'GroupManyModels',
+    'a tag filter with a typo (matches no model)',
+    { modelTagFilter: 'ModelTyp=many-models-diabetes' },
+    'modelTagFilter',
+    /matches none of the/,
+  ],
   ['GroupManyModels', 'a splitting tag in the wrong case', { splittingTags: 'brand' }, 'splittingTags', /case-sensitive/],
 ];
 
@@ -112,14 +130,20 @@ describe('bad inputs: a clear error naming the input, and nothing written', func
       assert.equal(run.result, 'Failed', run.stdout.slice(-1500));
       assert.match(run.message ?? '', new RegExp(`Input '${input}'`), run.message);
       if (more) assert.match(run.message ?? '', more);
-      assert.deepEqual(bed.writesSince(from).map((t) => `${t.method} ${new URL(t.url).pathname}`), [], 'nothing written');
+      assert.deepEqual(
+        bed.writesSince(from).map((t) => `${t.method} ${new URL(t.url).pathname}`),
+        [],
+        'nothing written',
+      );
     });
   }
 
   it('a connection of an unsupported scheme is refused, naming the connection input', async () => {
     const conn = bed.connection();
     const from = bed.traffic().length;
-    const run = await (await import('../../scripts/lib/run-bundle')).runBundle('PublishAmlPipeline', {
+    const run = await (
+      await import('../../scripts/lib/run-bundle')
+    ).runBundle('PublishAmlPipeline', {
       inputs: SCENARIOS.PublishAmlPipeline('scheme'),
       connection: { ...conn, endpoint: { ...conn.endpoint, scheme: 'UsernamePassword', auth: { username: 'u', password: 'p' } } },
     });

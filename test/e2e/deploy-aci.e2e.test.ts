@@ -22,7 +22,15 @@ describe('DeployToAci bundle against the emulator', function () {
       connection: emulatorConnection(emulator, 'spnKey'),
       env: { BUILD_BUILDID: '88' },
     });
-  const traffic = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { method: string; url: string }) : []);
+  const traffic = () =>
+    fs.existsSync(log)
+      ? fs
+          .readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { method: string; url: string })
+      : [];
 
   before(async () => {
     log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aci-')), 'traffic.jsonl');
@@ -41,7 +49,14 @@ describe('DeployToAci bundle against the emulator', function () {
     const group = [...emulator.state.containerGroups.values()].find((g) => g.name === 'diabetes-qa')!;
     assert.ok(!JSON.stringify(group.resource).includes('s3cr3t-value-123'), 'secure values are not returned');
     const smoke = await runBundle('SmokeTest', {
-      inputs: { target: 'containerGroup', resourceGroupName: emulator.info.resourceGroup, containerGroupName: 'diabetes-qa', payload: JSON.stringify({ data: [ROW, ROW] }), requestCount: '5', assertions: 'len($.predictions) == 2\n$.predictions[0] > 50\n$.predictions[0] < 350' },
+      inputs: {
+        target: 'containerGroup',
+        resourceGroupName: emulator.info.resourceGroup,
+        containerGroupName: 'diabetes-qa',
+        payload: JSON.stringify({ data: [ROW, ROW] }),
+        requestCount: '5',
+        assertions: 'len($.predictions) == 2\n$.predictions[0] > 50\n$.predictions[0] < 350',
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
     });
     assert.equal(smoke.result, 'Succeeded', smoke.stdout);
@@ -66,17 +81,39 @@ describe('DeployToAci bundle against the emulator', function () {
 
   it('pulls with a Docker registry service connection (password masked) or a user-assigned identity', async () => {
     const docker = await runBundle('DeployToAci', {
-      inputs: { ...ws(), modelName: 'diabetes', modelVersion: '1', imageSource: 'image', image: 'contoso.azurecr.io/diabetes:7', containerGroupName: 'diabetes-registry', dockerRegistryConnection: 'acr' },
+      inputs: {
+        ...ws(),
+        modelName: 'diabetes',
+        modelVersion: '1',
+        imageSource: 'image',
+        image: 'contoso.azurecr.io/diabetes:7',
+        containerGroupName: 'diabetes-registry',
+        dockerRegistryConnection: 'acr',
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
-      env: { ENDPOINT_URL_acr: 'https://contoso.azurecr.io', ENDPOINT_AUTH_acr: JSON.stringify({ scheme: 'UsernamePassword', parameters: { username: 'contoso', password: 'acr-pass-98765' } }) },
+      env: {
+        ENDPOINT_URL_acr: 'https://contoso.azurecr.io',
+        ENDPOINT_AUTH_acr: JSON.stringify({ scheme: 'UsernamePassword', parameters: { username: 'contoso', password: 'acr-pass-98765' } }),
+      },
     });
     assert.equal(docker.result, 'Succeeded', docker.stdout);
     assert.ok(!visibleText(docker).includes('acr-pass-98765'));
-    const group = () => [...emulator.state.containerGroups.values()].find((g) => g.name === 'diabetes-registry')!.resource as { identity?: unknown; properties: { imageRegistryCredentials: Record<string, string>[] } };
+    const group = () =>
+      [...emulator.state.containerGroups.values()].find((g) => g.name === 'diabetes-registry')!.resource as {
+        identity?: unknown;
+        properties: { imageRegistryCredentials: Record<string, string>[] };
+      };
     assert.equal(group().properties.imageRegistryCredentials[0].server, 'contoso.azurecr.io');
     assert.equal(group().properties.imageRegistryCredentials[0].username, 'contoso');
     const uami = `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/rg-mlops/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull`;
-    const identity = await deploy({ modelVersion: '1', imageSource: 'image', image: 'contoso.azurecr.io/diabetes:7', containerGroupName: 'diabetes-registry', registryServer: 'contoso.azurecr.io', registryIdentity: uami });
+    const identity = await deploy({
+      modelVersion: '1',
+      imageSource: 'image',
+      image: 'contoso.azurecr.io/diabetes:7',
+      containerGroupName: 'diabetes-registry',
+      registryServer: 'contoso.azurecr.io',
+      registryIdentity: uami,
+    });
     assert.equal(identity.result, 'Succeeded', identity.stdout);
     assert.deepEqual(group().properties.imageRegistryCredentials, [{ server: 'contoso.azurecr.io', identity: uami }]);
     assert.deepEqual(group().identity, { type: 'UserAssigned', userAssignedIdentities: { [uami]: {} } });
@@ -87,7 +124,10 @@ describe('DeployToAci bundle against the emulator', function () {
     fs.writeFileSync(path.join(code, 'score.py'), 'def init():\n    raise RuntimeError("model file is corrupt")\n\ndef run(data):\n    return []\n');
     const run = await deploy({ codePath: code, containerGroupName: 'diabetes-broken', timeoutMinutes: '1' });
     assert.equal(run.result, 'Failed');
-    assert.match(run.message ?? '', /Create or update container group 'diabetes-broken' ended Failed: ContainerGroupFailed: Container 'model' terminated: RuntimeError: model file is corrupt/);
+    assert.match(
+      run.message ?? '',
+      /Create or update container group 'diabetes-broken' ended Failed: ContainerGroupFailed: Container 'model' terminated: RuntimeError: model file is corrupt/,
+    );
     assert.match(run.stdout, /Last lines of the container logs \(model\)/);
     assert.match(run.stdout, /raise RuntimeError\("model file is corrupt"\)/);
   });
@@ -101,13 +141,22 @@ describe('DeployToAci bundle against the emulator', function () {
     const run = await deploy({ codePath: code, timeoutMinutes: '1' });
     fs.rmSync(code, { recursive: true, force: true });
     assert.equal(run.result, 'Failed');
-    assert.match(run.message ?? '', /The new version of container group 'diabetes-qa' did not come up in its trial group 'diabetes-qa-next', so 'diabetes-qa' keeps serving the previous version: .*model file is corrupt/);
-    assert.match(run.stdout, /raise RuntimeError\("model file is corrupt"\)/, 'the trial\'s logs are printed');
-    const puts = traffic().filter((l) => l.method === 'PUT' && l.url.includes('/containerGroups/')).map((l) => new URL(l.url).pathname.split('/').pop());
+    assert.match(
+      run.message ?? '',
+      /The new version of container group 'diabetes-qa' did not come up in its trial group 'diabetes-qa-next', so 'diabetes-qa' keeps serving the previous version: .*model file is corrupt/,
+    );
+    assert.match(run.stdout, /raise RuntimeError\("model file is corrupt"\)/, "the trial's logs are printed");
+    const puts = traffic()
+      .filter((l) => l.method === 'PUT' && l.url.includes('/containerGroups/'))
+      .map((l) => new URL(l.url).pathname.split('/').pop());
     assert.deepEqual(puts, ['diabetes-qa-next'], 'the serving group is never written');
     assert.equal(group('diabetes-qa-next'), undefined, 'the trial group is deleted');
     assert.equal(group('diabetes-qa'), before);
-    const answer = await fetch(`http://127.0.0.1:${before.port}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: [ROW] }) });
+    const answer = await fetch(`http://127.0.0.1:${before.port}/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ data: [ROW] }),
+    });
     assert.equal(answer.status, 200, 'the old version still answers');
 
     const changed = await deploy({ environmentVariables: 'MODE=prod' });
@@ -121,10 +170,18 @@ describe('DeployToAci bundle against the emulator', function () {
     for (const [label, inputs, message] of [
       ['a bad container group name', { containerGroupName: 'Diabetes_QA' }, /Input 'containerGroupName': 'Diabetes_QA' is not a valid container group name/],
       ['a double hyphen', { containerGroupName: 'diabetes--qa' }, /is not a valid container group name/],
-      ['an existing group with overwrite false', { overwrite: 'false' }, /Input 'overwrite': container group 'diabetes-qa' already exists in resource group 'rg-mlops'; set overwrite to true to update it\./],
+      [
+        'an existing group with overwrite false',
+        { overwrite: 'false' },
+        /Input 'overwrite': container group 'diabetes-qa' already exists in resource group 'rg-mlops'; set overwrite to true to update it\./,
+      ],
       ['a missing scoring script', { scoringScript: 'predict.py' }, /Input 'scoringScript': 'predict.py' is not in the code folder/],
       ['a model that does not exist', { modelName: 'unknown-model' }, /Input 'modelName': model 'unknown-model' does not exist/],
-      ['a model without a production version', { productionTag: 'lifecycle=nowhere' }, /Input 'modelVersion': is empty and no version of model 'diabetes' carries lifecycle=nowhere/],
+      [
+        'a model without a production version',
+        { productionTag: 'lifecycle=nowhere' },
+        /Input 'modelVersion': is empty and no version of model 'diabetes' carries lifecycle=nowhere/,
+      ],
     ] as const) {
       it(label, async () => {
         fs.rmSync(log, { force: true });

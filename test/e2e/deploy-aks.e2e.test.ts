@@ -8,7 +8,6 @@ import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
 import { ROW, SAMPLE, trainAndRegisterSample } from '../support/trained-model';
 
-
 describe('DeployToAks bundle against the emulator', function () {
   this.timeout(240_000);
   let emulator: Emulator;
@@ -17,12 +16,30 @@ describe('DeployToAks bundle against the emulator', function () {
   const ws = () => ({ resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace });
   const deploy = (inputs: Record<string, string>): Promise<BundleRun> =>
     runBundle('DeployToAks', {
-      inputs: { ...ws(), endpointName: 'diabetes-prod', computeName: 'aks-prod', modelName: 'diabetes', environment: 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest', codePath: path.join(SAMPLE, 'src'), smokePayload: JSON.stringify({ data: [ROW] }), ...inputs },
+      inputs: {
+        ...ws(),
+        endpointName: 'diabetes-prod',
+        computeName: 'aks-prod',
+        modelName: 'diabetes',
+        environment: 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest',
+        codePath: path.join(SAMPLE, 'src'),
+        smokePayload: JSON.stringify({ data: [ROW] }),
+        ...inputs,
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
     });
   const endpoint = () => [...emulator.state.onlineEndpoints.values()].find((e) => e.name === 'diabetes-prod');
   const traffic = () => (endpoint()?.resource.properties as { traffic: Record<string, number> }).traffic;
-  const writes = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { method: string; url: string }) : []).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
+  const writes = () =>
+    (fs.existsSync(log)
+      ? fs
+          .readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { method: string; url: string })
+      : []
+    ).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
 
   before(async () => {
     log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aks-')), 'traffic.jsonl');
@@ -35,10 +52,19 @@ describe('DeployToAks bundle against the emulator', function () {
     const run = await deploy({ trafficStrategy: 'canary' });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
     assert.match(run.stdout, /No deployment takes traffic on 'diabetes-prod' yet: 'blue' gets all of it at once\./);
-    assert.deepEqual({ ...run.outputs, scoringUri: undefined }, { scoringUri: undefined, endpointName: 'diabetes-prod', deploymentName: 'blue', previousDeploymentName: '', traffic: '{"blue":100}' });
+    assert.deepEqual(
+      { ...run.outputs, scoringUri: undefined },
+      { scoringUri: undefined, endpointName: 'diabetes-prod', deploymentName: 'blue', previousDeploymentName: '', traffic: '{"blue":100}' },
+    );
     assert.equal((endpoint()?.resource.properties as { compute: string }).compute.endsWith('/computes/aks-prod'), true);
     const smoke = await runBundle('SmokeTest', {
-      inputs: { ...ws(), target: 'onlineEndpoint', endpointName: 'diabetes-prod', payload: JSON.stringify({ data: [ROW] }), assertions: '$.predictions[0] > 50\n$.predictions[0] < 350' },
+      inputs: {
+        ...ws(),
+        target: 'onlineEndpoint',
+        endpointName: 'diabetes-prod',
+        payload: JSON.stringify({ data: [ROW] }),
+        assertions: '$.predictions[0] > 50\n$.predictions[0] < 350',
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
     });
     assert.equal(smoke.result, 'Succeeded', smoke.stdout);
@@ -86,15 +112,24 @@ describe('DeployToAks bundle against the emulator', function () {
     }
   });
 
-  it('maps MLOpsPython\'s v1 deployment_config_aks.yml field by field, warning for what v2 lacks', async () => {
+  it("maps MLOpsPython's v1 deployment_config_aks.yml field by field, warning for what v2 lacks", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'v1-')), 'deployment_config_aks.yml');
-    fs.writeFileSync(file, 'computeType: AKS\nautoScaler:\n  autoscaleEnabled: True\n  minReplicas: 1\n  maxReplicas: 3\n  refreshPeriodInSeconds: 10\n  targetUtilization: 70\nauthEnabled: True\ncontainerResourceRequirements:\n  cpu: 0.5\n  memoryInGB: 2\nappInsightsEnabled: True\nscoringTimeoutMs: 5000\nmaxConcurrentRequestsPerContainer: 2\nmaxQueueWaitMs: 5000\nsslEnabled: True\n');
+    fs.writeFileSync(
+      file,
+      'computeType: AKS\nautoScaler:\n  autoscaleEnabled: True\n  minReplicas: 1\n  maxReplicas: 3\n  refreshPeriodInSeconds: 10\n  targetUtilization: 70\nauthEnabled: True\ncontainerResourceRequirements:\n  cpu: 0.5\n  memoryInGB: 2\nappInsightsEnabled: True\nscoringTimeoutMs: 5000\nmaxConcurrentRequestsPerContainer: 2\nmaxQueueWaitMs: 5000\nsslEnabled: True\n',
+    );
     const run = await deploy({ deploymentConfigFile: file, deploymentName: 'v1cfg', trafficStrategy: 'none' });
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.match(run.stdout, /'authEnabled' has no v2 deployment setting/);
     assert.match(run.stdout, /'sslEnabled' has no v2 equivalent and is ignored/);
     const props = endpoint()!.deployments.get('v1cfg')!.resource!.properties;
-    assert.deepEqual(props.scaleSettings, { scaleType: 'TargetUtilization', minInstances: 1, maxInstances: 3, targetUtilizationPercentage: 70, pollingInterval: 'PT10S' });
+    assert.deepEqual(props.scaleSettings, {
+      scaleType: 'TargetUtilization',
+      minInstances: 1,
+      maxInstances: 3,
+      targetUtilizationPercentage: 70,
+      pollingInterval: 'PT10S',
+    });
     assert.deepEqual(props.requestSettings, { requestTimeout: 'PT5S', maxConcurrentRequestsPerInstance: 2, maxQueueWait: 'PT5S' });
     assert.deepEqual(props.containerResourceRequirements, { containerResourceRequests: { cpu: '0.5', memory: '2Gi' } });
     assert.equal(props.appInsightsEnabled, true);
@@ -103,7 +138,10 @@ describe('DeployToAks bundle against the emulator', function () {
 
   it('uses a CLI v2 online-deployment YAML', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'v2-')), 'deployment.yml');
-    fs.writeFileSync(file, '$schema: https://azuremlschemas.azureedge.net/latest/kubernetesOnlineDeployment.schema.json\ninstance_type: defaultinstancetype\ninstance_count: 2\nrequest_settings:\n  request_timeout_ms: 3000\nliveness_probe:\n  initial_delay: 10\n  period: 10\n');
+    fs.writeFileSync(
+      file,
+      '$schema: https://azuremlschemas.azureedge.net/latest/kubernetesOnlineDeployment.schema.json\ninstance_type: defaultinstancetype\ninstance_count: 2\nrequest_settings:\n  request_timeout_ms: 3000\nliveness_probe:\n  initial_delay: 10\n  period: 10\n',
+    );
     const run = await deploy({ deploymentConfigFile: file, deploymentName: 'v2cfg', trafficStrategy: 'none' });
     assert.equal(run.result, 'Succeeded', run.stdout);
     const d = endpoint()!.deployments.get('v2cfg')!.resource!;
@@ -126,16 +164,28 @@ describe('DeployToAks bundle against the emulator', function () {
     const changed = await deploy({ deleteOldDeployment: 'true', instanceCount: '4' });
     assert.equal(changed.result, 'Succeeded', changed.stdout);
     assert.notEqual(changed.outputs.deploymentName, first.outputs.deploymentName);
-    assert.deepEqual(Object.entries(traffic()).filter(([, p]) => p > 0), [[changed.outputs.deploymentName, 100]]);
+    assert.deepEqual(
+      Object.entries(traffic()).filter(([, p]) => p > 0),
+      [[changed.outputs.deploymentName, 100]],
+    );
   });
 
   it('computeType managed with aml_token auth: same flow on a managed endpoint', async () => {
-    const run = await deploy({ endpointName: 'diabetes-managed', computeType: 'managed', computeName: '', authMode: 'aml_token', instanceType: 'Standard_DS3_v2' });
+    const run = await deploy({
+      endpointName: 'diabetes-managed',
+      computeType: 'managed',
+      computeName: '',
+      authMode: 'aml_token',
+      instanceType: 'Standard_DS3_v2',
+    });
     assert.equal(run.result, 'Succeeded', run.stdout);
     const managed = [...emulator.state.onlineEndpoints.values()].find((e) => e.name === 'diabetes-managed')!;
     assert.equal((managed.resource.properties as { authMode: string }).authMode, 'AMLToken');
     assert.equal(managed.deployments.get('blue')?.resource?.properties.endpointComputeType, 'Managed');
-    const smoke = await runBundle('SmokeTest', { inputs: { ...ws(), target: 'onlineEndpoint', endpointName: 'diabetes-managed', payload: JSON.stringify({ data: [ROW] }) }, connection: emulatorConnection(emulator, 'spnKey') });
+    const smoke = await runBundle('SmokeTest', {
+      inputs: { ...ws(), target: 'onlineEndpoint', endpointName: 'diabetes-managed', payload: JSON.stringify({ data: [ROW] }) },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
     assert.equal(smoke.result, 'Succeeded', smoke.stdout);
     assert.match(smoke.stdout, /auth: amlToken/);
   });

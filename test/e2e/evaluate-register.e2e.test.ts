@@ -20,25 +20,46 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
 
   const evaluate = (inputs: Record<string, string>, env: Record<string, string> = {}): Promise<BundleRun> =>
     runBundle('EvaluateAndRegister', {
-      inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, modelName: 'diabetes', rules: 'mse lower\nr2 higher threshold=0.3', ...inputs },
+      inputs: {
+        resourceGroupName: emulator.info.resourceGroup,
+        workspaceName: emulator.info.workspace,
+        modelName: 'diabetes',
+        rules: 'mse lower\nr2 higher threshold=0.3',
+        ...inputs,
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
       env: { BUILD_BUILDID: '77', BUILD_REPOSITORY_NAME: 'mlops', BUILD_SOURCEVERSION: 'f00d', ...env },
     });
 
-  const versions = (model = 'diabetes') => [...(emulator.state.modelVersions.values())].flat().filter((v) => v.name === model);
-  const holder = (tag = 'lifecycle', model = 'diabetes') => versions(model).filter((v) => v.resource.properties.tags?.[tag] === 'production').map((v) => v.version);
+  const versions = (model = 'diabetes') => [...emulator.state.modelVersions.values()].flat().filter((v) => v.name === model);
+  const holder = (tag = 'lifecycle', model = 'diabetes') =>
+    versions(model)
+      .filter((v) => v.resource.properties.tags?.[tag] === 'production')
+      .map((v) => v.version);
   const decision = (run: BundleRun) => JSON.parse(run.outputs.decision);
 
   it('first model: registered as version 1 with its lineage, and promoted', async () => {
     const name = job({ mse: 3000, r2: 0.45 });
     const run = await evaluate({ jobName: name });
     assert.equal(run.result, 'Succeeded', run.stdout);
-    assert.deepEqual({ ...run.outputs, decision: undefined }, { registered: 'true', modelName: 'diabetes', modelVersion: '1', modelId: versions()[0].resource.id, championVersion: '', decision: undefined });
+    assert.deepEqual(
+      { ...run.outputs, decision: undefined },
+      { registered: 'true', modelName: 'diabetes', modelVersion: '1', modelId: versions()[0].resource.id, championVersion: '', decision: undefined },
+    );
     const v1 = versions()[0].resource.properties;
     assert.equal(v1.jobName, name);
     assert.equal(v1.modelUri, `azureml://jobs/${name}/outputs/model/paths/`);
     assert.equal(v1.modelType, 'CustomModel');
-    assert.deepEqual(v1.tags, { BuildId: '77', Repository: 'mlops', SourceVersion: 'f00d', jobName: name, mse: '3000', r2: '0.45', gate: 'passed', lifecycle: 'production' });
+    assert.deepEqual(v1.tags, {
+      BuildId: '77',
+      Repository: 'mlops',
+      SourceVersion: 'f00d',
+      jobName: name,
+      mse: '3000',
+      r2: '0.45',
+      gate: 'passed',
+      lifecycle: 'production',
+    });
     assert.equal(decision(run).champion, null);
     assert.match(decision(run).rules[0].note, /no champion/);
     assert.match(run.attachments[0].content, /\| mse \| `mse lower` \| 3000 \| - \|/);
@@ -58,7 +79,10 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
     const before = versions().length;
     const run = await evaluate({ jobName: job({ mse: 2900, r2: 0.5 }) });
     assert.equal(run.result, 'SucceededWithIssues');
-    assert.match(run.message ?? '', /is not better than the champion v2: mse lower \(candidate 2900, required < 2800 \(better than the champion\)\)\. Nothing registered\./);
+    assert.match(
+      run.message ?? '',
+      /is not better than the champion v2: mse lower \(candidate 2900, required < 2800 \(better than the champion\)\)\. Nothing registered\./,
+    );
     assert.equal(run.outputs.registered, 'false');
     assert.equal(run.outputs.modelVersion, '');
     assert.equal(versions().length, before);
@@ -136,7 +160,7 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
     assert.equal(decision(run).rules[0].candidate, 10);
   });
 
-  it('finds the job by this run\'s plan id when jobName is empty', async () => {
+  it("finds the job by this run's plan id when jobName is empty", async () => {
     const name = job({ mse: 1, r2: 0.99 }, { tags: { AzureDevOpsPlanId: 'plan-xyz' } });
     const run = await evaluate({ modelName: 'by-plan' }, { SYSTEM_PLANID: 'plan-xyz' });
     assert.equal(run.result, 'Succeeded', run.stdout);
@@ -177,7 +201,13 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
       const run = await evaluate({ jobName: name }, FAST_RETRY);
       assert.equal(run.result, 'Failed');
       assert.match(run.message ?? '', new RegExp(`Remove lifecycle=production from model 'diabetes' version '${champion}'`));
-      const next = String(Number(versions().map((v) => Number(v.version)).sort((a, b) => b - a)[0]));
+      const next = String(
+        Number(
+          versions()
+            .map((v) => Number(v.version))
+            .sort((a, b) => b - a)[0],
+        ),
+      );
       assert.deepEqual(holder().sort(), [champion, next].sort(), 'the new version was tagged in the same write that registered it');
       emulator.faults.clear();
       const again = await evaluate({ jobName: name });
@@ -197,6 +227,9 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
     assert.equal(run.result, 'Failed');
     assert.equal(run.message, "Input 'rules': line 2 'r2 upper': the direction must be 'higher' or 'lower', not 'upper'");
     const option = await evaluate({ jobName: 'whatever', rules: 'r2 higher minGain=1' });
-    assert.match(option.message ?? '', /line 1 'r2 higher minGain=1': 'minGain=1' is not an option; allowed: threshold=<n>, minAbsoluteChange=<n>, minRelativeChange=<n>/);
+    assert.match(
+      option.message ?? '',
+      /line 1 'r2 higher minGain=1': 'minGain=1' is not an option; allowed: threshold=<n>, minAbsoluteChange=<n>, minRelativeChange=<n>/,
+    );
   });
 });

@@ -14,7 +14,10 @@ const BASE_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-infe
 
 interface RoutingMap {
   target: string;
-  containers: Record<string, { group: Record<string, string>; models: Record<string, string>; service: { kind: string; scoringUri: string; resourceId: string } }>;
+  containers: Record<
+    string,
+    { group: Record<string, string>; models: Record<string, string>; service: { kind: string; scoringUri: string; resourceId: string } }
+  >;
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
@@ -46,7 +49,15 @@ function harness(job: string, training: Record<string, number>, defaults: Record
         connection: emulatorConnection(h.emulator, 'spnKey'),
         env: { BUILD_BUILDID: '301' },
       }),
-    traffic: () => (fs.existsSync(h.log) ? fs.readFileSync(h.log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { method: string; url: string }) : []),
+    traffic: () =>
+      fs.existsSync(h.log)
+        ? fs
+            .readFileSync(h.log, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { method: string; url: string })
+        : [],
     /** Requests that change something (token and key reads aside). */
     writes: () => h.traffic().filter((t) => t.method !== 'GET' && !/listKeys|listSecrets|getLogs|oauth2/.test(t.url)),
     routing: (): RoutingMap => JSON.parse(fs.readFileSync(path.join(h.out, 'routing-map.json'), 'utf8')),
@@ -65,7 +76,10 @@ function harness(job: string, training: Record<string, number>, defaults: Record
 describe('GroupManyModels bundle against the emulator', function () {
   this.timeout(300_000);
   const h = harness('many-train-1', { stores: 30, brands: 10 }, { maxContainerSize: '20', servicePrefix: 'mm', concurrency: '4' });
-  const routingVersions = () => (h.emulator.state.modelVersions.get(`${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/models/deployed_models_info`.toLowerCase()) ?? []).map((v) => v.version);
+  const routingVersions = () =>
+    (
+      h.emulator.state.modelVersions.get(`${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/models/deployed_models_info`.toLowerCase()) ?? []
+    ).map((v) => v.version);
   const containerOf = (map: RoutingMap, model: string) => Object.entries(map.containers).find(([, c]) => model in c.models);
 
   it('first deploy: 300 models in 20 containers of at most 20, each serving its members, every model routed once', async () => {
@@ -78,7 +92,10 @@ describe('GroupManyModels bundle against the emulator', function () {
     assert.equal(new Set(models).size, 300, 'each model in exactly one container');
     for (const [name, c] of Object.entries(map.containers)) {
       assert.ok(Object.keys(c.models).length <= 20, name);
-      assert.ok(Object.keys(c.models).every((m) => m.endsWith(`-${c.group.Brand}`)), `${name} holds one brand`);
+      assert.ok(
+        Object.keys(c.models).every((m) => m.endsWith(`-${c.group.Brand}`)),
+        `${name} holds one brand`,
+      );
     }
     assert.deepEqual(Object.keys(map.containers['mm-b3-1'].models).slice(0, 3), ['diabetes-s01-b3', 'diabetes-s02-b3', 'diabetes-s03-b3']);
     assert.equal(Object.keys(map.containers['mm-b3-2'].models).length, 10, 'stores 21-30 fill the second container');
@@ -96,15 +113,31 @@ describe('GroupManyModels bundle against the emulator', function () {
   });
 
   it('the router sample forwards each request to the container serving its model', async () => {
-    const router = spawn('python3', [path.join(SAMPLE, 'src', 'many_models_router.py'), '--routing-map', path.join(h.out, 'routing-map.json'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const router = spawn('python3', [path.join(SAMPLE, 'src', 'many_models_router.py'), '--routing-map', path.join(h.out, 'routing-map.json'), '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const port = await new Promise<number>((resolve, reject) => {
-        router.stdout.on('data', (d: Buffer) => { const m = /port (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
+        router.stdout.on('data', (d: Buffer) => {
+          const m = /port (\d+)/.exec(d.toString());
+          if (m) resolve(Number(m[1]));
+        });
         router.on('exit', (code) => reject(new Error(`router exited ${code}`)));
       });
-      const answer = await post(`http://127.0.0.1:${port}/score`, [{ model: 'diabetes-s01-b1', data: [ROW] }, { model: 'diabetes-s30-b10', data: [ROW, ROW] }, { model: 'diabetes-s02-b1', data: [ROW] }]);
+      const answer = await post(`http://127.0.0.1:${port}/score`, [
+        { model: 'diabetes-s01-b1', data: [ROW] },
+        { model: 'diabetes-s30-b10', data: [ROW, ROW] },
+        { model: 'diabetes-s02-b1', data: [ROW] },
+      ]);
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      assert.deepEqual(answer.body.map((a: { model: string; container: string }) => [a.model, a.container]), [['diabetes-s01-b1', 'mm-b1-1'], ['diabetes-s30-b10', 'mm-b10-2'], ['diabetes-s02-b1', 'mm-b1-1']]);
+      assert.deepEqual(
+        answer.body.map((a: { model: string; container: string }) => [a.model, a.container]),
+        [
+          ['diabetes-s01-b1', 'mm-b1-1'],
+          ['diabetes-s30-b10', 'mm-b10-2'],
+          ['diabetes-s02-b1', 'mm-b1-1'],
+        ],
+      );
       assert.equal(answer.body[1].predictions.length, 2);
       assert.equal((await post(`http://127.0.0.1:${port}/score`, { model: 'nope', data: [ROW] })).status, 400);
     } finally {
@@ -124,7 +157,11 @@ describe('GroupManyModels bundle against the emulator', function () {
 
   // A mistake never takes production down: each of these stops before any write.
   const noWrites = (run: BundleRun) => {
-    assert.deepEqual(h.writes().map((t) => `${t.method} ${t.url}`), [], 'no write at all');
+    assert.deepEqual(
+      h.writes().map((t) => `${t.method} ${t.url}`),
+      [],
+      'no write at all',
+    );
     assert.deepEqual(routingVersions(), ['1'], 'no routing map registered');
     assert.equal([...h.emulator.state.containerGroups.values()].filter((g) => g.port !== undefined).length, 20, run.stdout.slice(-2000));
   };
@@ -143,7 +180,10 @@ describe('GroupManyModels bundle against the emulator', function () {
     fs.rmSync(h.log, { force: true });
     const run = await h.group({ splittingTags: 'brand' });
     assert.equal(run.result, 'Failed');
-    assert.match(run.message ?? '', /Input 'splittingTags': no model carries the tag 'brand', but 'Brand' exists \(the deployed containers are split by it\); tag names are case-sensitive/);
+    assert.match(
+      run.message ?? '',
+      /Input 'splittingTags': no model carries the tag 'brand', but 'Brand' exists \(the deployed containers are split by it\); tag names are case-sensitive/,
+    );
     noWrites(run);
   });
 
@@ -153,7 +193,10 @@ describe('GroupManyModels bundle against the emulator', function () {
       const run = await h.group({ modelTagFilter: 'ModelType=many-models-diabetes,Brand=b1', dryRun });
       assert.equal(run.result, 'Failed', run.stdout.slice(-2000));
       assert.match(run.message ?? '', dryRun === 'true' ? /^Dry run: the plan would be stopped/ : /^Stopped before any change/);
-      assert.match(run.message ?? '', /it deletes 18 container\(s\) still serving 270 model\(s\) that would then be served nowhere \(mm-b2-1: diabetes-s01-b2, /);
+      assert.match(
+        run.message ?? '',
+        /it deletes 18 container\(s\) still serving 270 model\(s\) that would then be served nowhere \(mm-b2-1: diabetes-s01-b2, /,
+      );
       assert.match(run.message ?? '', /removes 270 .* of the 300 served model\(s\): 90%, above largeChangeThreshold \(20%\)/);
       assert.match(run.message ?? '', /set allowLargeChanges to true/);
       assert.equal(run.outputs.changeGuard, 'blocked');
@@ -173,8 +216,15 @@ describe('GroupManyModels bundle against the emulator', function () {
     assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
     assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.unchangedGroups, run.outputs.deletedGroups], ['0', '1', '19', '0']);
     const groupPuts = h.writes().filter((t) => t.method === 'PUT' && t.url.includes('/containerGroups/'));
-    assert.deepEqual(groupPuts.map((t) => new URL(t.url).pathname.split('/').pop()), ['mm-b3-1-next', 'mm-b3-1'], 'proven in a trial group, then replaced in place');
-    assert.ok(!h.emulator.state.containerGroups.has(`${h.emulator.info.subscriptionId}/${h.emulator.info.resourceGroup}/mm-b3-1-next`.toLowerCase()), 'the trial group is deleted');
+    assert.deepEqual(
+      groupPuts.map((t) => new URL(t.url).pathname.split('/').pop()),
+      ['mm-b3-1-next', 'mm-b3-1'],
+      'proven in a trial group, then replaced in place',
+    );
+    assert.ok(
+      !h.emulator.state.containerGroups.has(`${h.emulator.info.subscriptionId}/${h.emulator.info.resourceGroup}/mm-b3-1-next`.toLowerCase()),
+      'the trial group is deleted',
+    );
     const map = h.routing();
     assert.equal(map.containers['mm-b3-1'].models['diabetes-s07-b3'], '2');
     const answer = await post(map.containers['mm-b3-1'].service.scoringUri, { model: 'diabetes-s07-b3', data: [ROW] });
@@ -187,18 +237,38 @@ describe('GroupManyModels bundle against the emulator', function () {
     const models = `${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/models`;
     // A broken model file in brand b5's first container; a new store for brand b6 (its second container has room).
     h.emulator.state.blobs.set('broken/diabetes-s04-b5/model.json', Buffer.from('{ not json'));
-    await clients.rest().request('PUT', `${models}/diabetes-s04-b5/versions/2`, { operation: 'register', body: { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/broken/diabetes-s04-b5', tags: { Store: '4', Brand: 'b5', ModelType: 'many-models-diabetes' } } } });
+    await clients.rest().request('PUT', `${models}/diabetes-s04-b5/versions/2`, {
+      operation: 'register',
+      body: {
+        properties: {
+          modelUri: 'azureml://datastores/workspaceblobstore/paths/broken/diabetes-s04-b5',
+          tags: { Store: '4', Brand: 'b5', ModelType: 'many-models-diabetes' },
+        },
+      },
+    });
     const before = h.routing();
     const newModel = 'diabetes-s31-b6';
     const trained = [...h.emulator.state.jobs.values()].find((j) => j.name === 'many-train-1')!.outputs.models;
     h.emulator.state.blobs.set(`fresh/${newModel}/model.json`, fs.readFileSync(path.join(trained, 'diabetes-s30-b6', 'model.json')));
-    await clients.rest().request('PUT', `${models}/${newModel}/versions/1`, { operation: 'register', body: { properties: { modelUri: `azureml://datastores/workspaceblobstore/paths/fresh/${newModel}`, tags: { Store: '31', Brand: 'b6', ModelType: 'many-models-diabetes' } } } });
+    await clients.rest().request('PUT', `${models}/${newModel}/versions/1`, {
+      operation: 'register',
+      body: {
+        properties: {
+          modelUri: `azureml://datastores/workspaceblobstore/paths/fresh/${newModel}`,
+          tags: { Store: '31', Brand: 'b6', ModelType: 'many-models-diabetes' },
+        },
+      },
+    });
     const run = await h.group({});
     assert.equal(run.result, 'Failed', run.stdout.slice(-3000));
     assert.match(run.message ?? '', /1 container\(s\) failed: mm-b5-1/);
     assert.match(run.stdout, /Last lines of the logs of mm-b5-1/);
     const map = h.routing();
-    assert.equal(map.containers['mm-b5-1'].models['diabetes-s04-b5'], before.containers['mm-b5-1'].models['diabetes-s04-b5'], 'the failed container keeps its old entries');
+    assert.equal(
+      map.containers['mm-b5-1'].models['diabetes-s04-b5'],
+      before.containers['mm-b5-1'].models['diabetes-s04-b5'],
+      'the failed container keeps its old entries',
+    );
     assert.deepEqual(Object.keys(map.containers['mm-b5-1'].models), Object.keys(before.containers['mm-b5-1'].models));
     assert.equal(containerOf(map, newModel)?.[0], 'mm-b6-2', 'the healthy container was deployed');
     assert.equal(Object.values(map.containers).flatMap((c) => Object.keys(c.models)).length, 301);
@@ -220,9 +290,19 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.newGroups, '3');
     const plan = JSON.parse(fs.readFileSync(run.outputs.planFile, 'utf8')) as { containers: { name: string; action: string }[] };
-    assert.deepEqual(plan.containers.map((c) => [c.name, c.action]), [['mmk-b1-1', 'new'], ['mmk-b2-1', 'new'], ['mmk-b3-1', 'new']]);
+    assert.deepEqual(
+      plan.containers.map((c) => [c.name, c.action]),
+      [
+        ['mmk-b1-1', 'new'],
+        ['mmk-b2-1', 'new'],
+        ['mmk-b3-1', 'new'],
+      ],
+    );
     assert.ok(fs.existsSync(path.join(h.out, 'plan.md')));
-    assert.deepEqual(h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)), []);
+    assert.deepEqual(
+      h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)),
+      [],
+    );
   });
 
   it('deploys one endpoint per container; each answers for its models with the endpoint key', async () => {
@@ -232,7 +312,11 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     assert.deepEqual(Object.keys(map.containers), ['mmk-b1-1', 'mmk-b2-1', 'mmk-b3-1']);
     const { clients } = emulatorClients(h.emulator);
     const keys = await clients.rest().request<{ primaryKey: string }>('POST', `${endpointPath(h.emulator, 'mmk-b2-1')}/listKeys`, { operation: 'keys' });
-    const answer = await post(map.containers['mmk-b2-1'].service.scoringUri, { model: 'diabetes-s03-b2', data: [ROW] }, { authorization: `Bearer ${keys.body.primaryKey}` });
+    const answer = await post(
+      map.containers['mmk-b2-1'].service.scoringUri,
+      { model: 'diabetes-s03-b2', data: [ROW] },
+      { authorization: `Bearer ${keys.body.primaryKey}` },
+    );
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.body.container, 'mmk-b2-1');
     assert.ok(!fs.readFileSync(path.join(h.out, 'routing-map.json'), 'utf8').includes(keys.body.primaryKey));
@@ -242,16 +326,29 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     const { clients } = emulatorClients(h.emulator);
     const models = `${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/models`;
     const v1 = await clients.rest().request<{ properties: { modelUri: string } }>('GET', `${models}/diabetes-s02-b2/versions/1`, { operation: 'get' });
-    await clients.rest().request('PUT', `${models}/diabetes-s02-b2/versions/2`, { operation: 'register', body: { properties: { modelUri: v1.body.properties.modelUri, tags: { Store: '2', brand: 'b2', ModelType: 'many-models-diabetes' } } } });
+    await clients.rest().request('PUT', `${models}/diabetes-s02-b2/versions/2`, {
+      operation: 'register',
+      body: { properties: { modelUri: v1.body.properties.modelUri, tags: { Store: '2', brand: 'b2', ModelType: 'many-models-diabetes' } } },
+    });
     fs.rmSync(h.log, { force: true });
     const run = await h.group({});
     assert.equal(run.result, 'SucceededWithIssues', run.stdout.slice(-3000));
-    assert.match(run.stdout, /Model 'diabetes-s02-b2' has no value for splitting tag\(s\) Brand \(it carries 'brand': tag names are case-sensitive\): it keeps serving version 1 in mmk-b2-1/);
+    assert.match(
+      run.stdout,
+      /Model 'diabetes-s02-b2' has no value for splitting tag\(s\) Brand \(it carries 'brand': tag names are case-sensitive\): it keeps serving version 1 in mmk-b2-1/,
+    );
     assert.equal(run.outputs.changeGuard, 'passed');
     assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.deletedGroups], ['0', '0', '0']);
-    assert.deepEqual(h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets|listKeys/.test(t.url)), [], 'nothing deleted or redeployed');
+    assert.deepEqual(
+      h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets|listKeys/.test(t.url)),
+      [],
+      'nothing deleted or redeployed',
+    );
     assert.equal(h.routing().containers['mmk-b2-1'].models['diabetes-s02-b2'], '1');
-    await clients.rest().request('PUT', `${models}/diabetes-s02-b2/versions/3`, { operation: 'register', body: { properties: { modelUri: v1.body.properties.modelUri, tags: { Store: '2', Brand: 'b2', ModelType: 'many-models-diabetes' } } } });
+    await clients.rest().request('PUT', `${models}/diabetes-s02-b2/versions/3`, {
+      operation: 'register',
+      body: { properties: { modelUri: v1.body.properties.modelUri, tags: { Store: '2', Brand: 'b2', ModelType: 'many-models-diabetes' } } },
+    });
   });
 
   it('shrinking relocates the overflow: past the change threshold it needs allowLargeChanges; the new containers are up before the ones that hand over models change', async () => {
@@ -259,13 +356,19 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     const stopped = await h.group({ maxContainerSize: '3' });
     assert.equal(stopped.result, 'Failed');
     assert.match(stopped.message ?? '', /it moves 3 of the 12 served model\(s\): 25%, above largeChangeThreshold \(20%\)/);
-    assert.deepEqual(h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)), []);
+    assert.deepEqual(
+      h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)),
+      [],
+    );
     const run = await h.group({ maxContainerSize: '3', allowLargeChanges: 'true' });
     assert.equal(run.outputs.changeGuard, 'allowed');
     assert.match(run.stdout, /Large change allowed by allowLargeChanges/);
     assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
     assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.deletedGroups], ['3', '3', '0']);
-    const deploymentPuts = h.traffic().filter((t) => t.method === 'PUT' && /\/deployments\//.test(t.url)).map((t) => new URL(t.url).pathname.split('/')[10]);
+    const deploymentPuts = h
+      .traffic()
+      .filter((t) => t.method === 'PUT' && /\/deployments\//.test(t.url))
+      .map((t) => new URL(t.url).pathname.split('/')[10]);
     for (const brand of ['b1', 'b2', 'b3']) {
       assert.ok(deploymentPuts.indexOf(`mmk-${brand}-2`) < deploymentPuts.indexOf(`mmk-${brand}-1`), `mmk-${brand}-2 before mmk-${brand}-1: ${deploymentPuts}`);
     }
@@ -292,7 +395,11 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     }
     const { clients } = emulatorClients(h.emulator);
     const keys = await clients.rest().request<{ primaryKey: string }>('POST', `${endpointPath(h.emulator, 'mmk-b1-1')}/listKeys`, { operation: 'keys' });
-    const answer = await post(h.routing().containers['mmk-b1-1'].service.scoringUri, { model: 'diabetes-s01-b1', data: [ROW] }, { authorization: `Bearer ${keys.body.primaryKey}` });
+    const answer = await post(
+      h.routing().containers['mmk-b1-1'].service.scoringUri,
+      { model: 'diabetes-s01-b1', data: [ROW] },
+      { authorization: `Bearer ${keys.body.primaryKey}` },
+    );
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
   });
 

@@ -18,7 +18,11 @@ interface CliRun {
 /** `aml-tasks run` (the compiled runner), from a folder of its own, as a user starts it. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'out', 'scripts', 'local-run.js'), ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'out', 'scripts', 'local-run.js'), ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -33,7 +37,12 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
 
   const inputs = (name: string, values: Record<string, string>) => {
     const file = path.join(dir, `${name}.yml`);
-    fs.writeFileSync(file, Object.entries(values).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n'));
+    fs.writeFileSync(
+      file,
+      Object.entries(values)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join('\n'),
+    );
     return file;
   };
   const run = (task: string, values: Record<string, string>) => cli(['run', task, '--inputs', inputs(task, values), '--emulator', info]);
@@ -47,7 +56,11 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
   after(() => emulator.stop());
 
   it('runs every agent task as the agent does, showing its ##vso commands readably and no secret', async () => {
-    const published = await run('PublishAmlPipeline', { pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '1' });
+    const published = await run('PublishAmlPipeline', {
+      pipelineFile: path.join(SAMPLE, 'pipeline.yml'),
+      componentName: 'diabetes_pipeline',
+      componentVersion: '1',
+    });
     assert.equal(published.code, 0, published.out);
     assert.match(published.out, /\[output\] componentId = \/subscriptions\/.*\/components\/diabetes_pipeline\/versions\/1/);
     assert.match(published.out, /\[result\] Succeeded: Published diabetes_pipeline:1/);
@@ -56,9 +69,21 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
 
     const steps: [string, Record<string, string>, RegExp][] = [
       ['EvaluateAndRegister', { jobName: 'cli-train', modelName: 'diabetes', rules: 'mse lower' }, /\[output\] modelVersion = 1/],
-      ['DeployToAci', { modelName: 'diabetes', environment: IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: 'cli-qa' }, /\[output\] scoringUri = http:\/\/127\.0\.0\.1:\d+\/score/],
-      ['SmokeTest', { target: 'containerGroup', containerGroupName: 'cli-qa', payload: JSON.stringify({ data: [ROW] }), assertions: 'len($.predictions) == 1' }, /\[output\] statusCode = 200/],
-      ['DeployToAks', { endpointName: 'cli-prod', computeName: 'aks-prod', modelName: 'diabetes', environment: IMAGE, codePath: path.join(SAMPLE, 'src') }, /\[output\] deploymentName = blue/],
+      [
+        'DeployToAci',
+        { modelName: 'diabetes', environment: IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: 'cli-qa' },
+        /\[output\] scoringUri = http:\/\/127\.0\.0\.1:\d+\/score/,
+      ],
+      [
+        'SmokeTest',
+        { target: 'containerGroup', containerGroupName: 'cli-qa', payload: JSON.stringify({ data: [ROW] }), assertions: 'len($.predictions) == 1' },
+        /\[output\] statusCode = 200/,
+      ],
+      [
+        'DeployToAks',
+        { endpointName: 'cli-prod', computeName: 'aks-prod', modelName: 'diabetes', environment: IMAGE, codePath: path.join(SAMPLE, 'src') },
+        /\[output\] deploymentName = blue/,
+      ],
     ];
     for (const [task, values, expected] of steps) {
       const result = await run(task, values);
@@ -68,7 +93,13 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
       assert.ok(!result.out.includes('##vso['), `${task}: commands are shown readably`);
     }
     await trainManyModels(emulator, 'cli-many', { stores: 2, brands: 2 });
-    const grouped = await run('GroupManyModels', { modelTagFilter: 'ModelType=many-models-diabetes', splittingTags: 'Brand', environment: IMAGE, codePath: path.join(SAMPLE, 'src'), scoringScript: 'many_models_score.py' });
+    const grouped = await run('GroupManyModels', {
+      modelTagFilter: 'ModelType=many-models-diabetes',
+      splittingTags: 'Brand',
+      environment: IMAGE,
+      codePath: path.join(SAMPLE, 'src'),
+      scoringScript: 'many_models_score.py',
+    });
     assert.equal(grouped.code, 0, grouped.out);
     assert.match(grouped.out, /\[output\] newGroups = 2/);
     assert.ok(fs.existsSync(path.join(MANY_MODELS, 'pipeline.yml')));
@@ -76,8 +107,31 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
 
   it('with --connection environment, runs on the credential the environment gives (as on a developer machine)', async () => {
     const { info: i } = emulator;
-    const env = { AZURE_CLIENT_ID: i.clientId, AZURE_TENANT_ID: i.tenantId, AZURE_CLIENT_SECRET: i.clientSecret, AZURE_AUTHORITY_HOST: i.authorityHost, AZURE_RESOURCE_MANAGER_URL: i.armUrl, AZURE_SUBSCRIPTION_ID: i.subscriptionId };
-    const result = await cli(['run', 'PublishAmlPipeline', '--inputs', inputs('env', { resourceGroupName: i.resourceGroup, workspaceName: i.workspace, pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'from_env', componentVersion: '1' }), '--connection', 'environment'], env);
+    const env = {
+      AZURE_CLIENT_ID: i.clientId,
+      AZURE_TENANT_ID: i.tenantId,
+      AZURE_CLIENT_SECRET: i.clientSecret,
+      AZURE_AUTHORITY_HOST: i.authorityHost,
+      AZURE_RESOURCE_MANAGER_URL: i.armUrl,
+      AZURE_SUBSCRIPTION_ID: i.subscriptionId,
+    };
+    const result = await cli(
+      [
+        'run',
+        'PublishAmlPipeline',
+        '--inputs',
+        inputs('env', {
+          resourceGroupName: i.resourceGroup,
+          workspaceName: i.workspace,
+          pipelineFile: path.join(SAMPLE, 'pipeline.yml'),
+          componentName: 'from_env',
+          componentVersion: '1',
+        }),
+        '--connection',
+        'environment',
+      ],
+      env,
+    );
     assert.equal(result.code, 0, result.out);
     assert.match(result.out, /tokens from the environment/);
     assert.match(result.out, /\[result\] Succeeded: Published from_env:1/);

@@ -10,7 +10,14 @@ import { REPO_ROOT, runBundle, type BundleRun } from '../../scripts/lib/run-bund
 const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml');
 
 function traffic(log: string): { method: string; url: string; status: number }[] {
-  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return fs.existsSync(log)
+    ? fs
+        .readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 describe('PublishAmlPipeline bundle against the emulator', function () {
@@ -26,9 +33,22 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
 
   const publish = (extra: Record<string, string> = {}): Promise<BundleRun> =>
     runBundle('PublishAmlPipeline', {
-      inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, pipelineFile: SAMPLE, componentName: 'diabetes_pipeline', tags: 'team=ml', ...extra },
+      inputs: {
+        resourceGroupName: emulator.info.resourceGroup,
+        workspaceName: emulator.info.workspace,
+        pipelineFile: SAMPLE,
+        componentName: 'diabetes_pipeline',
+        tags: 'team=ml',
+        ...extra,
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
-      env: { BUILD_BUILDID: '101', BUILD_BUILDURI: 'vstfs:///Build/Build/101', BUILD_REPOSITORY_NAME: 'mlops', BUILD_SOURCEVERSION: 'abc123', BUILD_DEFINITIONNAME: 'diabetes-ci' },
+      env: {
+        BUILD_BUILDID: '101',
+        BUILD_BUILDURI: 'vstfs:///Build/Build/101',
+        BUILD_REPOSITORY_NAME: 'mlops',
+        BUILD_SOURCEVERSION: 'abc123',
+        BUILD_DEFINITIONNAME: 'diabetes-ci',
+      },
     });
 
   it('a dry run validates and writes nothing (only reads in the traffic log)', async () => {
@@ -51,14 +71,24 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     assert.deepEqual(run.outputs, { componentId: id, componentName: 'diabetes_pipeline', componentVersion: '101' });
     const uploads = traffic(log).filter((l) => l.method === 'PUT' && l.url.includes('/emustorage/'));
     // Every file of the folder but what its .amlignore leaves out (Python byte-code).
-    const kept = fs.readdirSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src'), { recursive: true }).map(String).filter((f) => !/(^|\/)__pycache__(\/|$)|\.pyc$/.test(f));
+    const kept = fs
+      .readdirSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src'), { recursive: true })
+      .map(String)
+      .filter((f) => !/(^|\/)__pycache__(\/|$)|\.pyc$/.test(f));
     assert.equal(uploads.length, kept.filter((f) => fs.statSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src', f)).isFile()).length);
     const kinds = [...emulator.state.assets.values()].map((a) => `${a.kind}:${a.name}:${a.version}`).sort();
     assert.equal(kinds.filter((k) => k.startsWith('codes:')).length, 1, 'one code asset for the shared src folder');
     assert.ok(kinds.includes('environments:python-stdlib:101'));
     for (const c of ['diabetes_prep', 'diabetes_train', 'diabetes_evaluate', 'diabetes_pipeline']) assert.ok(kinds.includes(`components:${c}:101`), c);
     const pipeline = [...emulator.state.assets.values()].find((a) => a.name === 'diabetes_pipeline')!;
-    assert.deepEqual(pipeline.resource.properties.tags, { team: 'ml', BuildId: '101', BuildUri: 'vstfs:///Build/Build/101', Repository: 'mlops', SourceVersion: 'abc123', PipelineDefinition: 'diabetes-ci' });
+    assert.deepEqual(pipeline.resource.properties.tags, {
+      team: 'ml',
+      BuildId: '101',
+      BuildUri: 'vstfs:///Build/Build/101',
+      Repository: 'mlops',
+      SourceVersion: 'abc123',
+      PipelineDefinition: 'diabetes-ci',
+    });
     const spec = pipeline.resource.properties.componentSpec;
     assert.equal(spec.type, 'pipeline');
     assert.deepEqual(spec.jobs.train.inputs.train_data, { job_input_type: 'literal', value: '${{parent.jobs.prep.outputs.train_data}}' });
@@ -83,7 +113,14 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     fs.appendFileSync(path.join(copy, 'src', 'train.py'), '\n# changed\n');
     fs.writeFileSync(path.join(copy, 'src', '.amlignore'), 'data/\n');
     const run = await runBundle('PublishAmlPipeline', {
-      inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, pipelineFile: path.join(copy, 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '102', archivePreviousVersions: 'true' },
+      inputs: {
+        resourceGroupName: emulator.info.resourceGroup,
+        workspaceName: emulator.info.workspace,
+        pipelineFile: path.join(copy, 'pipeline.yml'),
+        componentName: 'diabetes_pipeline',
+        componentVersion: '102',
+        archivePreviousVersions: 'true',
+      },
       connection: emulatorConnection(emulator, 'spnKey'),
     });
     assert.equal(run.result, 'Succeeded', run.stdout);
@@ -99,21 +136,49 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
   describe('bad input is a clear error, with nothing written', () => {
     const cases: [string, Record<string, string>, RegExp][] = [
       ['unsupported key', { pipelineFile: 'bad.yml' }, /Input 'pipelineFile': bad\.yml:6: key 'jobs\.a\.distribution': is not supported here/],
-      ['missing component file', { pipelineFile: 'missing.yml' }, /Input 'pipelineFile': missing\.yml:5: key 'jobs\.a\.component': the file 'nope\.yml' does not exist/],
-      ['unknown binding', { pipelineFile: 'binding.yml' }, /Input 'pipelineFile': binding\.yml:9: key 'jobs\.a\.inputs\.x': binds to pipeline input 'nope', which is not declared under inputs/],
-      ['bad component name', { pipelineFile: SAMPLE, componentName: 'Diabetes-Pipeline' }, /Input 'componentName': 'Diabetes-Pipeline' is not a valid component name/],
-      ['registered environment that does not exist', { pipelineFile: 'env.yml' }, /Environment 'no-such-env' version '3' \(azureml:no-such-env:3\) does not exist in workspace 'mlw-emulator'/],
+      [
+        'missing component file',
+        { pipelineFile: 'missing.yml' },
+        /Input 'pipelineFile': missing\.yml:5: key 'jobs\.a\.component': the file 'nope\.yml' does not exist/,
+      ],
+      [
+        'unknown binding',
+        { pipelineFile: 'binding.yml' },
+        /Input 'pipelineFile': binding\.yml:9: key 'jobs\.a\.inputs\.x': binds to pipeline input 'nope', which is not declared under inputs/,
+      ],
+      [
+        'bad component name',
+        { pipelineFile: SAMPLE, componentName: 'Diabetes-Pipeline' },
+        /Input 'componentName': 'Diabetes-Pipeline' is not a valid component name/,
+      ],
+      [
+        'registered environment that does not exist',
+        { pipelineFile: 'env.yml' },
+        /Environment 'no-such-env' version '3' \(azureml:no-such-env:3\) does not exist in workspace 'mlw-emulator'/,
+      ],
     ];
     for (const [label, inputs, message] of cases) {
       it(label, async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-yaml-'));
-        fs.writeFileSync(path.join(dir, 'bad.yml'), 'type: pipeline\njobs:\n  a:\n    command: echo hi\n    environment: azureml:e:1\n    distribution:\n      type: mpi\n');
+        fs.writeFileSync(
+          path.join(dir, 'bad.yml'),
+          'type: pipeline\njobs:\n  a:\n    command: echo hi\n    environment: azureml:e:1\n    distribution:\n      type: mpi\n',
+        );
         fs.writeFileSync(path.join(dir, 'missing.yml'), 'type: pipeline\njobs:\n  a:\n    type: command\n    component: file:./nope.yml\n');
-        fs.writeFileSync(path.join(dir, 'binding.yml'), 'type: pipeline\ninputs:\n  alpha: 1\njobs:\n  a:\n    command: echo ${{inputs.x}}\n    environment: azureml:e:1\n    inputs:\n      x: ${{parent.inputs.nope}}\n');
+        fs.writeFileSync(
+          path.join(dir, 'binding.yml'),
+          'type: pipeline\ninputs:\n  alpha: 1\njobs:\n  a:\n    command: echo ${{inputs.x}}\n    environment: azureml:e:1\n    inputs:\n      x: ${{parent.inputs.nope}}\n',
+        );
         fs.writeFileSync(path.join(dir, 'env.yml'), 'type: pipeline\nname: p\njobs:\n  a:\n    command: echo hi\n    environment: azureml:no-such-env:3\n');
         const before = emulator.state.assets.size;
         const run = await runBundle('PublishAmlPipeline', {
-          inputs: { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace, componentVersion: '7', ...inputs, pipelineFile: path.isAbsolute(inputs.pipelineFile) ? inputs.pipelineFile : path.join(dir, inputs.pipelineFile) },
+          inputs: {
+            resourceGroupName: emulator.info.resourceGroup,
+            workspaceName: emulator.info.workspace,
+            componentVersion: '7',
+            ...inputs,
+            pipelineFile: path.isAbsolute(inputs.pipelineFile) ? inputs.pipelineFile : path.join(dir, inputs.pipelineFile),
+          },
           connection: emulatorConnection(emulator, 'spnKey'),
         });
         assert.equal(run.result, 'Failed');

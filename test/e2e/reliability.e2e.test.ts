@@ -62,7 +62,10 @@ describe('reliability: re-runs converge, faults change nothing, past the bound t
         if (task === 'GroupManyModels') {
           // Its counts say what a run did: a converged re-run changes no container, and the routing map is the same.
           const o = clean.run.outputs;
-          assert.deepEqual([again.run.outputs.newGroups, again.run.outputs.updatedGroups, again.run.outputs.deletedGroups, again.run.outputs.unchangedGroups], ['0', '0', '0', String(Number(o.newGroups) + Number(o.updatedGroups) + Number(o.unchangedGroups))]);
+          assert.deepEqual(
+            [again.run.outputs.newGroups, again.run.outputs.updatedGroups, again.run.outputs.deletedGroups, again.run.outputs.unchangedGroups],
+            ['0', '0', '0', String(Number(o.newGroups) + Number(o.updatedGroups) + Number(o.unchangedGroups))],
+          );
           assert.equal(fs.readFileSync(again.run.outputs.routingMapFile, 'utf8'), fs.readFileSync(o.routingMapFile, 'utf8'));
         } else {
           assert.deepEqual(normalizedOutputs(again.run, 'clean'), normalizedOutputs(clean.run, 'clean'));
@@ -83,7 +86,13 @@ describe('reliability: re-runs converge, faults change nothing, past the bound t
       }
 
       it('past the bound (6 failures in a row on its first write, or call), the task fails naming the call', async () => {
-        const rule: FaultRule = { path: AZURE_CALLS, method: task === 'SmokeTest' ? undefined : WRITES, fault: { type: 'status', status: 503 }, times: 6, each: true };
+        const rule: FaultRule = {
+          path: AZURE_CALLS,
+          method: task === 'SmokeTest' ? undefined : WRITES,
+          fault: { type: 'status', status: 503 },
+          times: 6,
+          each: true,
+        };
         const { run } = await measured(task, 'bound', [rule]);
         assert.equal(run.result, 'Failed');
         assert.match(run.message ?? '', /failed.*HTTP 503/);

@@ -18,7 +18,12 @@ describe('sample pipelines run end to end (local pipeline runner)', function () 
       file: path.join(REPO_ROOT, 'samples', 'pipelines', file),
       variables: { AZURE_RM_SVC_CONNECTION: 'factory', RESOURCE_GROUP: info.resourceGroup, WORKSPACE_NAME: info.workspace },
       connections: { factory: emulatorConnection(emulator, 'spnKey', 'factory') },
-      serverEndpoint: (id) => ({ id, url: info.armUrl, data: { subscriptionId: info.subscriptionId }, token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token }),
+      serverEndpoint: (id) => ({
+        id,
+        url: info.armUrl,
+        data: { subscriptionId: info.subscriptionId },
+        token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
+      }),
       buildId,
       log: (l) => lines.push(l),
     });
@@ -30,9 +35,21 @@ describe('sample pipelines run end to end (local pipeline runner)', function () 
   it('model-factory-pr.yml: lint, unit tests, dry-run publish, PR training in a server job', async () => {
     const run = runPipeline('model-factory-pr.yml', '501');
     assert.equal(await run.run(), 'Succeeded', lines.join('\n'));
-    assert.deepEqual(run.steps.map((s) => [s.step, s.result]), [['step1', 'Succeeded'], ['step2', 'Succeeded'], ['check', 'Succeeded'], ['publish', 'Succeeded'], ['step1', 'Succeeded']]);
+    assert.deepEqual(
+      run.steps.map((s) => [s.step, s.result]),
+      [
+        ['step1', 'Succeeded'],
+        ['step2', 'Succeeded'],
+        ['check', 'Succeeded'],
+        ['publish', 'Succeeded'],
+        ['step1', 'Succeeded'],
+      ],
+    );
     assert.match(run.steps[2].message, /Dry run/i);
-    assert.equal(emulator.state.jobs.get([...emulator.state.jobs.keys()].find((k) => k.endsWith(`azdo-${run.planId}-1`.toLowerCase())) ?? '')?.resource.properties.status, 'Completed');
+    assert.equal(
+      emulator.state.jobs.get([...emulator.state.jobs.keys()].find((k) => k.endsWith(`azdo-${run.planId}-1`.toLowerCase())) ?? '')?.resource.properties.status,
+      'Completed',
+    );
   });
 
   it('model-factory-ci.yml: train, gate, managed online endpoint and smoke test; a second run with no better model deploys nothing', async () => {

@@ -30,12 +30,27 @@ describe('secret scan: no secret in output, summaries, files or output variables
     const extra: Record<string, Record<string, string>> = {
       // A Docker registry connection's password, a secure environment variable, an API key for a URL target.
       DeployToAci: { dockerRegistryConnection: 'acr' },
-      SmokeTest: { target: 'url', scoringUri: String((s.onlineEndpoints.get([...s.onlineEndpoints.keys()].find((k) => k.endsWith('/bed-ep'))!)!.resource.properties as { scoringUri: string }).scoringUri), endpointName: '', apiKey: endpointKey, authMode: 'key', junitFile: 'smoke.xml' },
+      SmokeTest: {
+        target: 'url',
+        scoringUri: String(
+          (s.onlineEndpoints.get([...s.onlineEndpoints.keys()].find((k) => k.endsWith('/bed-ep'))!)!.resource.properties as { scoringUri: string }).scoringUri,
+        ),
+        endpointName: '',
+        apiKey: endpointKey,
+        authMode: 'key',
+        junitFile: 'smoke.xml',
+      },
     };
     let i = 0;
     for (const [task, scenario] of Object.entries(SCENARIOS)) {
       for (const scheme of task === 'SmokeTest' ? SCHEMES : [SCHEMES[i++ % SCHEMES.length]]) {
-        const env: Record<string, string> = task === 'DeployToAci' ? { ENDPOINT_URL_acr: 'https://contoso.azurecr.io', ENDPOINT_AUTH_acr: JSON.stringify({ scheme: 'UsernamePassword', parameters: { username: 'contoso', password: KNOWN_SECRETS.dockerPassword } }) } : {};
+        const env: Record<string, string> =
+          task === 'DeployToAci'
+            ? {
+                ENDPOINT_URL_acr: 'https://contoso.azurecr.io',
+                ENDPOINT_AUTH_acr: JSON.stringify({ scheme: 'UsernamePassword', parameters: { username: 'contoso', password: KNOWN_SECRETS.dockerPassword } }),
+              }
+            : {};
         const run = await bed.run(task, { ...scenario(`sec-${scheme.toLowerCase()}`), ...(extra[task] ?? {}) }, scheme, env);
         assert.equal(run.result, 'Succeeded', `${task} (${scheme}): ${run.stdout.slice(-2000)}`);
         runs.push({ name: `${task} (${scheme})`, run });
@@ -48,7 +63,10 @@ describe('secret scan: no secret in output, summaries, files or output variables
   function secrets(): string[] {
     const s = bed.emulator.state;
     const pem = spnCertificatePem();
-    const keyLines = pem.slice(0, pem.indexOf('-----END PRIVATE KEY')).split('\n').filter((l) => l.length > 40 && !l.startsWith('-----'));
+    const keyLines = pem
+      .slice(0, pem.indexOf('-----END PRIVATE KEY'))
+      .split('\n')
+      .filter((l) => l.length > 40 && !l.startsWith('-----'));
     const values = [
       bed.emulator.info.clientSecret,
       ...keyLines,
@@ -67,7 +85,11 @@ describe('secret scan: no secret in output, summaries, files or output variables
 
   it('covers every agent task and every connection scheme', () => {
     assert.deepEqual([...new Set(runs.map((r) => r.name.split(' ')[0]))].sort(), Object.keys(SCENARIOS).sort());
-    for (const scheme of SCHEMES) assert.ok(runs.some((r) => r.name.includes(`(${scheme})`)), scheme);
+    for (const scheme of SCHEMES)
+      assert.ok(
+        runs.some((r) => r.name.includes(`(${scheme})`)),
+        scheme,
+      );
     assert.ok(secrets().length > 20, `${secrets().length} secret values checked`);
   });
 
@@ -97,6 +119,9 @@ describe('secret scan: no secret in output, summaries, files or output variables
     const aci = runs.find((r) => r.name.startsWith('DeployToAci'))!.run;
     assert.ok(aci.secrets.includes(KNOWN_SECRETS.dockerPassword) && aci.secrets.includes(KNOWN_SECRETS.apiSecret));
     const smoke = runs.find((r) => r.name.startsWith('SmokeTest'))!.run;
-    assert.ok(smoke.secrets.some((v) => v.length > 8), 'the API key is masked');
+    assert.ok(
+      smoke.secrets.some((v) => v.length > 8),
+      'the API key is masked',
+    );
   });
 });

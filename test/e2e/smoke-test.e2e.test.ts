@@ -6,7 +6,12 @@ import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bu
 import { emulatorConnection, type Scheme } from '../../scripts/lib/emulator-connection';
 import { seedEndpoint, startTrustedEmulator } from '../../emulator/seed';
 
-const PAYLOAD = JSON.stringify({ data: [[1, 2, 3], [0.5, 0.25, 0.25]] });
+const PAYLOAD = JSON.stringify({
+  data: [
+    [1, 2, 3],
+    [0.5, 0.25, 0.25],
+  ],
+});
 
 function assertSucceeded(run: BundleRun): void {
   assert.equal(run.result, 'Succeeded', `task did not succeed: ${run.message}\n${run.stdout}\n${run.stderr}`);
@@ -41,7 +46,11 @@ describe('SmokeTest bundle against the emulator', function () {
     ...extra,
   });
 
-  for (const [endpointName, expectedAuth] of [['ep-key', 'key'], ['ep-token', 'amlToken'], ['ep-aad', 'aadToken']] as const) {
+  for (const [endpointName, expectedAuth] of [
+    ['ep-key', 'key'],
+    ['ep-token', 'amlToken'],
+    ['ep-aad', 'aadToken'],
+  ] as const) {
     it(`auto auth resolves ${expectedAuth} for ${endpointName} and passes its assertions`, async () => {
       const connection = emulatorConnection(emulator, 'spnKey');
       const run = await runBundle('SmokeTest', { inputs: endpointInputs(endpointName, { requestCount: '5' }), connection });
@@ -85,13 +94,30 @@ describe('SmokeTest bundle against the emulator', function () {
 
   it('containerGroup target: address from ARM, no auth, JUnit written', async () => {
     const connection = emulatorConnection(emulator, 'spnKey');
-    const put = await fetchArm(emulator, 'PUT', `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/${emulator.info.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/cg-smoke?api-version=2023-05-01`, {
-      location: 'westeurope',
-      properties: { osType: 'Linux', containers: [{ name: 'model', properties: { image: 'img', ports: [{ port: 5001 }], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }], ipAddress: { type: 'Public', ports: [{ port: 5001 }] } },
-    });
+    const put = await fetchArm(
+      emulator,
+      'PUT',
+      `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/${emulator.info.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/cg-smoke?api-version=2023-05-01`,
+      {
+        location: 'westeurope',
+        properties: {
+          osType: 'Linux',
+          containers: [{ name: 'model', properties: { image: 'img', ports: [{ port: 5001 }], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }],
+          ipAddress: { type: 'Public', ports: [{ port: 5001 }] },
+        },
+      },
+    );
     assert.equal(put.status, 201);
     const run = await runBundle('SmokeTest', {
-      inputs: { target: 'containerGroup', resourceGroupName: emulator.info.resourceGroup, containerGroupName: 'cg-smoke', payload: PAYLOAD, assertions: '$.containerGroup == "cg-smoke"', junitFile: 'results/smoke.xml', requestCount: '3' },
+      inputs: {
+        target: 'containerGroup',
+        resourceGroupName: emulator.info.resourceGroup,
+        containerGroupName: 'cg-smoke',
+        payload: PAYLOAD,
+        assertions: '$.containerGroup == "cg-smoke"',
+        junitFile: 'results/smoke.xml',
+        requestCount: '3',
+      },
       connection,
     });
     assertSucceeded(run);
@@ -104,7 +130,13 @@ describe('SmokeTest bundle against the emulator', function () {
   it('url target with an API key: sends Bearer <key>, masks it', async () => {
     const ep = [...emulator.state.onlineEndpoints.values()].find((e) => e.name === 'ep-key')!;
     const run = await runBundle('SmokeTest', {
-      inputs: { target: 'url', scoringUri: `${emulator.url}/inference/ep-key/score`, apiKey: ep.keys.primaryKey, payload: PAYLOAD, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+      inputs: {
+        target: 'url',
+        scoringUri: `${emulator.url}/inference/ep-key/score`,
+        apiKey: ep.keys.primaryKey,
+        payload: PAYLOAD,
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      },
     });
     assertSucceeded(run);
     assert.match(run.stdout, /auth: key/);
@@ -115,7 +147,10 @@ describe('SmokeTest bundle against the emulator', function () {
 
   it('url target with aadToken uses the connection for an https://ml.azure.com token', async () => {
     const connection = emulatorConnection(emulator, 'spnKey');
-    const run = await runBundle('SmokeTest', { inputs: { target: 'url', authMode: 'aadToken', scoringUri: `${emulator.url}/inference/ep-aad/score`, payload: PAYLOAD }, connection });
+    const run = await runBundle('SmokeTest', {
+      inputs: { target: 'url', authMode: 'aadToken', scoringUri: `${emulator.url}/inference/ep-aad/score`, payload: PAYLOAD },
+      connection,
+    });
     assertSucceeded(run);
   });
 
@@ -147,11 +182,24 @@ describe('SmokeTest bundle against the emulator', function () {
       fs.writeFileSync(payloadFile, PAYLOAD);
       const connection = emulatorConnection(logged, 'spnKey');
       const run = await runBundle('SmokeTest', {
-        inputs: { target: 'onlineEndpoint', resourceGroupName: logged.info.resourceGroup, workspaceName: logged.info.workspace, endpointName: 'ep-trace', deploymentName: 'green', payloadFile, requestCount: '2' },
+        inputs: {
+          target: 'onlineEndpoint',
+          resourceGroupName: logged.info.resourceGroup,
+          workspaceName: logged.info.workspace,
+          endpointName: 'ep-trace',
+          deploymentName: 'green',
+          payloadFile,
+          requestCount: '2',
+        },
         connection,
       });
       assertSucceeded(run);
-      const scoring = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.url.endsWith('/inference/ep-trace/score'));
+      const scoring = fs
+        .readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.url.endsWith('/inference/ep-trace/score'));
       assert.equal(scoring.length, 3, 'one readiness request and two measured ones');
       const traceIds = new Set(scoring.map((l) => /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(l.requestHeaders.traceparent)?.[1]));
       assert.equal(traceIds.size, 1, 'one trace for the run');
@@ -175,7 +223,9 @@ describe('SmokeTest bundle against the emulator', function () {
     });
 
     it('wrong status', async () => {
-      const run = await runBundle('SmokeTest', { inputs: { target: 'url', scoringUri: `${emulator.url}/inference/ep-key/score`, payload: PAYLOAD, authMode: 'none', readyDeadlineSeconds: '0' } });
+      const run = await runBundle('SmokeTest', {
+        inputs: { target: 'url', scoringUri: `${emulator.url}/inference/ep-key/score`, payload: PAYLOAD, authMode: 'none', readyDeadlineSeconds: '0' },
+      });
       assert.equal(run.result, 'Failed');
       assert.match(run.message ?? '', /status is 200 \(request 1: HTTP 401 .*Unauthorized/);
       assert.equal(run.outputs.statusCode, '401');
@@ -190,7 +240,9 @@ describe('SmokeTest bundle against the emulator', function () {
     });
 
     it('endpoint never ready', async () => {
-      const run = await runBundle('SmokeTest', { inputs: { target: 'url', scoringUri: 'http://127.0.0.1:9/score', payload: PAYLOAD, readyDeadlineSeconds: '2' } });
+      const run = await runBundle('SmokeTest', {
+        inputs: { target: 'url', scoringUri: 'http://127.0.0.1:9/score', payload: PAYLOAD, readyDeadlineSeconds: '2' },
+      });
       assert.equal(run.result, 'Failed');
       assert.match(run.message ?? '', /was not ready within 2 s \(\d+ attempt\(s\)\); last answer: ECONNREFUSED/);
     });
@@ -229,6 +281,10 @@ describe('SmokeTest bundle against the emulator', function () {
 
 async function fetchArm(emulator: Emulator, method: string, pathAndQuery: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const token = emulator.state.issueToken(emulator.info.clientId, 'https://management.azure.com/.default').token;
-  const res = await fetch(`${emulator.url}${pathAndQuery}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${emulator.url}${pathAndQuery}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }

@@ -6,6 +6,9 @@ export function setL0Connection(tmr: TaskMockRunner): void {
   tmr.setInput('resourceGroupName', 'rg');
   tmr.setInput('workspaceName', 'ws');
   process.env.ENDPOINT_URL_arm = 'https://management.azure.com/';
-  process.env.ENDPOINT_AUTH_arm = JSON.stringify({ scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 'k' } });
+  process.env.ENDPOINT_AUTH_arm = JSON.stringify({
+    scheme: 'ServicePrincipal',
+    parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 'k' },
+  });
   process.env.ENDPOINT_DATA_arm_SUBSCRIPTIONID = 'sub';
 }

@@ -61,7 +61,12 @@ export function checkPipeline(label: string, text: string): string[] {
       const list = ((job.deployment ? job.strategy?.runOnce?.deploy?.steps : job.steps) ?? []) as Yaml[];
       for (const step of list) {
         const stepWhere = `${where} step ${step.name ?? step.displayName ?? step.task ?? 'script'}`;
-        refs.push({ where: stepWhere, stage: String(stage.stage), job: jobName, text: JSON.stringify(step.inputs ?? {}) + String(step.script ?? step.bash ?? '') + String(step.condition ?? '') });
+        refs.push({
+          where: stepWhere,
+          stage: String(stage.stage),
+          job: jobName,
+          text: JSON.stringify(step.inputs ?? {}) + String(step.script ?? step.bash ?? '') + String(step.condition ?? ''),
+        });
         if (!step.task) {
           if (step.name) named.set(String(step.name), { script: String(step.script ?? step.bash ?? '') });
           continue;
@@ -78,13 +83,15 @@ export function checkPipeline(label: string, text: string): string[] {
         for (const name of Object.keys(inputs)) if (!known.has(name)) problems.push(`${stepWhere}: ${taskName} has no input '${name}'`);
         const values = { ...Object.fromEntries(spec.inputs.map((i) => [i.name, i.defaultValue ?? ''])), ...inputs };
         for (const input of spec.inputs) {
-          if (input.required && !input.defaultValue && !(input.name in inputs) && visible(input.visibleRule, values)) problems.push(`${stepWhere}: ${taskName} needs input '${input.name}'`);
+          if (input.required && !input.defaultValue && !(input.name in inputs) && visible(input.visibleRule, values))
+            problems.push(`${stepWhere}: ${taskName} needs input '${input.name}'`);
         }
         if (step.name) named.set(String(step.name), { task: spec });
       }
     }
   }
-  const declares = (ref: StepRef | undefined, variable: string) => (ref?.task ? ref.task.outputVariables?.some((o) => o.name === variable) : ref?.script?.includes(`variable=${variable};`));
+  const declares = (ref: StepRef | undefined, variable: string) =>
+    ref?.task ? ref.task.outputVariables?.some((o) => o.name === variable) : ref?.script?.includes(`variable=${variable};`);
   for (const ref of refs) {
     for (const m of ref.text.matchAll(/\$\((\w+)\.(\w+)\)/g)) {
       const [, step, variable] = m;
@@ -96,7 +103,11 @@ export function checkPipeline(label: string, text: string): string[] {
       const [, kind, first, second, key] = m;
       const parts = key.split('.');
       let target: StepRef | undefined;
-      if (kind === 'stageDependencies') target = steps.get(first)?.get(second ?? '')?.get(parts[0]);
+      if (kind === 'stageDependencies')
+        target = steps
+          .get(first)
+          ?.get(second ?? '')
+          ?.get(parts[0]);
       else if (ref.job === '') target = steps.get(first)?.get(parts[0])?.get(parts[1]);
       else target = steps.get(ref.stage)?.get(first)?.get(parts[0]);
       if (!declares(target, parts[parts.length - 1])) problems.push(`${ref.where}: ${m[0]} names no declared output`);

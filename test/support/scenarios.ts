@@ -38,7 +38,18 @@ export class ScenarioBed {
     this.emulator = await startTrustedEmulator(this.log);
     await trainAndRegisterSample(this.emulator, 'bed-train');
     await trainManyModels(this.emulator, 'bed-many', { stores: 2, brands: 2 });
-    const ep = await this.run('DeployToAks', { endpointName: 'bed-ep', computeName: 'aks-prod', modelName: 'diabetes', modelVersion: '1', environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src') }, scheme);
+    const ep = await this.run(
+      'DeployToAks',
+      {
+        endpointName: 'bed-ep',
+        computeName: 'aks-prod',
+        modelName: 'diabetes',
+        modelVersion: '1',
+        environment: BASE_IMAGE,
+        codePath: path.join(SAMPLE, 'src'),
+      },
+      scheme,
+    );
     assert.equal(ep.result, 'Succeeded', ep.stdout);
   }
 
@@ -56,12 +67,26 @@ export class ScenarioBed {
   }
 
   traffic(): TrafficLine[] {
-    return fs.existsSync(this.log) ? fs.readFileSync(this.log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrafficLine) : [];
+    return fs.existsSync(this.log)
+      ? fs
+          .readFileSync(this.log, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as TrafficLine)
+      : [];
   }
 
   /** Requests that change state (token requests and secret reads aside), from line `from` of the traffic log on. */
   writesSince(from: number): TrafficLine[] {
-    return this.traffic().slice(from).filter((t) => t.method !== 'GET' && t.method !== 'HEAD' && !/\/oauth2\/|\/listKeys|\/listSecrets|\/getLogs|\/token\b|\/runs\/search|_apis\/distributedtask\/.*oidctoken/i.test(new URL(t.url).pathname));
+    return this.traffic()
+      .slice(from)
+      .filter(
+        (t) =>
+          t.method !== 'GET' &&
+          t.method !== 'HEAD' &&
+          !/\/oauth2\/|\/listKeys|\/listSecrets|\/getLogs|\/token\b|\/runs\/search|_apis\/distributedtask\/.*oidctoken/i.test(new URL(t.url).pathname),
+      );
   }
 
   /** How many of each kind of resource exist: two runs that converge leave these the same. */
@@ -89,10 +114,42 @@ export type AgentTask = Exclude<TaskName, 'RunAmlPipelineAgentless'>;
 export const SCENARIOS: { [T in AgentTask]: (id: string) => Partial<Record<InputOf<T>, string>> } = {
   PublishAmlPipeline: (id) => ({ pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: `pub_${id.replace(/-/g, '_')}`, componentVersion: '1' }),
   EvaluateAndRegister: (id) => ({ jobName: 'bed-train', modelName: `gate-${id}`, rules: 'mse lower\nr2 higher threshold=0.3' }),
-  DeployToAci: (id) => ({ modelName: 'diabetes', modelVersion: '1', environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: `aci-${id}`, secureEnvironmentVariables: `API_SECRET=${KNOWN_SECRETS.apiSecret}` }),
-  DeployToAks: (id) => ({ endpointName: `aks-${id}`, computeName: 'aks-prod', modelName: 'diabetes', modelVersion: '1', environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src'), trafficStrategy: 'canary', canarySteps: '50,100' }),
-  SmokeTest: () => ({ target: 'onlineEndpoint', endpointName: 'bed-ep', payload: JSON.stringify({ data: [ROW] }), requestCount: '3', assertions: 'len($.predictions) == 1' }),
-  GroupManyModels: (id) => ({ modelTagFilter: 'ModelType=many-models-diabetes', splittingTags: 'Brand', sortingTags: 'Store', servicePrefix: `g${id}`.slice(0, 20), routingModelName: `routes-${id}`, environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src'), scoringScript: 'many_models_score.py', concurrency: '2' }),
+  DeployToAci: (id) => ({
+    modelName: 'diabetes',
+    modelVersion: '1',
+    environment: BASE_IMAGE,
+    codePath: path.join(SAMPLE, 'src'),
+    containerGroupName: `aci-${id}`,
+    secureEnvironmentVariables: `API_SECRET=${KNOWN_SECRETS.apiSecret}`,
+  }),
+  DeployToAks: (id) => ({
+    endpointName: `aks-${id}`,
+    computeName: 'aks-prod',
+    modelName: 'diabetes',
+    modelVersion: '1',
+    environment: BASE_IMAGE,
+    codePath: path.join(SAMPLE, 'src'),
+    trafficStrategy: 'canary',
+    canarySteps: '50,100',
+  }),
+  SmokeTest: () => ({
+    target: 'onlineEndpoint',
+    endpointName: 'bed-ep',
+    payload: JSON.stringify({ data: [ROW] }),
+    requestCount: '3',
+    assertions: 'len($.predictions) == 1',
+  }),
+  GroupManyModels: (id) => ({
+    modelTagFilter: 'ModelType=many-models-diabetes',
+    splittingTags: 'Brand',
+    sortingTags: 'Store',
+    servicePrefix: `g${id}`.slice(0, 20),
+    routingModelName: `routes-${id}`,
+    environment: BASE_IMAGE,
+    codePath: path.join(SAMPLE, 'src'),
+    scoringScript: 'many_models_score.py',
+    concurrency: '2',
+  }),
 };
 
 /** Outputs with what legitimately differs between runs of other names (the name itself, ports) made equal. */
@@ -100,7 +157,16 @@ export function normalizedOutputs(run: BundleRun, id: string): Record<string, st
   return Object.fromEntries(
     Object.entries(run.outputs)
       .filter(([k]) => !['planFile', 'routingMapFile'].includes(k))
-      .map(([k, v]) => [k, v.split(id).join('<id>').split(id.replace(/-/g, '_')).join('<id>').replace(/:\d{2,5}\//g, ':<port>/').replace(/\d+(\.\d+)? ms/g, '<ms>')])
+      .map(([k, v]) => [
+        k,
+        v
+          .split(id)
+          .join('<id>')
+          .split(id.replace(/-/g, '_'))
+          .join('<id>')
+          .replace(/:\d{2,5}\//g, ':<port>/')
+          .replace(/\d+(\.\d+)? ms/g, '<ms>'),
+      ])
       .filter(([k]) => !/latency/i.test(k)),
   );
 }

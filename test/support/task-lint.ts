@@ -10,16 +10,34 @@ export interface TaskJson {
   instanceNameFormat?: string;
   version: { Major: number; Minor: number; Patch: number };
   groups?: { name: string }[];
-  inputs?: { name: string; type: string; label?: string; helpMarkDown?: string; visibleRule?: string; groupName?: string; defaultValue?: string; options?: Record<string, string>; properties?: Record<string, string> }[];
+  inputs?: {
+    name: string;
+    type: string;
+    label?: string;
+    helpMarkDown?: string;
+    visibleRule?: string;
+    groupName?: string;
+    defaultValue?: string;
+    options?: Record<string, string>;
+    properties?: Record<string, string>;
+  }[];
   outputVariables?: { name: string; description?: string }[];
-  dataSourceBindings?: { target?: string; endpointId?: string; dataSourceName?: string; endpointUrl?: string; resultSelector?: string; resultTemplate?: string }[];
+  dataSourceBindings?: {
+    target?: string;
+    endpointId?: string;
+    dataSourceName?: string;
+    endpointUrl?: string;
+    resultSelector?: string;
+    resultTemplate?: string;
+  }[];
   execution?: Record<string, { target?: string }>;
   runsOn?: string[];
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CATEGORIES = ['Build', 'Utility', 'Test', 'Package', 'Deploy', 'Azure Pipelines'];
-const INPUT_READERS = /\b(?:requiredString|optionalString|secret|bool|int|optionalInt|enumOf|lines|keyValues|jsonObject|existingFile|positiveNumber|pair)\(\s*'([A-Za-z][A-Za-z0-9]*)'/g;
+const INPUT_READERS =
+  /\b(?:requiredString|optionalString|secret|bool|int|optionalInt|enumOf|lines|keyValues|jsonObject|existingFile|positiveNumber|pair)\(\s*'([A-Za-z][A-Za-z0-9]*)'/g;
 /** Inputs that name an Azure resource the connection can list: the classic designer offers them as pickers. */
 export const PICKERS = ['resourceGroupName', 'workspaceName', 'computeName', 'modelName', 'endpointName', 'containerGroupName'];
 
@@ -48,7 +66,8 @@ export function lintTask(taskDir: string, packageVersion: string): string[] {
   if (!task.description) p('description is missing');
   if (!CATEGORIES.includes(task.category ?? '')) p(`category '${task.category}' is not one of ${CATEGORIES.join(', ')}`);
   const v = task.version;
-  if (`${v?.Major}.${v?.Minor}.${v?.Patch}` !== packageVersion) p(`version ${v?.Major}.${v?.Minor}.${v?.Patch} is not in lockstep with package.json ${packageVersion}`);
+  if (`${v?.Major}.${v?.Minor}.${v?.Patch}` !== packageVersion)
+    p(`version ${v?.Major}.${v?.Minor}.${v?.Patch} is not in lockstep with package.json ${packageVersion}`);
 
   const inputs = task.inputs ?? [];
   const names = new Set<string>();
@@ -91,11 +110,13 @@ export function lintTask(taskDir: string, packageVersion: string): string[] {
       continue;
     }
     bound.add(target.name);
-    if (target.type !== 'pickList' || target.properties?.EditableOptions !== 'True') p(`${label}: its input must be a pickList with EditableOptions True (so a variable can still be typed)`);
+    if (target.type !== 'pickList' || target.properties?.EditableOptions !== 'True')
+      p(`${label}: its input must be a pickList with EditableOptions True (so a variable can still be typed)`);
     if (!connection || b.endpointId !== `$(${connection})`) p(`${label}: endpointId must be $(${connection ?? '<the AzureRM connection input>'})`);
     if (!b.dataSourceName && !b.endpointUrl) p(`${label} has neither dataSourceName nor endpointUrl`);
     if (b.endpointUrl) {
-      if (!b.endpointUrl.startsWith('{{{endpoint.url}}}subscriptions/{{{endpoint.subscriptionId}}}/')) p(`${label}: endpointUrl must start with {{{endpoint.url}}}subscriptions/{{{endpoint.subscriptionId}}}/ (the connection's cloud and subscription)`);
+      if (!b.endpointUrl.startsWith('{{{endpoint.url}}}subscriptions/{{{endpoint.subscriptionId}}}/'))
+        p(`${label}: endpointUrl must start with {{{endpoint.url}}}subscriptions/{{{endpoint.subscriptionId}}}/ (the connection's cloud and subscription)`);
       if (!/[?&]api-version=\d{4}-\d{2}-\d{2}/.test(b.endpointUrl)) p(`${label}: endpointUrl has no api-version`);
       for (const m of b.endpointUrl.matchAll(/\$\((\w+)\)/g)) if (!names.has(m[1])) p(`${label}: endpointUrl uses $(${m[1]}), which is not an input`);
       if (!b.resultSelector?.startsWith('jsonpath:')) p(`${label}: resultSelector must be a jsonpath: selector`);

@@ -16,7 +16,10 @@ export const ROW = [59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87];
 export async function trainAndRegisterSample(emulator: Emulator, jobName: string): Promise<string> {
   const connection = emulatorConnection(emulator, 'spnKey');
   const ws = { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace };
-  const published = await runBundle('PublishAmlPipeline', { inputs: { ...ws, pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '1' }, connection });
+  const published = await runBundle('PublishAmlPipeline', {
+    inputs: { ...ws, pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_pipeline', componentVersion: '1' },
+    connection,
+  });
   assert.equal(published.result, 'Succeeded', published.stdout);
   await runPipelineJob(emulator, published.outputs.componentId, jobName);
   const gate = await runBundle('EvaluateAndRegister', { inputs: { ...ws, jobName, modelName: 'diabetes', rules: 'mse lower' }, connection });
@@ -29,7 +32,9 @@ export async function runPipelineJob(emulator: Emulator, componentId: string, jo
   const { clients } = emulatorClients(emulator);
   const jobPath = endpointPath(emulator, 'x').replace('/onlineEndpoints/x', `/jobs/${jobName}`);
   const jobInputs = Object.fromEntries(Object.entries(inputs).map(([k, value]) => [k, { jobInputType: 'literal', value: String(value) }]));
-  await clients.rest('2024-10-01').request('PUT', jobPath, { operation: 'submit', body: { properties: { jobType: 'Pipeline', componentId, inputs: jobInputs } } });
+  await clients
+    .rest('2024-10-01')
+    .request('PUT', jobPath, { operation: 'submit', body: { properties: { jobType: 'Pipeline', componentId, inputs: jobInputs } } });
   const job = () => [...emulator.state.jobs.values()].find((j) => j.name === jobName);
   while (!['Completed', 'Failed', 'Canceled'].includes(job()?.resource.properties.status)) await new Promise((r) => setTimeout(r, 50));
   return job()?.resource.properties.status;
@@ -41,7 +46,10 @@ export const MANY_MODELS = path.join(REPO_ROOT, 'samples', 'many-models');
 export async function trainManyModels(emulator: Emulator, jobName: string, inputs: Record<string, string | number>, componentVersion = '1'): Promise<void> {
   const connection = emulatorConnection(emulator, 'spnKey');
   const ws = { resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace };
-  const published = await runBundle('PublishAmlPipeline', { inputs: { ...ws, pipelineFile: path.join(MANY_MODELS, 'pipeline.yml'), componentName: 'many_models_pipeline', componentVersion }, connection });
+  const published = await runBundle('PublishAmlPipeline', {
+    inputs: { ...ws, pipelineFile: path.join(MANY_MODELS, 'pipeline.yml'), componentName: 'many_models_pipeline', componentVersion },
+    connection,
+  });
   assert.equal(published.result, 'Succeeded', published.stdout);
   const status = await runPipelineJob(emulator, published.outputs.componentId, jobName, inputs);
   const job = [...emulator.state.jobs.values()].find((j) => j.name === jobName);

@@ -32,18 +32,23 @@ export interface AciParams {
 function readRegistry(inputs: TaskInputs<InputName>): RegistryAuth | undefined {
   const connection = inputs.optionalString('dockerRegistryConnection');
   const identity = inputs.optionalString('registryIdentity');
-  if (connection && identity) throw new InputError('registryIdentity', "use either a managed identity or 'dockerRegistryConnection' for the registry, not both.");
+  if (connection && identity)
+    throw new InputError('registryIdentity', "use either a managed identity or 'dockerRegistryConnection' for the registry, not both.");
   if (connection) {
     const url = inputs.platform.endpointUrl(connection);
     const auth = inputs.platform.endpointAuth(connection)?.parameters ?? {};
-    if (!url || !auth.username || !auth.password) throw new InputError('dockerRegistryConnection', `service connection '${connection}' is not a Docker registry connection with a user name and password.`);
+    if (!url || !auth.username || !auth.password)
+      throw new InputError('dockerRegistryConnection', `service connection '${connection}' is not a Docker registry connection with a user name and password.`);
     inputs.platform.setSecret(auth.password);
     return { server: new URL(url.includes('://') ? url : `https://${url}`).host, username: auth.username, password: auth.password };
   }
   if (identity) {
     const server = inputs.requiredString('registryServer');
     if (!/\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\//i.test(identity)) {
-      throw new InputError('registryIdentity', `'${identity}' is not the resource id of a user-assigned managed identity (/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>).`);
+      throw new InputError(
+        'registryIdentity',
+        `'${identity}' is not the resource id of a user-assigned managed identity (/subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>).`,
+      );
     }
     return { server, identity };
   }
@@ -57,12 +62,20 @@ export function readInputs(inputs: TaskInputs<InputName>): AciParams {
   const imageSource = inputs.enumOf('imageSource', ['modelPackage', 'image'] as const, 'modelPackage');
   const name = inputs.requiredString('containerGroupName');
   if (!CONTAINER_GROUP_NAME.test(name)) {
-    throw new InputError('containerGroupName', `'${name}' is not a valid container group name: 1-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.`);
+    throw new InputError(
+      'containerGroupName',
+      `'${name}' is not a valid container group name: 1-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.`,
+    );
   }
   const dnsNameLabel = inputs.optionalString('dnsNameLabel') ?? name;
-  if (!CONTAINER_GROUP_NAME.test(dnsNameLabel)) throw new InputError('dnsNameLabel', `'${dnsNameLabel}' is not a valid DNS name label: lowercase letters, digits and single hyphens, at most 63 characters.`);
+  if (!CONTAINER_GROUP_NAME.test(dnsNameLabel))
+    throw new InputError(
+      'dnsNameLabel',
+      `'${dnsNameLabel}' is not a valid DNS name label: lowercase letters, digits and single hyphens, at most 63 characters.`,
+    );
   const environment = readEnvironment(inputs, false);
-  if (imageSource === 'modelPackage' && !environment) throw new InputError('environment', "is required with imageSource 'modelPackage': azureml:<name>:<version> or a base image reference.");
+  if (imageSource === 'modelPackage' && !environment)
+    throw new InputError('environment', "is required with imageSource 'modelPackage': azureml:<name>:<version> or a base image reference.");
   const code = imageSource === 'modelPackage' ? readScoringCode(inputs) : undefined;
   const secureEnvironmentVariables = inputs.keyValues('secureEnvironmentVariables', true);
   const tags = lineageTags(platform);

@@ -17,7 +17,10 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
   const workspace = await checkWorkspace(clients, params.workspace);
   const location = params.location ?? workspace.location;
   if (!params.overwrite && (await containerGroupExists(clients, params.group))) {
-    throw new InputError('overwrite', `container group '${params.group.name}' already exists in resource group '${params.group.resourceGroup}'; set overwrite to true to update it.`);
+    throw new InputError(
+      'overwrite',
+      `container group '${params.group.name}' already exists in resource group '${params.group.resourceGroup}'; set overwrite to true to update it.`,
+    );
   }
   const model = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
   platform.info(`Model ${params.modelName} v${model.name} (${model.properties.modelUri}).`);
@@ -27,7 +30,17 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
     image = await inGroup(platform, 'Model package', async () => {
       const environmentId = await resolveEnvironment(clients, params.workspace, params.environment as EnvironmentSpec, `${params.modelName}-base`, params.tags);
       const code = await uploadScoringCode(clients, params.workspace, params.codePath as string, new DataPlaneClient(clock, progress));
-      const pkg = await packageModel(clients, params.workspace, { model, modelName: params.modelName, environmentId, codeId: code.id, codeHash: code.hash, scoringScript: params.scoringScript, deadlineMs: params.deadlineMs, clock, progress });
+      const pkg = await packageModel(clients, params.workspace, {
+        model,
+        modelName: params.modelName,
+        environmentId,
+        codeId: code.id,
+        codeHash: code.hash,
+        scoringScript: params.scoringScript,
+        deadlineMs: params.deadlineMs,
+        clock,
+        progress,
+      });
       platform.info(`${pkg.built ? 'Built' : 'Reusing'} image ${pkg.image}.`);
       return pkg.image;
     });
@@ -42,17 +55,20 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
     platform.setOutput('fqdn', served.host);
     platform.setOutput('image', image);
     platform.setOutput('containerGroupId', served.id);
-    platform.uploadSummary('Container instance', [
-      `### ${params.modelName} v${model.name} on Azure Container Instances`,
-      '',
-      '| | |',
-      '|---|---|',
-      `| Container group | ${params.group.name} (${params.group.resourceGroup}, ${location}) |`,
-      `| Image | ${image} |`,
-      `| Scoring URI | ${scoringUri} |`,
-      `| Resources | ${params.container.cpu} CPU, ${params.container.memoryGb} GB |`,
-      '',
-    ].join('\n'));
+    platform.uploadSummary(
+      'Container instance',
+      [
+        `### ${params.modelName} v${model.name} on Azure Container Instances`,
+        '',
+        '| | |',
+        '|---|---|',
+        `| Container group | ${params.group.name} (${params.group.resourceGroup}, ${location}) |`,
+        `| Image | ${image} |`,
+        `| Scoring URI | ${scoringUri} |`,
+        `| Resources | ${params.container.cpu} CPU, ${params.container.memoryGb} GB |`,
+        '',
+      ].join('\n'),
+    );
     return { outcome: 'Succeeded', message: `${params.modelName} v${model.name} is serving at ${scoringUri}.` };
   } catch (err) {
     if (err instanceof DeploymentFailedError) printLogTail(platform, `Last lines of the container logs (${INFERENCE_CONTAINER})`, err.logs);

@@ -8,7 +8,10 @@ describe('DeployToAci L0 (mock runner on the tsc output)', function () {
   this.timeout(30_000);
 
   for (const [scenario, message] of [
-    ['badName', "Input 'containerGroupName': 'Diabetes QA' is not a valid container group name: 1-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit."],
+    [
+      'badName',
+      "Input 'containerGroupName': 'Diabetes QA' is not a valid container group name: 1-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.",
+    ],
     ['badSource', "Input 'imageSource': 'dockerfile' is not allowed; allowed values: modelPackage, image."],
     ['badCpu', "Input 'cpu': '8' is not valid; expected a number greater than 0 and at most 4."],
   ]) {

@@ -42,10 +42,30 @@ function probe(p: Record<string, number> | undefined): Record<string, unknown> |
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- YAML as the user wrote it
 type YamlMap = Record<string, any>;
 
-const V2_KEYS = ['$schema', 'name', 'endpoint_name', 'model', 'environment', 'code_configuration', 'instance_type', 'instance_count', 'request_settings', 'liveness_probe', 'readiness_probe', 'scale_settings', 'app_insights_enabled', 'environment_variables', 'resources', 'description', 'tags', 'type'];
+const V2_KEYS = [
+  '$schema',
+  'name',
+  'endpoint_name',
+  'model',
+  'environment',
+  'code_configuration',
+  'instance_type',
+  'instance_count',
+  'request_settings',
+  'liveness_probe',
+  'readiness_probe',
+  'scale_settings',
+  'app_insights_enabled',
+  'environment_variables',
+  'resources',
+  'description',
+  'tags',
+  'type',
+];
 
 function fromV2(doc: YamlMap, warnings: string[]): DeploymentSettings {
-  for (const key of Object.keys(doc)) if (!V2_KEYS.includes(key)) throw new InputError('deploymentConfigFile', `key '${key}' is not supported; supported keys: ${V2_KEYS.join(', ')}.`);
+  for (const key of Object.keys(doc))
+    if (!V2_KEYS.includes(key)) throw new InputError('deploymentConfigFile', `key '${key}' is not supported; supported keys: ${V2_KEYS.join(', ')}.`);
   for (const key of ['model', 'environment', 'code_configuration', 'endpoint_name', 'name']) {
     if (doc[key] !== undefined) warnings.push(`deploymentConfigFile: '${key}' is taken from the task inputs, not from the file.`);
   }
@@ -57,11 +77,21 @@ function fromV2(doc: YamlMap, warnings: string[]): DeploymentSettings {
     instanceType: doc.instance_type,
     instanceCount: doc.instance_count,
     requestSettings: doc.request_settings
-      ? { ...(rs.request_timeout_ms !== undefined ? { requestTimeout: ms(rs.request_timeout_ms) } : {}), ...(rs.max_concurrent_requests_per_instance !== undefined ? { maxConcurrentRequestsPerInstance: rs.max_concurrent_requests_per_instance } : {}), ...(rs.max_queue_wait_ms !== undefined ? { maxQueueWait: ms(rs.max_queue_wait_ms) } : {}) }
+      ? {
+          ...(rs.request_timeout_ms !== undefined ? { requestTimeout: ms(rs.request_timeout_ms) } : {}),
+          ...(rs.max_concurrent_requests_per_instance !== undefined ? { maxConcurrentRequestsPerInstance: rs.max_concurrent_requests_per_instance } : {}),
+          ...(rs.max_queue_wait_ms !== undefined ? { maxQueueWait: ms(rs.max_queue_wait_ms) } : {}),
+        }
       : undefined,
     scaleSettings: sc
       ? sc.type === 'target_utilization'
-        ? { scaleType: 'TargetUtilization', minInstances: sc.min_instances, maxInstances: sc.max_instances, targetUtilizationPercentage: sc.target_utilization_percentage, pollingInterval: sc.polling_interval !== undefined ? seconds(sc.polling_interval) : undefined }
+        ? {
+            scaleType: 'TargetUtilization',
+            minInstances: sc.min_instances,
+            maxInstances: sc.max_instances,
+            targetUtilizationPercentage: sc.target_utilization_percentage,
+            pollingInterval: sc.polling_interval !== undefined ? seconds(sc.polling_interval) : undefined,
+          }
         : { scaleType: 'Default' }
       : undefined,
     livenessProbe: probe(doc.liveness_probe),
@@ -69,7 +99,15 @@ function fromV2(doc: YamlMap, warnings: string[]): DeploymentSettings {
     appInsightsEnabled: doc.app_insights_enabled,
     environmentVariables: doc.environment_variables,
     containerResourceRequirements: resources
-      ? { containerResourceRequests: { cpu: resources.requests?.cpu !== undefined ? String(resources.requests.cpu) : undefined, memory: memory(resources.requests?.memory) }, containerResourceLimits: resources.limits ? { cpu: resources.limits.cpu !== undefined ? String(resources.limits.cpu) : undefined, memory: memory(resources.limits.memory) } : undefined }
+      ? {
+          containerResourceRequests: {
+            cpu: resources.requests?.cpu !== undefined ? String(resources.requests.cpu) : undefined,
+            memory: memory(resources.requests?.memory),
+          },
+          containerResourceLimits: resources.limits
+            ? { cpu: resources.limits.cpu !== undefined ? String(resources.limits.cpu) : undefined, memory: memory(resources.limits.memory) }
+            : undefined,
+        }
       : undefined,
   };
 }
@@ -85,7 +123,13 @@ function fromV1(doc: YamlMap, warnings: string[]): DeploymentSettings {
       case 'autoScaler': {
         const a = value as YamlMap;
         if (a.autoscaleEnabled) {
-          settings.scaleSettings = { scaleType: 'TargetUtilization', minInstances: a.minReplicas ?? 1, maxInstances: a.maxReplicas ?? 10, targetUtilizationPercentage: a.targetUtilization ?? 70, ...(a.refreshPeriodInSeconds ? { pollingInterval: seconds(a.refreshPeriodInSeconds) } : {}) };
+          settings.scaleSettings = {
+            scaleType: 'TargetUtilization',
+            minInstances: a.minReplicas ?? 1,
+            maxInstances: a.maxReplicas ?? 10,
+            targetUtilizationPercentage: a.targetUtilization ?? 70,
+            ...(a.refreshPeriodInSeconds ? { pollingInterval: seconds(a.refreshPeriodInSeconds) } : {}),
+          };
         } else {
           settings.scaleSettings = { scaleType: 'Default' };
         }
@@ -96,9 +140,17 @@ function fromV1(doc: YamlMap, warnings: string[]): DeploymentSettings {
         break;
       case 'containerResourceRequirements': {
         const c = value as Record<string, number>;
-        settings.containerResourceRequirements = { containerResourceRequests: { ...(c.cpu !== undefined ? { cpu: String(c.cpu) } : {}), ...(c.memoryInGB !== undefined ? { memory: `${c.memoryInGB}Gi` } : {}) } };
+        settings.containerResourceRequirements = {
+          containerResourceRequests: {
+            ...(c.cpu !== undefined ? { cpu: String(c.cpu) } : {}),
+            ...(c.memoryInGB !== undefined ? { memory: `${c.memoryInGB}Gi` } : {}),
+          },
+        };
         if (c.cpu_limit !== undefined || c.memory_in_gb_limit !== undefined) {
-          (settings.containerResourceRequirements as Record<string, unknown>).containerResourceLimits = { ...(c.cpu_limit !== undefined ? { cpu: String(c.cpu_limit) } : {}), ...(c.memory_in_gb_limit !== undefined ? { memory: `${c.memory_in_gb_limit}Gi` } : {}) };
+          (settings.containerResourceRequirements as Record<string, unknown>).containerResourceLimits = {
+            ...(c.cpu_limit !== undefined ? { cpu: String(c.cpu_limit) } : {}),
+            ...(c.memory_in_gb_limit !== undefined ? { memory: `${c.memory_in_gb_limit}Gi` } : {}),
+          };
         }
         break;
       }
@@ -119,7 +171,13 @@ function fromV1(doc: YamlMap, warnings: string[]): DeploymentSettings {
       case 'timeoutSeconds':
       case 'successThreshold':
       case 'failureThreshold': {
-        const field = { periodSeconds: 'period', initialDelaySeconds: 'initialDelay', timeoutSeconds: 'timeout', successThreshold: 'successThreshold', failureThreshold: 'failureThreshold' }[key];
+        const field = {
+          periodSeconds: 'period',
+          initialDelaySeconds: 'initialDelay',
+          timeoutSeconds: 'timeout',
+          successThreshold: 'successThreshold',
+          failureThreshold: 'failureThreshold',
+        }[key];
         settings.livenessProbe = { ...(settings.livenessProbe ?? {}), [field]: key.endsWith('Seconds') ? seconds(Number(value)) : Number(value) };
         break;
       }

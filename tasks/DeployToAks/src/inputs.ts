@@ -37,8 +37,12 @@ const NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
 
 function readSteps(inputs: TaskInputs<InputName>): number[] {
   const raw = inputs.optionalString('canarySteps') ?? '10,50,100';
-  const steps = raw.split(/[,\s]+/).filter(Boolean).map(Number);
-  const valid = steps.length > 0 && steps.every((s, i) => Number.isInteger(s) && s > 0 && s <= 100 && (i === 0 || s > steps[i - 1])) && steps[steps.length - 1] === 100;
+  const steps = raw
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number);
+  const valid =
+    steps.length > 0 && steps.every((s, i) => Number.isInteger(s) && s > 0 && s <= 100 && (i === 0 || s > steps[i - 1])) && steps[steps.length - 1] === 100;
   if (!valid) throw new InputError('canarySteps', `'${raw}' is not valid; expected rising whole percentages ending at 100, e.g. 10,50,100.`);
   return steps;
 }
@@ -47,9 +51,11 @@ export function readInputs(inputs: TaskInputs<InputName>): AksParams {
   const connection = readArmConnection(inputs);
   const workspace = readWorkspace(inputs, connection);
   const endpointName = inputs.requiredString('endpointName');
-  if (!NAME.test(endpointName)) throw new InputError('endpointName', `'${endpointName}' is not a valid endpoint name: 3-32 letters, digits and '-', starting with a letter.`);
+  if (!NAME.test(endpointName))
+    throw new InputError('endpointName', `'${endpointName}' is not a valid endpoint name: 3-32 letters, digits and '-', starting with a letter.`);
   const deploymentName = inputs.optionalString('deploymentName');
-  if (deploymentName && !NAME.test(deploymentName)) throw new InputError('deploymentName', `'${deploymentName}' is not a valid deployment name: 3-32 letters, digits and '-', starting with a letter.`);
+  if (deploymentName && !NAME.test(deploymentName))
+    throw new InputError('deploymentName', `'${deploymentName}' is not a valid deployment name: 3-32 letters, digits and '-', starting with a letter.`);
   const computeType = inputs.enumOf('computeType', ['kubernetes', 'managed'] as const, 'kubernetes');
   const computeName = computeType === 'kubernetes' ? inputs.requiredString('computeName') : undefined;
   const environment = readEnvironment(inputs, true) as EnvironmentSpec;

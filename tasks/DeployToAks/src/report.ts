@@ -17,17 +17,27 @@ export function report(params: AksParams, platform: Platform<OutputName>, r: Rol
   platform.setOutput('deploymentName', r.deployment);
   platform.setOutput('previousDeploymentName', r.replaced ?? '');
   platform.setOutput('traffic', JSON.stringify(r.traffic));
-  const strategy = r.replaced === r.deployment ? 'none: already live' : `${params.trafficStrategy}${params.trafficStrategy === 'canary' ? ` (${params.canarySteps.join(', ')})` : ''}`;
-  platform.uploadSummary('Online endpoint', [
-    `### ${params.modelName} v${r.modelVersion} on ${params.endpointName}/${r.deployment}`,
-    '',
-    '| | |',
-    '|---|---|',
-    `| Compute | ${params.computeType === 'kubernetes' ? `Kubernetes (${params.computeName})` : 'managed'} |`,
-    `| Strategy | ${strategy} |`,
-    `| Traffic | ${Object.entries(r.traffic).map(([d, p]) => `${d}: ${p}%`).join(', ') || 'none'} |`,
-    `| Previous deployment | ${r.replaced && r.replaced !== r.deployment ? `${r.replaced}${params.deleteOldDeployment ? ' (deleted)' : ''}` : '-'} |`,
-    `| Scoring URI | ${r.scoringUri} |`,
-    '',
-  ].join('\n'));
+  const strategy =
+    r.replaced === r.deployment
+      ? 'none: already live'
+      : `${params.trafficStrategy}${params.trafficStrategy === 'canary' ? ` (${params.canarySteps.join(', ')})` : ''}`;
+  platform.uploadSummary(
+    'Online endpoint',
+    [
+      `### ${params.modelName} v${r.modelVersion} on ${params.endpointName}/${r.deployment}`,
+      '',
+      '| | |',
+      '|---|---|',
+      `| Compute | ${params.computeType === 'kubernetes' ? `Kubernetes (${params.computeName})` : 'managed'} |`,
+      `| Strategy | ${strategy} |`,
+      `| Traffic | ${
+        Object.entries(r.traffic)
+          .map(([d, p]) => `${d}: ${p}%`)
+          .join(', ') || 'none'
+      } |`,
+      `| Previous deployment | ${r.replaced && r.replaced !== r.deployment ? `${r.replaced}${params.deleteOldDeployment ? ' (deleted)' : ''}` : '-'} |`,
+      `| Scoring URI | ${r.scoringUri} |`,
+      '',
+    ].join('\n'),
+  );
 }

@@ -1,5 +1,14 @@
 import type { OutputName } from '../contract.generated';
-import { deleteDeployment, deploymentLogs, getEndpointKey, getEndpointResource, getEndpointToken, putDeployment, setTraffic, type EndpointResource } from '../../../shared/aml/online-endpoints';
+import {
+  deleteDeployment,
+  deploymentLogs,
+  getEndpointKey,
+  getEndpointResource,
+  getEndpointToken,
+  putDeployment,
+  setTraffic,
+  type EndpointResource,
+} from '../../../shared/aml/online-endpoints';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import type { Wait } from '../../../shared/azure/lro';
 import { AzureError, CheckFailedError, errorMessage } from '../../../shared/errors';
@@ -25,14 +34,27 @@ export interface Rollout {
 /** Sends the smoke payload a few times, through a deployment's header or the endpoint's traffic. */
 async function probe(r: Rollout, scoringUri: string, credential: string, header?: string): Promise<void> {
   for (let i = 0; i < SMOKE_REQUESTS; i++) {
-    const res = await sendScoringRequest({ url: scoringUri, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, ...(header ? { 'azureml-model-deployment': header } : {}) }, body: r.params.smokePayload, timeoutMs: 30_000 });
-    if (res.status !== 200) throw new CheckFailedError(`The smoke request to ${header ? `deployment '${header}'` : `endpoint '${r.params.endpointName}'`} answered ${res.status}: ${res.bodyText.slice(0, 300)}`);
+    const res = await sendScoringRequest({
+      url: scoringUri,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}`, ...(header ? { 'azureml-model-deployment': header } : {}) },
+      body: r.params.smokePayload,
+      timeoutMs: 30_000,
+    });
+    if (res.status !== 200)
+      throw new CheckFailedError(
+        `The smoke request to ${header ? `deployment '${header}'` : `endpoint '${r.params.endpointName}'`} answered ${res.status}: ${res.bodyText.slice(0, 300)}`,
+      );
   }
 }
 
 /** The failure of a rollout step, with the new deployment's last log lines printed. */
 async function failed(r: Rollout, what: string, err: unknown): Promise<never> {
-  printLogTail(r.platform, `Last lines of the logs of deployment '${r.name}'`, await deploymentLogs(r.clients, r.params.workspace, r.params.endpointName, r.name));
+  printLogTail(
+    r.platform,
+    `Last lines of the logs of deployment '${r.name}'`,
+    await deploymentLogs(r.clients, r.params.workspace, r.params.endpointName, r.name),
+  );
   throw err instanceof AzureError || err instanceof CheckFailedError ? err : new AzureError(`${what}: ${errorMessage(err)}`);
 }
 
@@ -50,7 +72,10 @@ export async function rollOut(r: Rollout): Promise<{ traffic: Record<string, num
     return failed(r, `Creating deployment '${r.name}' failed`, err);
   }
   // An existing endpoint keeps its own auth mode; authMode applies when the task creates the endpoint.
-  const credential = r.endpoint.properties.authMode === 'Key' ? await getEndpointKey(clients, ws, params.endpointName) : await getEndpointToken(clients, ws, params.endpointName);
+  const credential =
+    r.endpoint.properties.authMode === 'Key'
+      ? await getEndpointKey(clients, ws, params.endpointName)
+      : await getEndpointToken(clients, ws, params.endpointName);
   platform.setSecret(credential);
   const scoringUri = (await getEndpointResource(clients, ws, params.endpointName))?.properties.scoringUri as string;
   const previousTraffic = { ...(r.endpoint.properties.traffic ?? {}) };
@@ -59,7 +84,8 @@ export async function rollOut(r: Rollout): Promise<{ traffic: Record<string, num
     await probe(r, scoringUri, credential, r.name);
     platform.info(`Deployment ${r.name} answers its smoke request.`);
     // Traffic must add up to 0 or 100: with no live deployment to split against, a canary starts at 100.
-    if (params.trafficStrategy === 'canary' && !r.previous) platform.info(`No deployment takes traffic on '${params.endpointName}' yet: '${r.name}' gets all of it at once.`);
+    if (params.trafficStrategy === 'canary' && !r.previous)
+      platform.info(`No deployment takes traffic on '${params.endpointName}' yet: '${r.name}' gets all of it at once.`);
     const steps = params.trafficStrategy === 'none' ? [] : r.previous ? params.canarySteps : [100];
     for (const step of steps) {
       const next: Record<string, number> = Object.fromEntries(Object.keys(previousTraffic).map((d) => [d, 0]));

@@ -1,5 +1,12 @@
 import { kubernetesComputeId } from '../../../shared/aml/computes';
-import { deploymentBody, ensureEndpoint, getDeploymentResource, liveDeployment, nextColour, type DeploymentResource } from '../../../shared/aml/online-endpoints';
+import {
+  deploymentBody,
+  ensureEndpoint,
+  getDeploymentResource,
+  liveDeployment,
+  nextColour,
+  type DeploymentResource,
+} from '../../../shared/aml/online-endpoints';
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import type { Wait } from '../../../shared/azure/lro';
@@ -28,7 +35,12 @@ export async function run(params: AksParams, deps: TaskDeps<OutputName>): Promis
   const computeId = params.computeType === 'kubernetes' ? await kubernetesComputeId(clients, params.workspace, params.computeName as string) : undefined;
   const model = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
   const { endpoint, created } = await inGroup(platform, `Endpoint ${params.endpointName}`, () =>
-    ensureEndpoint(clients, params.workspace, { name: params.endpointName, location: workspace.location, authMode: params.authMode, computeId, tags: params.tags }, wait),
+    ensureEndpoint(
+      clients,
+      params.workspace,
+      { name: params.endpointName, location: workspace.location, authMode: params.authMode, computeId, tags: params.tags },
+      wait,
+    ),
   );
   if (created) platform.info(`Created online endpoint ${params.endpointName}.`);
   const traffic = { ...(endpoint.properties.traffic ?? {}) };
@@ -38,20 +50,37 @@ export async function run(params: AksParams, deps: TaskDeps<OutputName>): Promis
   const environmentId = await resolveEnvironment(clients, params.workspace, params.environment, `${params.modelName}-inference`, params.tags);
   const code = await uploadScoringCode(clients, params.workspace, params.codePath, new DataPlaneClient(clock, (m) => platform.info(m)));
   const { instanceCount, ...settings } = params.settings;
-  const body = deploymentBody({ location: endpoint.location, tags: params.tags, compute: params.computeType, environmentId, modelId: model.id, code: { codeId: code.id, scoringScript: params.scoringScript }, instanceCount, properties: settings });
+  const body = deploymentBody({
+    location: endpoint.location,
+    tags: params.tags,
+    compute: params.computeType,
+    environmentId,
+    modelId: model.id,
+    code: { codeId: code.id, scoringScript: params.scoringScript },
+    instanceCount,
+    properties: settings,
+  });
 
   // A re-run whose live deployment already serves this model with this environment, code and settings changes nothing.
   if (previous && traffic[previous] === 100 && (!params.deploymentName || params.deploymentName === previous)) {
     const live = await getDeploymentResource(clients, params.workspace, params.endpointName, previous);
     if (live && sameDeployment(live, body)) {
-      platform.info(`Deployment '${previous}' already serves ${params.modelName} v${model.name} with this environment, code and settings: nothing to roll out.`);
+      platform.info(
+        `Deployment '${previous}' already serves ${params.modelName} v${model.name} with this environment, code and settings: nothing to roll out.`,
+      );
       report(params, platform, { modelVersion: model.name, deployment: previous, traffic, scoringUri: endpoint.properties.scoringUri as string });
-      return { outcome: 'Succeeded', message: `${params.modelName} v${model.name} is already live as '${previous}' on '${params.endpointName}'; nothing changed.` };
+      return {
+        outcome: 'Succeeded',
+        message: `${params.modelName} v${model.name} is already live as '${previous}' on '${params.endpointName}'; nothing changed.`,
+      };
     }
   }
   if (name === previous) throw new InputError('deploymentName', `'${name}' takes the endpoint's traffic now; a safe rollout needs a new deployment name.`);
 
   const done = await rollOut({ params, platform, clients, wait, endpoint, previous, name, body, label: `${params.modelName} v${model.name}` });
   report(params, platform, { modelVersion: model.name, deployment: name, replaced: previous, traffic: done.traffic, scoringUri: done.scoringUri });
-  return { outcome: 'Succeeded', message: `${params.modelName} v${model.name} deployed as '${name}' on '${params.endpointName}'; traffic ${JSON.stringify(done.traffic)}.` };
+  return {
+    outcome: 'Succeeded',
+    message: `${params.modelName} v${model.name} deployed as '${name}' on '${params.endpointName}'; traffic ${JSON.stringify(done.traffic)}.`,
+  };
 }

@@ -43,15 +43,20 @@ export function readInputs(inputs: TaskInputs<InputName>): EvaluateParams {
   const connection = readArmConnection(inputs);
   const workspace = readWorkspace(inputs, connection);
   const modelName = inputs.requiredString('modelName');
-  if (!MODEL_NAME.test(modelName)) throw new InputError('modelName', `'${modelName}' is not a valid model name: letters, digits, '-', '_' and '.', starting with a letter or digit.`);
+  if (!MODEL_NAME.test(modelName))
+    throw new InputError('modelName', `'${modelName}' is not a valid model name: letters, digits, '-', '_' and '.', starting with a letter or digit.`);
   const modelPath = inputs.optionalString('modelPath');
   if (modelPath && !/^(azureml|https):\/\//.test(modelPath)) {
-    throw new InputError('modelPath', `'${modelPath}' must be an azureml:// or https:// URI, e.g. azureml://datastores/workspaceblobstore/paths/models/diabetes/.`);
+    throw new InputError(
+      'modelPath',
+      `'${modelPath}' must be an azureml:// or https:// URI, e.g. azureml://datastores/workspaceblobstore/paths/models/diabetes/.`,
+    );
   }
   const promote = inputs.optionalString('promoteTag') ?? 'lifecycle=production';
   const jobName = inputs.optionalString('jobName');
   const planId = platform.variable('System.PlanId');
-  if (!jobName && !planId) throw new InputError('jobName', 'is required outside a pipeline run (without it the task looks for the job tagged with this run\'s plan id).');
+  if (!jobName && !planId)
+    throw new InputError('jobName', "is required outside a pipeline run (without it the task looks for the job tagged with this run's plan id).");
   const tags = lineageTags(platform, inputs.keyValues('tags'));
   return {
     connection,

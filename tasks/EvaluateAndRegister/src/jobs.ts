@@ -5,7 +5,14 @@ import { InputError } from '../../../shared/errors';
 export interface JobResource {
   id: string;
   name: string;
-  properties: { status?: string; experimentName?: string; displayName?: string; tags?: Record<string, string>; jobType?: string; outputs?: Record<string, unknown> };
+  properties: {
+    status?: string;
+    experimentName?: string;
+    displayName?: string;
+    tags?: Record<string, string>;
+    jobType?: string;
+    outputs?: Record<string, unknown>;
+  };
 }
 
 export function jobPath(ws: WorkspaceRef, name: string): string {
@@ -20,8 +27,10 @@ export async function getJob(clients: ArmClients, ws: WorkspaceRef, name: string
 
 /** The newest job carrying tag `key=value` (e.g. the plan id the agentless task stamps). */
 export async function latestJobWithTag(clients: ArmClients, ws: WorkspaceRef, key: string, value: string): Promise<JobResource | undefined> {
-  const page = await clients.rest().request<{ value?: JobResource[] }>('GET', `${workspacePath(ws)}/jobs?tag=${encodeURIComponent(`${key}=${value}`)}&jobType=Pipeline`, {
-    operation: `List jobs tagged ${key}=${value}`,
-  });
+  const page = await clients
+    .rest()
+    .request<{ value?: JobResource[] }>('GET', `${workspacePath(ws)}/jobs?tag=${encodeURIComponent(`${key}=${value}`)}&jobType=Pipeline`, {
+      operation: `List jobs tagged ${key}=${value}`,
+    });
   return page.body.value?.find((j) => j.properties.tags?.[key] === value);
 }

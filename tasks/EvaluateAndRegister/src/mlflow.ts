@@ -19,14 +19,19 @@ export class MlflowClient {
   ) {}
 
   static async forWorkspace(clients: ArmClients, ws: WorkspaceRef): Promise<MlflowClient> {
-    const workspace = await clients.rest().request<{ properties?: { mlFlowTrackingUri?: string } }>(
-      'GET',
-      `/subscriptions/${ws.subscriptionId}/resourceGroups/${encodeURIComponent(ws.resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspace)}`,
-      { operation: `Get workspace '${ws.workspace}'` },
-    );
+    const workspace = await clients
+      .rest()
+      .request<{ properties?: { mlFlowTrackingUri?: string } }>(
+        'GET',
+        `/subscriptions/${ws.subscriptionId}/resourceGroups/${encodeURIComponent(ws.resourceGroup)}/providers/Microsoft.MachineLearningServices/workspaces/${encodeURIComponent(ws.workspace)}`,
+        { operation: `Get workspace '${ws.workspace}'` },
+      );
     const uri = workspace.body.properties?.mlFlowTrackingUri;
     if (!uri) throw new AzureError(`Workspace '${ws.workspace}' reports no MLflow tracking URI.`);
-    const base = uri.replace(/^azureml:\/\//, 'https://').replace('/mlflow/v1.0/', '/mlflow/v2.0/').replace(/[?/]+$/, '');
+    const base = uri
+      .replace(/^azureml:\/\//, 'https://')
+      .replace('/mlflow/v1.0/', '/mlflow/v2.0/')
+      .replace(/[?/]+$/, '');
     return new MlflowClient(clients, base);
   }
 
@@ -36,7 +41,9 @@ export class MlflowClient {
 
   async run(runId: string): Promise<RunJson | undefined> {
     try {
-      const res = await this.clients.rest().request<{ run: RunJson }>('GET', this.url(`runs/get?run_id=${encodeURIComponent(runId)}`), { operation: `Read MLflow run '${runId}'` });
+      const res = await this.clients
+        .rest()
+        .request<{ run: RunJson }>('GET', this.url(`runs/get?run_id=${encodeURIComponent(runId)}`), { operation: `Read MLflow run '${runId}'` });
       return res.body.run;
     } catch (err) {
       if (isNotFound(err)) return undefined;

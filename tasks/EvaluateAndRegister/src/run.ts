@@ -38,7 +38,10 @@ async function findJob(params: EvaluateParams, clients: ArmClients): Promise<Job
   if (!job) throw new AzureError(`No job tagged ${PLAN_TAG}=${params.planId} was found in workspace '${params.workspace.workspace}'; set jobName.`);
   const outputs = Object.keys(job.properties.outputs ?? {});
   if (!params.modelUri && !outputs.includes(params.modelOutputName)) {
-    throw new InputError('modelOutputName', `job '${job.name}' has no output '${params.modelOutputName}'; its outputs: ${outputs.join(', ') || 'none'} (or give modelPath).`);
+    throw new InputError(
+      'modelOutputName',
+      `job '${job.name}' has no output '${params.modelOutputName}'; its outputs: ${outputs.join(', ') || 'none'} (or give modelPath).`,
+    );
   }
   if (job.properties.status !== 'Completed') {
     throw new CheckFailedError(`Job '${job.name}' is ${job.properties.status ?? 'in an unknown state'}, not Completed: there is no trained model to evaluate.`);
@@ -55,7 +58,9 @@ async function findChampion(params: EvaluateParams, clients: ArmClients, mlflow:
   const fromJob = jobName ? await mlflow.metrics(jobName, params.metricsSource).catch(() => undefined) : undefined;
   if (fromJob && Object.keys(fromJob.metrics).length) return { version, metrics: fromJob.metrics, source: `MLflow run of its training job '${jobName}'` };
   const tags = version.properties.tags ?? {};
-  const metrics = Object.fromEntries(params.rules.filter((r) => tags[r.metric] !== undefined && Number.isFinite(Number(tags[r.metric]))).map((r) => [r.metric, Number(tags[r.metric])]));
+  const metrics = Object.fromEntries(
+    params.rules.filter((r) => tags[r.metric] !== undefined && Number.isFinite(Number(tags[r.metric]))).map((r) => [r.metric, Number(tags[r.metric])]),
+  );
   return { version, metrics, source: 'metric tags stored on the version' };
 }
 
@@ -68,20 +73,40 @@ async function promote(params: EvaluateParams, clients: ArmClients, version: Mod
   const tag = params.promoteTag as { key: string; value: string };
   const tags = version.properties.tags ?? {};
   if (tags[tag.key] !== tag.value) {
-    await putModelVersion(clients, params.workspace, params.modelName, version.name, { ...version.properties, tags: { ...tags, [tag.key]: tag.value } }, `Tag model '${params.modelName}' version '${version.name}' ${tag.key}=${tag.value}`);
+    await putModelVersion(
+      clients,
+      params.workspace,
+      params.modelName,
+      version.name,
+      { ...version.properties, tags: { ...tags, [tag.key]: tag.value } },
+      `Tag model '${params.modelName}' version '${version.name}' ${tag.key}=${tag.value}`,
+    );
   }
   const from: string[] = [];
   for (const holder of await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)) {
     if (holder.name === version.name) continue;
     const rest = Object.fromEntries(Object.entries(holder.properties.tags ?? {}).filter(([k]) => k !== tag.key));
-    await putModelVersion(clients, params.workspace, params.modelName, holder.name, { ...holder.properties, tags: rest }, `Remove ${tag.key}=${tag.value} from model '${params.modelName}' version '${holder.name}'`);
+    await putModelVersion(
+      clients,
+      params.workspace,
+      params.modelName,
+      holder.name,
+      { ...holder.properties, tags: rest },
+      `Remove ${tag.key}=${tag.value} from model '${params.modelName}' version '${holder.name}'`,
+    );
     from.push(holder.name);
   }
   return { tag: `${tag.key}=${tag.value}`, to: version.name, from };
 }
 
 function summary(params: EvaluateParams, d: Decision, version?: string): string {
-  const verdict = { registered: 'registered and promoted', registeredNotPromoted: 'registered (not promoted)', skipped: 'not registered', failed: 'not registered', alreadyRegistered: 'already registered' }[d.action];
+  const verdict = {
+    registered: 'registered and promoted',
+    registeredNotPromoted: 'registered (not promoted)',
+    skipped: 'not registered',
+    failed: 'not registered',
+    alreadyRegistered: 'already registered',
+  }[d.action];
   return [
     `### ${d.better ? 'Better than the champion' : d.champion ? 'Not better than the champion' : 'First model'}: ${params.modelName}${version ? ` v${version}` : ''} ${verdict}`,
     '',
@@ -89,8 +114,13 @@ function summary(params: EvaluateParams, d: Decision, version?: string): string 
     '',
     '| Metric | Rule | Candidate | Champion | Required | Result |',
     '|---|---|---|---|---|---|',
-    ...d.rules.map((r) => `| ${r.metric} | \`${params.rules.find((x) => x.metric === r.metric)?.text}\` | ${r.candidate} | ${r.champion ?? '-'} | ${r.required}${r.note ? ` (${r.note})` : ''} | ${r.pass ? 'pass' : '**fail**'} |`),
-    ...(d.promoted ? ['', `Promoted ${d.promoted.tag} to v${d.promoted.to}${d.promoted.from.length ? `, removed from v${d.promoted.from.join(', v')}` : ''}.`] : []),
+    ...d.rules.map(
+      (r) =>
+        `| ${r.metric} | \`${params.rules.find((x) => x.metric === r.metric)?.text}\` | ${r.candidate} | ${r.champion ?? '-'} | ${r.required}${r.note ? ` (${r.note})` : ''} | ${r.pass ? 'pass' : '**fail**'} |`,
+    ),
+    ...(d.promoted
+      ? ['', `Promoted ${d.promoted.tag} to v${d.promoted.to}${d.promoted.from.length ? `, removed from v${d.promoted.from.join(', v')}` : ''}.`]
+      : []),
     '',
   ].join('\n');
 }
@@ -111,7 +141,9 @@ function report(params: EvaluateParams, deps: TaskDeps<OutputName>, decision: De
  * promotion the first run decided but did not finish (no newer version holds the tag) is completed.
  */
 async function rerun(params: EvaluateParams, deps: TaskDeps<OutputName>, clients: ArmClients, existing: ModelVersion, decision: Decision): Promise<RunResult> {
-  deps.platform.info(`Model ${params.modelName} v${existing.name} already holds job ${decision.job}: nothing registered; reporting the decision of the run that registered it.`);
+  deps.platform.info(
+    `Model ${params.modelName} v${existing.name} already holds job ${decision.job}: nothing registered; reporting the decision of the run that registered it.`,
+  );
   const tag = params.promoteTag;
   if (decision.promoted && tag) {
     const holders = await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`);
@@ -119,7 +151,10 @@ async function rerun(params: EvaluateParams, deps: TaskDeps<OutputName>, clients
     if (unfinished && holders.every((h) => Number(h.name) <= Number(existing.name))) await promote(params, clients, existing);
   }
   report(params, deps, decision, existing);
-  return { outcome: 'Succeeded', message: `${params.modelName} v${existing.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}; already registered by an earlier run for job '${decision.job}'.` };
+  return {
+    outcome: 'Succeeded',
+    message: `${params.modelName} v${existing.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}; already registered by an earlier run for job '${decision.job}'.`,
+  };
 }
 
 export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
@@ -136,22 +171,36 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
   const candidate = candidateRun.metrics;
   const missing = params.rules.filter((r) => candidate[r.metric] === undefined).map((r) => r.metric);
   if (missing.length) {
-    throw new CheckFailedError(`The candidate (job '${job.name}'${params.metricsSource ? `, step '${params.metricsSource}'` : ''}) has no metric ${missing.map((m) => `'${m}'`).join(', ')}; it logged: ${Object.keys(candidate).join(', ') || 'nothing'}.`);
+    throw new CheckFailedError(
+      `The candidate (job '${job.name}'${params.metricsSource ? `, step '${params.metricsSource}'` : ''}) has no metric ${missing.map((m) => `'${m}'`).join(', ')}; it logged: ${Object.keys(candidate).join(', ') || 'nothing'}.`,
+    );
   }
   platform.info(`Candidate: job ${job.name} (MLflow run ${candidateRun.runId}): ${params.rules.map((r) => `${r.metric}=${candidate[r.metric]}`).join(', ')}`);
 
   const champion = await findChampion(params, clients, mlflow);
-  platform.info(champion ? `Champion: ${params.modelName} v${champion.version.name}, metrics from the ${champion.source}.` : 'No champion: this is the first model.');
+  platform.info(
+    champion ? `Champion: ${params.modelName} v${champion.version.name}, metrics from the ${champion.source}.` : 'No champion: this is the first model.',
+  );
   const results: RuleResult[] = params.rules.map((r) => evaluateRule(r, candidate[r.metric], champion?.metrics[r.metric], champion !== undefined));
   const better = results.every((r) => r.pass);
   const decision: Decision = {
     job: job.name,
     better,
     champion: champion ? { version: champion.version.name, source: champion.source } : null,
-    rules: results.map((r) => ({ metric: r.metric, candidate: r.candidate, champion: r.champion ?? null, required: r.required, pass: r.pass, ...(r.note ? { note: r.note } : {}) })),
+    rules: results.map((r) => ({
+      metric: r.metric,
+      candidate: r.candidate,
+      champion: r.champion ?? null,
+      required: r.required,
+      pass: r.pass,
+      ...(r.note ? { note: r.note } : {}),
+    })),
     action: 'skipped',
   };
-  for (const r of results) platform.info(`${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: candidate ${r.candidate}, champion ${r.champion ?? '-'}, required ${r.required}${r.note ? ` (${r.note})` : ''}`);
+  for (const r of results)
+    platform.info(
+      `${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: candidate ${r.candidate}, champion ${r.champion ?? '-'}, required ${r.required}${r.note ? ` (${r.note})` : ''}`,
+    );
 
   let registered: ModelVersion | undefined;
   if (existing) {
@@ -166,29 +215,50 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
     let promoteTags = {};
     if (decision.action === 'registered') {
       const tag = params.promoteTag as { key: string; value: string };
-      decision.promoted = { tag: `${tag.key}=${tag.value}`, to: version, from: (await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)).map((v) => v.name) };
+      decision.promoted = {
+        tag: `${tag.key}=${tag.value}`,
+        to: version,
+        from: (await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)).map((v) => v.name),
+      };
       promoteTags = { [tag.key]: tag.value };
     }
-    registered = await putModelVersion(clients, params.workspace, params.modelName, version, {
-      modelUri: params.modelUri ?? `azureml://jobs/${job.name}/outputs/${params.modelOutputName}/paths/`,
-      modelType: MODEL_TYPES[params.modelType],
-      jobName: job.name,
-      description: params.description ?? `Trained by job ${job.name}`,
-      tags: { ...params.tags, jobName: job.name, ...metricTags, [GATE_TAG]: better ? 'passed' : 'notBetter', ...promoteTags },
-      properties: { [DECISION_PROPERTY]: JSON.stringify(decision) },
-    }, `Register model '${params.modelName}' version '${version}'`);
+    registered = await putModelVersion(
+      clients,
+      params.workspace,
+      params.modelName,
+      version,
+      {
+        modelUri: params.modelUri ?? `azureml://jobs/${job.name}/outputs/${params.modelOutputName}/paths/`,
+        modelType: MODEL_TYPES[params.modelType],
+        jobName: job.name,
+        description: params.description ?? `Trained by job ${job.name}`,
+        tags: { ...params.tags, jobName: job.name, ...metricTags, [GATE_TAG]: better ? 'passed' : 'notBetter', ...promoteTags },
+        properties: { [DECISION_PROPERTY]: JSON.stringify(decision) },
+      },
+      `Register model '${params.modelName}' version '${version}'`,
+    );
     platform.info(`Registered ${params.modelName} v${version}.`);
     if (decision.promoted) await promote(params, clients, registered);
   } else {
     decision.action = params.onNotBetter === 'fail' ? 'failed' : 'skipped';
   }
-  if (decision.promoted) platform.info(`Promoted ${decision.promoted.tag} to v${decision.promoted.to}${decision.promoted.from.length ? `; removed from v${decision.promoted.from.join(', v')}` : ''}.`);
+  if (decision.promoted)
+    platform.info(
+      `Promoted ${decision.promoted.tag} to v${decision.promoted.to}${decision.promoted.from.length ? `; removed from v${decision.promoted.from.join(', v')}` : ''}.`,
+    );
 
   report(params, deps, decision, registered);
 
   const against = champion ? `not better than the champion v${champion.version.name}` : 'fails its thresholds (no champion)';
-  const failedRules = results.filter((r) => !r.pass).map((r) => `${r.rule} (candidate ${r.candidate}, required ${r.required})`).join('; ');
+  const failedRules = results
+    .filter((r) => !r.pass)
+    .map((r) => `${r.rule} (candidate ${r.candidate}, required ${r.required})`)
+    .join('; ');
   if (decision.action === 'failed') throw new CheckFailedError(`The candidate from job '${job.name}' is ${against}: ${failedRules}.`);
-  if (decision.action === 'skipped') return { outcome: 'SucceededWithIssues', message: `The candidate from job '${job.name}' is ${against}: ${failedRules}. Nothing registered.` };
-  return { outcome: 'Succeeded', message: `${params.modelName} v${registered?.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}.` };
+  if (decision.action === 'skipped')
+    return { outcome: 'SucceededWithIssues', message: `The candidate from job '${job.name}' is ${against}: ${failedRules}. Nothing registered.` };
+  return {
+    outcome: 'Succeeded',
+    message: `${params.modelName} v${registered?.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}.`,
+  };
 }

@@ -16,7 +16,10 @@ describe('EvaluateAndRegister L0 (mock runner on the tsc output)', function () {
   it('fails on an unknown champion, listing the allowed forms', async () => {
     const tr = await runScenario('badChampion');
     assert.ok(tr.failed);
-    assert.ok(tr.createdErrorIssue("Input 'champion': 'production' is not allowed; allowed values: tag:<key>=<value> (e.g. tag:lifecycle=production), latest, none."), tr.stdout);
+    assert.ok(
+      tr.createdErrorIssue("Input 'champion': 'production' is not allowed; allowed values: tag:<key>=<value> (e.g. tag:lifecycle=production), latest, none."),
+      tr.stdout,
+    );
   });
 
   it('fails on an unknown onNotBetter, listing the allowed values', async () => {

@@ -7,7 +7,13 @@ const rule = (text: string) => parseRules([{ line: 1, text }])[0];
 describe('gate rules (MetricThreshold semantics)', () => {
   it('parses direction and options', () => {
     assert.deepEqual(rule('r2 higher threshold=0.5 minAbsoluteChange=0.01 minRelativeChange=0.1'), {
-      line: 1, text: 'r2 higher threshold=0.5 minAbsoluteChange=0.01 minRelativeChange=0.1', metric: 'r2', higherIsBetter: true, threshold: 0.5, minAbsoluteChange: 0.01, minRelativeChange: 0.1,
+      line: 1,
+      text: 'r2 higher threshold=0.5 minAbsoluteChange=0.01 minRelativeChange=0.1',
+      metric: 'r2',
+      higherIsBetter: true,
+      threshold: 0.5,
+      minAbsoluteChange: 0.01,
+      minRelativeChange: 0.1,
     });
   });
 
@@ -17,7 +23,7 @@ describe('gate rules (MetricThreshold semantics)', () => {
     assert.equal(evaluateRule(rule('r2 higher threshold=0.5'), 0.5, undefined, false).pass, true);
   });
 
-  it('absolute and relative changes are improvements over the champion, in the rule\'s direction', () => {
+  it("absolute and relative changes are improvements over the champion, in the rule's direction", () => {
     assert.equal(evaluateRule(rule('r2 higher minAbsoluteChange=0.05'), 0.55, 0.5, true).pass, true);
     assert.equal(evaluateRule(rule('r2 higher minAbsoluteChange=0.05'), 0.54, 0.5, true).pass, false);
     assert.equal(evaluateRule(rule('mse lower minRelativeChange=0.1'), 90, 100, true).pass, true);
@@ -43,7 +49,11 @@ describe('gate rules (MetricThreshold semantics)', () => {
       ['mse lower\nmse higher', /line 2 'mse higher': metric 'mse' already has a rule/],
     ] as const) {
       const lines = text ? text.split('\n').map((t, i) => ({ line: i + 1, text: t })) : [];
-      assert.throws(() => parseRules(lines), (e: unknown) => e instanceof InputError && e.input === 'rules' && message.test(e.message), text);
+      assert.throws(
+        () => parseRules(lines),
+        (e: unknown) => e instanceof InputError && e.input === 'rules' && message.test(e.message),
+        text,
+      );
     }
   });
 });

@@ -1,4 +1,12 @@
-import { deleteDeployment, deploymentLogs, getEndpointResource, liveDeployment, nextColour, putDeployment, setTraffic } from '../../../shared/aml/online-endpoints';
+import {
+  deleteDeployment,
+  deploymentLogs,
+  getEndpointResource,
+  liveDeployment,
+  nextColour,
+  putDeployment,
+  setTraffic,
+} from '../../../shared/aml/online-endpoints';
 import type { WorkspaceRef } from '../../../shared/aml/workspace';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import type { Wait } from '../../../shared/azure/lro';
@@ -10,7 +18,13 @@ import { AzureError, TaskError, errorMessage } from '../../../shared/errors';
  * all traffic once it is up, and only then are the others deleted. A deployment that fails is removed again and
  * the live one keeps serving. A failure carries the last lines of the new deployment's logs.
  */
-export async function replaceServingDeployment(clients: ArmClients, ws: WorkspaceRef, endpoint: string, body: unknown, wait: Wait): Promise<{ scoringUri: string; deployment: string }> {
+export async function replaceServingDeployment(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  endpoint: string,
+  body: unknown,
+  wait: Wait,
+): Promise<{ scoringUri: string; deployment: string }> {
   const before = await getEndpointResource(clients, ws, endpoint);
   const live = liveDeployment(before);
   const next = nextColour(live);
@@ -20,7 +34,10 @@ export async function replaceServingDeployment(clients: ArmClients, ws: Workspac
     const logs = await deploymentLogs(clients, ws, endpoint, next);
     if (live) await deleteDeployment(clients, ws, endpoint, next, wait).catch(() => undefined);
     const kept = live ? `; '${live}' keeps serving` : '';
-    throw new DeploymentFailedError(`${err instanceof TaskError ? err.message : `Deploying '${next}' on endpoint '${endpoint}' failed: ${errorMessage(err)}`}${kept}`, logs);
+    throw new DeploymentFailedError(
+      `${err instanceof TaskError ? err.message : `Deploying '${next}' on endpoint '${endpoint}' failed: ${errorMessage(err)}`}${kept}`,
+      logs,
+    );
   }
   const traffic = before?.properties.traffic ?? {};
   await setTraffic(clients, ws, endpoint, { ...Object.fromEntries(Object.keys(traffic).map((d) => [d, 0])), [next]: 100 }, wait);
@@ -29,4 +46,3 @@ export async function replaceServingDeployment(clients: ArmClients, ws: Workspac
   if (!scoringUri) throw new AzureError(`Online endpoint '${endpoint}' has no scoring URI.`);
   return { scoringUri, deployment: next };
 }
-

@@ -52,17 +52,29 @@ export function guardPlan(plan: Plan, previous: RoutingMap | undefined, settings
   moved.sort();
   const deletedServing = plan.containers
     .filter((c) => c.action === 'delete')
-    .map((c) => ({ container: c.name, models: Object.keys(previous?.containers[c.name]?.models ?? {}).filter((m) => !after.has(m)).sort() }))
+    .map((c) => ({
+      container: c.name,
+      models: Object.keys(previous?.containers[c.name]?.models ?? {})
+        .filter((m) => !after.has(m))
+        .sort(),
+    }))
     .filter((d) => d.models.length > 0);
   const served = before.size;
   const changedPercent = served ? Math.round(((removed.length + moved.length) / served) * 1000) / 10 : 0;
   const reasons: string[] = [];
   if (deletedServing.length) {
     const models = deletedServing.reduce((n, d) => n + d.models.length, 0);
-    reasons.push(`it deletes ${deletedServing.length} container(s) still serving ${models} model(s) that would then be served nowhere (${deletedServing.slice(0, SHOWN).map((d) => `${d.container}: ${listed(d.models)}`).join('; ')}${deletedServing.length > SHOWN ? '; ...' : ''})`);
+    reasons.push(
+      `it deletes ${deletedServing.length} container(s) still serving ${models} model(s) that would then be served nowhere (${deletedServing
+        .slice(0, SHOWN)
+        .map((d) => `${d.container}: ${listed(d.models)}`)
+        .join('; ')}${deletedServing.length > SHOWN ? '; ...' : ''})`,
+    );
   }
   if (served && changedPercent > settings.largeChangeThreshold) {
-    const parts = [removed.length ? `removes ${removed.length} (${listed(removed)})` : '', moved.length ? `moves ${moved.length}` : ''].filter(Boolean).join(' and ');
+    const parts = [removed.length ? `removes ${removed.length} (${listed(removed)})` : '', moved.length ? `moves ${moved.length}` : '']
+      .filter(Boolean)
+      .join(' and ');
     reasons.push(`it ${parts} of the ${served} served model(s): ${changedPercent}%, above largeChangeThreshold (${settings.largeChangeThreshold}%)`);
   }
   const verdict = reasons.length === 0 ? 'passed' : settings.allowLargeChanges ? 'allowed' : 'blocked';

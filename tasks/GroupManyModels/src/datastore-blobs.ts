@@ -27,14 +27,24 @@ export class DatastoreBlobs {
     readonly datastore: string,
   ) {}
 
-  static async open(clients: ArmClients, ws: WorkspaceRef, datastore: string, storage: DataPlaneClient, mask: (secret: string) => void): Promise<DatastoreBlobs> {
+  static async open(
+    clients: ArmClients,
+    ws: WorkspaceRef,
+    datastore: string,
+    storage: DataPlaneClient,
+    mask: (secret: string) => void,
+  ): Promise<DatastoreBlobs> {
     const path = `${workspacePath(ws)}/datastores/${encodeURIComponent(datastore)}`;
     const ds = await clients.rest().request<DatastoreResource>('GET', path, { operation: `Get datastore '${datastore}'` });
     const { datastoreType, accountName, containerName, endpoint = 'core.windows.net', protocol = 'https' } = ds.body.properties;
     if (datastoreType !== 'AzureBlob' || !accountName || !containerName) throw new AzureError(`Datastore '${datastore}' is not an Azure Blob datastore.`);
-    const secrets = await clients.rest().request<{ secretsType?: string; key?: string }>('POST', `${path}/listSecrets`, { operation: `Read the credentials of datastore '${datastore}'` });
+    const secrets = await clients
+      .rest()
+      .request<{ secretsType?: string; key?: string }>('POST', `${path}/listSecrets`, { operation: `Read the credentials of datastore '${datastore}'` });
     if (secrets.body.secretsType !== 'AccountKey' || !secrets.body.key) {
-      throw new AzureError(`Datastore '${datastore}' has no account key (${secrets.body.secretsType ?? 'identity-based access'}); this needs a blob datastore the connection can read and write with its account key.`);
+      throw new AzureError(
+        `Datastore '${datastore}' has no account key (${secrets.body.secretsType ?? 'identity-based access'}); this needs a blob datastore the connection can read and write with its account key.`,
+      );
     }
     mask(secrets.body.key);
     // An IP or localhost endpoint (Azurite, the emulator) is addressed path-style; Azure's are <account>.blob.<suffix>.
@@ -49,7 +59,11 @@ export class DatastoreBlobs {
   }
 
   async put(blobPath: string, data: Buffer): Promise<void> {
-    await this.storage.send('PUT', this.signed(blobPath, 'cw'), `Upload ${blobPath} to datastore '${this.datastore}'`, data, { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': SAS_VERSION, 'content-type': 'application/octet-stream' });
+    await this.storage.send('PUT', this.signed(blobPath, 'cw'), `Upload ${blobPath} to datastore '${this.datastore}'`, data, {
+      'x-ms-blob-type': 'BlockBlob',
+      'x-ms-version': SAS_VERSION,
+      'content-type': 'application/octet-stream',
+    });
   }
 
   get(blobPath: string): Promise<Buffer> {
@@ -71,6 +85,9 @@ export class DatastoreBlobs {
 
 /** The datastore and blob path of an `azureml://[subscriptions/.../workspaces/<ws>/]datastores/<name>/paths/<path>` URI. */
 export function parseDatastoreUri(uri: string): { datastore: string; path: string } | undefined {
-  const m = /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/(?:providers\/Microsoft\.MachineLearningServices\/)?workspaces\/[^/]+\/)?datastores\/([^/]+)\/paths\/(.+)$/.exec(uri);
+  const m =
+    /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/(?:providers\/Microsoft\.MachineLearningServices\/)?workspaces\/[^/]+\/)?datastores\/([^/]+)\/paths\/(.+)$/.exec(
+      uri,
+    );
   return m ? { datastore: m[1], path: m[2] } : undefined;
 }

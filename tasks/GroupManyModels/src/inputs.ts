@@ -50,8 +50,12 @@ const TAG_NAME = /^[^,=\s][^,=]*$/;
 
 /** A comma- or newline-separated list of tag names. */
 function tagNames(inputs: TaskInputs<InputName>, name: InputName): string[] {
-  const names = (inputs.optionalString(name) ?? '').split(/[,\n]/).map((t) => t.trim()).filter(Boolean);
-  for (const tag of names) if (!TAG_NAME.test(tag)) throw new InputError(name, `'${tag}' is not a tag name; give tag names separated by commas, e.g. Store,Brand.`);
+  const names = (inputs.optionalString(name) ?? '')
+    .split(/[,\n]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const tag of names)
+    if (!TAG_NAME.test(tag)) throw new InputError(name, `'${tag}' is not a tag name; give tag names separated by commas, e.g. Store,Brand.`);
   if (new Set(names).size !== names.length) throw new InputError(name, `'${names.join(',')}' names a tag twice.`);
   return names;
 }
@@ -63,7 +67,8 @@ function tagFilter(inputs: TaskInputs<InputName>): string | undefined {
   const parts = raw.split(',').map((p) => p.trim());
   for (const part of parts) {
     const key = part.split('=')[0].trim();
-    if (!key || part.split('=').length > 2) throw new InputError('modelTagFilter', `'${raw}' is not a tag filter; use key=value or key, separated by commas, e.g. ModelType=many-models.`);
+    if (!key || part.split('=').length > 2)
+      throw new InputError('modelTagFilter', `'${raw}' is not a tag filter; use key=value or key, separated by commas, e.g. ModelType=many-models.`);
   }
   return parts.join(',');
 }
@@ -73,7 +78,11 @@ export function readInputs(inputs: TaskInputs<InputName>): GroupParams {
   const connection = readArmConnection(inputs);
   const workspace = readWorkspace(inputs, connection);
   const routingModelName = inputs.optionalString('routingModelName') ?? 'deployed_models_info';
-  if (!MODEL_NAME.test(routingModelName)) throw new InputError('routingModelName', `'${routingModelName}' is not a valid model name: letters, digits, '-', '_' and '.', starting with a letter or digit.`);
+  if (!MODEL_NAME.test(routingModelName))
+    throw new InputError(
+      'routingModelName',
+      `'${routingModelName}' is not a valid model name: letters, digits, '-', '_' and '.', starting with a letter or digit.`,
+    );
   const splittingTags = tagNames(inputs, 'splittingTags');
   const sortingTags = tagNames(inputs, 'sortingTags');
   const target = inputs.enumOf('target', ['aci', 'kubernetes', 'managed'] as const, 'aci');

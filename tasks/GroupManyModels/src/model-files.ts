@@ -34,12 +34,25 @@ export function fileModelStore(clients: ArmClients, ws: WorkspaceRef, storage: D
  * under a content-addressed folder (the Azure ML SDK's LocalUpload layout), so an upload repeated after a
  * failure writes the same blob again.
  */
-export async function registerFileModel(store: FileModelStore, name: string, fileName: string, content: Buffer, properties: Pick<ModelVersion['properties'], 'tags' | 'description'>): Promise<ModelVersion> {
+export async function registerFileModel(
+  store: FileModelStore,
+  name: string,
+  fileName: string,
+  content: Buffer,
+  properties: Pick<ModelVersion['properties'], 'tags' | 'description'>,
+): Promise<ModelVersion> {
   const blobs = await store.open(DEFAULT_DATASTORE);
   const folder = `LocalUpload/${sha256Hex(content).slice(0, 32)}`;
   await blobs.put(`${folder}/${fileName}`, content);
   const version = await nextModelVersion(store.clients, store.ws, name);
-  return putModelVersion(store.clients, store.ws, name, version, { modelType: 'CustomModel', modelUri: blobs.uri(folder), ...properties }, `Register model '${name}' version '${version}'`);
+  return putModelVersion(
+    store.clients,
+    store.ws,
+    name,
+    version,
+    { modelType: 'CustomModel', modelUri: blobs.uri(folder), ...properties },
+    `Register model '${name}' version '${version}'`,
+  );
 }
 
 /** File `fileName` of a model version stored in a datastore (a folder URI, or the file's own URI). */

@@ -30,10 +30,15 @@ export function missingTagText(m: MissingTags): string {
 
 /** The plan in the log: counts, the containers that change, models missing a tag, the change check. */
 export function logPlan(platform: Platform<OutputName>, plan: Plan, guard: ChangeGuard, planMs: number): void {
-  platform.info(`Plan (${planMs} ms): ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.unchanged} unchanged, ${plan.counts.delete} to delete container(s).`);
+  platform.info(
+    `Plan (${planMs} ms): ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.unchanged} unchanged, ${plan.counts.delete} to delete container(s).`,
+  );
   for (const m of plan.missingTags) platform.warning(missingTagText(m));
-  for (const c of plan.containers.filter((x) => x.action !== 'unchanged')) platform.info(`  ${c.action.padEnd(6)} ${c.name} (${c.models.length} model(s))${c.reasons.join('; ') ? `: ${c.reasons.join('; ')}` : ''}`);
-  platform.info(`Change check: ${guard.verdict}; of ${guard.served} served model(s) ${guard.moved.length} move and ${guard.removed.length} are removed (${guard.changedPercent}%, threshold ${guard.limitPercent}%).`);
+  for (const c of plan.containers.filter((x) => x.action !== 'unchanged'))
+    platform.info(`  ${c.action.padEnd(6)} ${c.name} (${c.models.length} model(s))${c.reasons.join('; ') ? `: ${c.reasons.join('; ')}` : ''}`);
+  platform.info(
+    `Change check: ${guard.verdict}; of ${guard.served} served model(s) ${guard.moved.length} move and ${guard.removed.length} are removed (${guard.changedPercent}%, threshold ${guard.limitPercent}%).`,
+  );
 }
 
 /** The error of a plan the change check stopped: what it would do, and the input that allows it. */
@@ -42,7 +47,7 @@ export function guardError(plan: Plan, guard: ChangeGuard, dryRun: boolean): str
   return (
     `${dryRun ? 'Dry run: the plan would be stopped' : 'Stopped before any change'}: ${guard.reasons.join('; and ')}. ` +
     `Plan: ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.unchanged} unchanged, ${plan.counts.delete} to delete container(s).${missing} ` +
-    'Check modelTagFilter, splittingTags and the models\' tags; if the change is intended, set allowLargeChanges to true (or raise largeChangeThreshold).'
+    "Check modelTagFilter, splittingTags and the models' tags; if the change is intended, set allowLargeChanges to true (or raise largeChangeThreshold)."
   );
 }
 
@@ -64,7 +69,8 @@ export function planMarkdown(plan: Plan, guard: ChangeGuard, title: string, outc
   ];
   if (changed.length) {
     lines.push('| Container | Action | Models | Why | Outcome |', '|---|---|---|---|---|');
-    for (const c of changed.slice(0, MAX_ROWS)) lines.push(`| ${c.name} | ${c.action} | ${c.models.length} | ${c.reasons.join('; ') || '-'} | ${describe(outcomes?.get(c.name))} |`);
+    for (const c of changed.slice(0, MAX_ROWS))
+      lines.push(`| ${c.name} | ${c.action} | ${c.models.length} | ${c.reasons.join('; ') || '-'} | ${describe(outcomes?.get(c.name))} |`);
     if (changed.length > MAX_ROWS) lines.push(`| ... | ${changed.length - MAX_ROWS} more in the plan file | | | |`);
     lines.push('');
   }
@@ -73,6 +79,10 @@ export function planMarkdown(plan: Plan, guard: ChangeGuard, title: string, outc
     if (plan.missingTags.length > MAX_ROWS) lines.push(`- ... ${plan.missingTags.length - MAX_ROWS} more in the plan file`);
     lines.push('');
   }
-  if (unrouted.length) lines.push(`Models without a route after this run (their new container failed): ${unrouted.slice(0, MAX_ROWS).join(', ')}${unrouted.length > MAX_ROWS ? ', ...' : ''}`, '');
+  if (unrouted.length)
+    lines.push(
+      `Models without a route after this run (their new container failed): ${unrouted.slice(0, MAX_ROWS).join(', ')}${unrouted.length > MAX_ROWS ? ', ...' : ''}`,
+      '',
+    );
   return lines.join('\n');
 }

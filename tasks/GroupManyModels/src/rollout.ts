@@ -49,7 +49,9 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
   const shared = await r.shared();
   const members = c.models.map((m) => ({ name: m.name, version: m.version, id: (r.models.get(m.name) as LatestModel).id }));
   // Content-addressed: the same members give the same manifest blob, and so the same package.
-  const manifest = Buffer.from(`${JSON.stringify({ container: c.name, group: c.group, models: members.map((m) => ({ name: m.name, version: m.version, path: `${m.name}/${m.version}` })) }, null, 2)}\n`);
+  const manifest = Buffer.from(
+    `${JSON.stringify({ container: c.name, group: c.group, models: members.map((m) => ({ name: m.name, version: m.version, path: `${m.name}/${m.version}` })) }, null, 2)}\n`,
+  );
   const manifestPath = `LocalUpload/${sha256Hex(manifest).slice(0, 32)}/${MANIFEST_FILE}`;
   await shared.blobs.put(manifestPath, manifest);
   const [anchor] = members;
@@ -62,7 +64,11 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
     scoringScript: params.deploy.scoringScript,
     members,
     files: { [MANIFEST_FILE]: shared.blobs.uri(manifestPath) },
-    environmentVariables: { MANY_MODELS_CONTAINER: c.name, MANY_MODELS_MANIFEST: MANIFEST_FILE, MANY_MODELS_MEMBERS: members.map((m) => `${m.name}:${m.version}`).join(',') },
+    environmentVariables: {
+      MANY_MODELS_CONTAINER: c.name,
+      MANY_MODELS_MANIFEST: MANIFEST_FILE,
+      MANY_MODELS_MEMBERS: members.map((m) => `${m.name}:${m.version}`).join(','),
+    },
     targetName: `${c.name}-package`,
     deadlineMs: params.deadlineMs,
     clock,
@@ -73,11 +79,26 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
   const { deploy } = params;
   if (deploy.target === 'aci') {
     const ref = { subscriptionId: params.connection.subscriptionId, resourceGroup: deploy.containerResourceGroup, name: c.name };
-    const spec = { image: pkg.image, location: deploy.location ?? r.location, cpu: deploy.cpu, memoryGb: deploy.memoryGb, dnsNameLabel: c.name, environmentVariables: deploy.environmentVariables, secureEnvironmentVariables: {}, subnetIds: [], tags };
+    const spec = {
+      image: pkg.image,
+      location: deploy.location ?? r.location,
+      cpu: deploy.cpu,
+      memoryGb: deploy.memoryGb,
+      dnsNameLabel: c.name,
+      environmentVariables: deploy.environmentVariables,
+      secureEnvironmentVariables: {},
+      subnetIds: [],
+      tags,
+    };
     const served = await deployInferenceContainer(clients, ref, spec, wait);
     return { kind: 'aci', scoringUri: served.scoringUri, resourceId: served.id };
   }
-  const { endpoint } = await ensureEndpoint(clients, params.workspace, { name: c.name, location: r.location, authMode: deploy.authMode, computeId: r.computeId, tags }, wait);
+  const { endpoint } = await ensureEndpoint(
+    clients,
+    params.workspace,
+    { name: c.name, location: r.location, authMode: deploy.authMode, computeId: r.computeId, tags },
+    wait,
+  );
   // The package holds the models, the scoring code and the server: no model or code configuration.
   const body = deploymentBody({
     location: endpoint.location,
@@ -94,7 +115,12 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
 async function removeContainer(r: Rollout, name: string, kind: Target): Promise<void> {
   const { params, deps } = r;
   const wait = { deadlineMs: params.deadlineMs, clock: deps.clock, progress: (m: string) => deps.platform.info(`[${name}] ${m}`) };
-  if (kind === 'aci') await deleteContainerGroup(r.clients, { subscriptionId: params.connection.subscriptionId, resourceGroup: params.deploy.containerResourceGroup, name }, wait);
+  if (kind === 'aci')
+    await deleteContainerGroup(
+      r.clients,
+      { subscriptionId: params.connection.subscriptionId, resourceGroup: params.deploy.containerResourceGroup, name },
+      wait,
+    );
   else await deleteEndpoint(r.clients, params.workspace, name, wait);
 }
 
@@ -105,11 +131,13 @@ async function removeContainer(r: Rollout, name: string, kind: Target): Promise<
 export async function roll(r: Rollout, plan: Plan, previous: DeployedRoutingMap | undefined, outcomes: Map<string, Outcome>): Promise<void> {
   const { platform } = r.deps;
   const receivers = receiversOf(plan, previous);
-  const blockedBy = (name: string) => [...(receivers.get(name) ?? [])].filter((n) => n !== name && ['failed', 'skipped'].includes(outcomes.get(n)?.state ?? ''));
+  const blockedBy = (name: string) =>
+    [...(receivers.get(name) ?? [])].filter((n) => n !== name && ['failed', 'skipped'].includes(outcomes.get(n)?.state ?? ''));
   const record = (c: PlannedContainer, outcome: Outcome) => {
     outcomes.set(c.name, outcome);
     if (outcome.state === 'failed') platform.error(`Container ${c.name} (${c.action}) failed: ${outcome.error}`);
-    else if (outcome.state === 'deployed') platform.info(`Container ${c.name} (${c.action}, ${c.models.length} model(s)) is serving at ${outcome.service.scoringUri}.`);
+    else if (outcome.state === 'deployed')
+      platform.info(`Container ${c.name} (${c.action}, ${c.models.length} model(s)) is serving at ${outcome.service.scoringUri}.`);
     else if (outcome.state === 'deleted') platform.info(`Container ${c.name} deleted.`);
     else if (outcome.state !== 'unchanged') platform.warning(`Container ${c.name} ${outcome.state}: ${outcome.reason}`);
   };
@@ -141,6 +169,10 @@ export async function roll(r: Rollout, plan: Plan, previous: DeployedRoutingMap 
     if (blockers.length) record(c, { state: 'kept', reason: `still serves models that ${blockers.join(', ')} did not take over` });
     else removable.push(c);
   }
-  const removed = await settleWithLimit(removable, r.params.concurrency, (c) => removeContainer(r, c.name, previous?.containers[c.name]?.service?.kind ?? r.params.deploy.target));
-  removed.forEach((s, i) => record(removable[i], s.status === 'fulfilled' ? { state: 'deleted' } : { state: 'failed', error: `could not be deleted: ${errorMessage(s.reason)}` }));
+  const removed = await settleWithLimit(removable, r.params.concurrency, (c) =>
+    removeContainer(r, c.name, previous?.containers[c.name]?.service?.kind ?? r.params.deploy.target),
+  );
+  removed.forEach((s, i) =>
+    record(removable[i], s.status === 'fulfilled' ? { state: 'deleted' } : { state: 'failed', error: `could not be deleted: ${errorMessage(s.reason)}` }),
+  );
 }

@@ -50,7 +50,13 @@ export function receiversOf(plan: Plan, previous: DeployedRoutingMap | undefined
  * models whose new container failed or was held back, so no registered model loses a working route. Returns the
  * models that have no route at all (new models whose first container failed).
  */
-export function settleRouting(plan: Plan, previous: DeployedRoutingMap | undefined, outcomes: Map<string, Outcome>, registered: Set<string>, target: Target): { map: DeployedRoutingMap; unrouted: string[] } {
+export function settleRouting(
+  plan: Plan,
+  previous: DeployedRoutingMap | undefined,
+  outcomes: Map<string, Outcome>,
+  registered: Set<string>,
+  target: Target,
+): { map: DeployedRoutingMap; unrouted: string[] } {
   const containers: Record<string, RoutedContainer> = {};
   const routed = new Set<string>();
   // Keys in a fixed order: an unchanged rollout gives byte-identical content, so no new routing version.
@@ -72,8 +78,15 @@ export function settleRouting(plan: Plan, previous: DeployedRoutingMap | undefin
     containers[c.name] = { ...before, models: sortedModels(models) };
     for (const [name] of models) routed.add(name);
   }
-  const sorted = Object.fromEntries(Object.keys(containers).sort().map((k) => [k, containers[k]]));
-  const unrouted = plan.containers.flatMap((c) => c.models.map((m) => m.name)).filter((n) => !routed.has(n)).sort();
+  const sorted = Object.fromEntries(
+    Object.keys(containers)
+      .sort()
+      .map((k) => [k, containers[k]]),
+  );
+  const unrouted = plan.containers
+    .flatMap((c) => c.models.map((m) => m.name))
+    .filter((n) => !routed.has(n))
+    .sort();
   return { map: { schemaVersion: 1, target, containers: sorted }, unrouted };
 }
 
@@ -87,9 +100,15 @@ export function parseRoutingMap(text: string, where: string): DeployedRoutingMap
   }
   const map = parsed as DeployedRoutingMap;
   const valid =
-    map !== null && typeof map === 'object' && map.schemaVersion === 1 && ['aci', 'kubernetes', 'managed'].includes(map.target) &&
-    map.containers !== null && typeof map.containers === 'object' &&
-    Object.values(map.containers).every((c) => c && typeof c.group === 'object' && typeof c.models === 'object' && Object.values(c.models).every((v) => typeof v === 'string'));
+    map !== null &&
+    typeof map === 'object' &&
+    map.schemaVersion === 1 &&
+    ['aci', 'kubernetes', 'managed'].includes(map.target) &&
+    map.containers !== null &&
+    typeof map.containers === 'object' &&
+    Object.values(map.containers).every(
+      (c) => c && typeof c.group === 'object' && typeof c.models === 'object' && Object.values(c.models).every((v) => typeof v === 'string'),
+    );
   if (!valid) throw new Error(`${where} is not a routing map of this task (schemaVersion 1 with target and containers)`);
   return map;
 }

@@ -23,14 +23,24 @@ export async function loadRoutingMap(store: FileModelStore, name: string): Promi
   if (!latest) return undefined;
   const text = (await readModelFile(store, latest, name, ROUTING_FILE)).toString('utf8');
   try {
-    return { map: parseRoutingMap(text, `Model '${name}' version '${latest.name}'`), version: latest.name, sha: latest.properties.tags?.routingMapSha256 ?? sha256Hex(text) };
+    return {
+      map: parseRoutingMap(text, `Model '${name}' version '${latest.name}'`),
+      version: latest.name,
+      sha: latest.properties.tags?.routingMapSha256 ?? sha256Hex(text),
+    };
   } catch (err) {
     throw new AzureError(`${errorMessage(err)}; set routingModelName to a model of its own, or archive that version.`);
   }
 }
 
 /** Registers the map as a new version of the routing model unless it equals the latest one; the version, or nothing. */
-export async function saveRoutingMap(store: FileModelStore, name: string, map: DeployedRoutingMap, previous: PreviousMap | undefined, tags: Record<string, string>): Promise<string | undefined> {
+export async function saveRoutingMap(
+  store: FileModelStore,
+  name: string,
+  map: DeployedRoutingMap,
+  previous: PreviousMap | undefined,
+  tags: Record<string, string>,
+): Promise<string | undefined> {
   const content = routingMapContent(map);
   const sha = sha256Hex(content);
   if (previous?.sha === sha || (!previous && !Object.keys(map.containers).length)) return undefined;

@@ -33,7 +33,9 @@ async function listModels(params: GroupParams, clients: ArmClients, platform: Pl
     const sample = await listLatestModels(clients, params.workspace, names.slice(0, HINT_SAMPLE), { concurrency: LIST_CONCURRENCY });
     throw noMatchError(params.modelTagFilter, params.workspace.workspace, names.length, sample);
   }
-  platform.info(`${models.length} registered model(s)${params.modelTagFilter ? ` carrying ${params.modelTagFilter}` : ''} (the routing model '${params.routingModelName}' excluded).`);
+  platform.info(
+    `${models.length} registered model(s)${params.modelTagFilter ? ` carrying ${params.modelTagFilter}` : ''} (the routing model '${params.routingModelName}' excluded).`,
+  );
   return models;
 }
 
@@ -50,14 +52,25 @@ async function makePlan(params: GroupParams, deps: TaskDeps<OutputName>, clients
   const target = params.deploy.target;
   const models = await listModels(params, clients, platform);
   const previous = await loadRoutingMap(store, params.routingModelName);
-  platform.info(previous ? `Routing map: model '${params.routingModelName}' version ${previous.version}, ${Object.keys(previous.map.containers).length} container(s) on ${previous.map.target}.` : `No routing map yet (model '${params.routingModelName}'): a first deployment.`);
+  platform.info(
+    previous
+      ? `Routing map: model '${params.routingModelName}' version ${previous.version}, ${Object.keys(previous.map.containers).length} container(s) on ${previous.map.target}.`
+      : `No routing map yet (model '${params.routingModelName}'): a first deployment.`,
+  );
   if (previous && previous.map.target !== target && !params.plan.reset) {
-    throw new InputError('target', `'${target}' differs from the deployed containers' target '${previous.map.target}' (routing map version ${previous.version}); set reset to true to rebuild them on ${target}, which deletes the ${previous.map.target} ones (and allowLargeChanges to true, as that moves every model).`);
+    throw new InputError(
+      'target',
+      `'${target}' differs from the deployed containers' target '${previous.map.target}' (routing map version ${previous.version}); set reset to true to rebuild them on ${target}, which deletes the ${previous.map.target} ones (and allowLargeChanges to true, as that moves every model).`,
+    );
   }
   checkTagCase('splittingTags', params.plan.splittingTags, models, previous?.map);
   checkTagCase('sortingTags', params.plan.sortingTags, models, undefined);
   const started = clock.now();
-  const plan = planGroups(models.map((m) => ({ name: m.name, version: m.version, tags: m.tags })), previous?.map, params.plan);
+  const plan = planGroups(
+    models.map((m) => ({ name: m.name, version: m.version, tags: m.tags })),
+    previous?.map,
+    params.plan,
+  );
   const guard = guardPlan(plan, previous?.map, params.guard);
   logPlan(platform, plan, guard, clock.now() - started);
   return { models, previous, plan, guard };
@@ -68,7 +81,10 @@ function writePlan(params: GroupParams, platform: Platform<OutputName>, { plan, 
   fs.mkdirSync(params.outputDirectory, { recursive: true });
   const planFile = path.join(params.outputDirectory, 'plan.json');
   const settings = { ...params.plan, ...params.guard };
-  fs.writeFileSync(planFile, `${JSON.stringify({ target: params.deploy.target, settings, counts: plan.counts, changeGuard: guard, containers: plan.containers, missingTags: plan.missingTags }, null, 2)}\n`);
+  fs.writeFileSync(
+    planFile,
+    `${JSON.stringify({ target: params.deploy.target, settings, counts: plan.counts, changeGuard: guard, containers: plan.containers, missingTags: plan.missingTags }, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(params.outputDirectory, 'plan.md'), planMarkdown(plan, guard, `Many-models plan (${params.deploy.target})`));
   platform.setOutput('planFile', planFile);
   platform.setOutput('changeGuard', guard.verdict);
@@ -80,13 +96,23 @@ function writePlan(params: GroupParams, platform: Platform<OutputName>, { plan, 
 
 function dryRun(params: GroupParams, platform: Platform<OutputName>, { models, previous, plan, guard }: Planned): RunResult {
   const target = params.deploy.target;
-  const outcomes = new Map<string, Outcome>(plan.containers.map((c) => [c.name, c.action === 'delete' ? { state: 'deleted' } : { state: 'deployed', service: previous?.map.containers[c.name]?.service ?? { kind: target, scoringUri: '(not deployed yet)', resourceId: '' } }]));
+  const outcomes = new Map<string, Outcome>(
+    plan.containers.map((c) => [
+      c.name,
+      c.action === 'delete'
+        ? { state: 'deleted' }
+        : { state: 'deployed', service: previous?.map.containers[c.name]?.service ?? { kind: target, scoringUri: '(not deployed yet)', resourceId: '' } },
+    ]),
+  );
   const planned = settleRouting(plan, previous?.map, outcomes, new Set(models.map((m) => m.name)), target);
   const routingMapFile = path.join(params.outputDirectory, ROUTING_FILE);
   fs.writeFileSync(routingMapFile, routingMapContent(planned.map));
   platform.setOutput('routingMapFile', routingMapFile);
   platform.uploadSummary('Many models', planMarkdown(plan, guard, `Many-models plan (${target}, dry run: nothing deployed)`));
-  return { outcome: 'Succeeded', message: `Dry run: ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.delete} to delete; change check ${guard.verdict}; nothing deployed.` };
+  return {
+    outcome: 'Succeeded',
+    message: `Dry run: ${plan.counts.new} new, ${plan.counts.update} to update, ${plan.counts.delete} to delete; change check ${guard.verdict}; nothing deployed.`,
+  };
 }
 
 export async function run(params: GroupParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
@@ -123,13 +149,25 @@ export async function run(params: GroupParams, deps: TaskDeps<OutputName>): Prom
   };
   const outcomes = new Map<string, Outcome>(plan.containers.filter((c) => c.action === 'unchanged').map((c) => [c.name, { state: 'unchanged' }]));
   const rollStarted = clock.now();
-  await inGroup(platform, `Roll out ${plan.counts.new + plan.counts.update} container(s), delete ${plan.counts.delete} (at most ${params.concurrency} at a time)`, () => roll(rollout, plan, previous?.map, outcomes));
-  platform.info(`Rolled out ${plan.counts.new + plan.counts.update} and deleted ${plan.counts.delete} container(s) in ${((clock.now() - rollStarted) / 1000).toFixed(2)} s.`);
+  await inGroup(
+    platform,
+    `Roll out ${plan.counts.new + plan.counts.update} container(s), delete ${plan.counts.delete} (at most ${params.concurrency} at a time)`,
+    () => roll(rollout, plan, previous?.map, outcomes),
+  );
+  platform.info(
+    `Rolled out ${plan.counts.new + plan.counts.update} and deleted ${plan.counts.delete} container(s) in ${((clock.now() - rollStarted) / 1000).toFixed(2)} s.`,
+  );
   return finish(params, platform, store, planned, outcomes);
 }
 
 /** Settles and registers the routing map, writes the summary and gives the task's result. */
-async function finish(params: GroupParams, platform: Platform<OutputName>, store: ReturnType<typeof fileModelStore>, { models, previous, plan, guard }: Planned, outcomes: Map<string, Outcome>): Promise<RunResult> {
+async function finish(
+  params: GroupParams,
+  platform: Platform<OutputName>,
+  store: ReturnType<typeof fileModelStore>,
+  { models, previous, plan, guard }: Planned,
+  outcomes: Map<string, Outcome>,
+): Promise<RunResult> {
   const { map, unrouted } = settleRouting(plan, previous?.map, outcomes, new Set(models.map((m) => m.name)), params.deploy.target);
   const routingMapFile = path.join(params.outputDirectory, ROUTING_FILE);
   fs.writeFileSync(routingMapFile, routingMapContent(map));
@@ -144,11 +182,20 @@ async function finish(params: GroupParams, platform: Platform<OutputName>, store
   });
   platform.uploadSummary('Many models', planMarkdown(plan, guard, `Many models on ${params.deploy.target}`, outcomes, unrouted));
   if (failed.length) {
-    return { outcome: 'Failed', message: `${failed.length} container(s) failed: ${failed.join(', ')}. The routing map keeps their models' previous routes${unrouted.length ? `; ${unrouted.length} new model(s) have no route yet` : ''}.` };
+    return {
+      outcome: 'Failed',
+      message: `${failed.length} container(s) failed: ${failed.join(', ')}. The routing map keeps their models' previous routes${unrouted.length ? `; ${unrouted.length} new model(s) have no route yet` : ''}.`,
+    };
   }
   const changed = plan.counts.new + plan.counts.update + plan.counts.delete;
-  const done = changed ? `${plan.counts.new} new, ${plan.counts.update} updated, ${plan.counts.delete} deleted container(s); ${plan.counts.unchanged} unchanged.` : `Nothing to change: ${plan.counts.unchanged} container(s) up to date.`;
+  const done = changed
+    ? `${plan.counts.new} new, ${plan.counts.update} updated, ${plan.counts.delete} deleted container(s); ${plan.counts.unchanged} unchanged.`
+    : `Nothing to change: ${plan.counts.unchanged} container(s) up to date.`;
   // Models missing a splitting tag deploy nothing new until their tags are fixed: worth a visible result.
-  if (plan.missingTags.length) return { outcome: 'SucceededWithIssues', message: `${done} ${plan.missingTags.length} model(s) miss a splitting tag (see the warnings): those served keep their previous version, new ones are not deployed.` };
+  if (plan.missingTags.length)
+    return {
+      outcome: 'SucceededWithIssues',
+      message: `${done} ${plan.missingTags.length} model(s) miss a splitting tag (see the warnings): those served keep their previous version, new ones are not deployed.`,
+    };
   return { outcome: 'Succeeded', message: done };
 }

@@ -26,12 +26,22 @@ function distance(a: string, b: string): number {
  * and the closest one to each part of the filter, so a typo or a wrong case is visible at once.
  */
 export function noMatchError(filter: string, workspace: string, modelCount: number, sample: LatestModel[]): InputError {
-  if (modelCount === 0) return new InputError('modelTagFilter', `'${filter}' matches no model: workspace '${workspace}' has no registered model besides the routing model. Nothing was changed.`);
+  if (modelCount === 0)
+    return new InputError(
+      'modelTagFilter',
+      `'${filter}' matches no model: workspace '${workspace}' has no registered model besides the routing model. Nothing was changed.`,
+    );
   const counts = new Map<string, number>();
   for (const m of sample) for (const [k, v] of Object.entries(m.tags)) for (const pair of [k, `${k}=${v}`]) counts.set(pair, (counts.get(pair) ?? 0) + 1);
-  const common = [...counts.entries()].filter(([p]) => p.includes('=')).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, SHOWN);
+  const common = [...counts.entries()]
+    .filter(([p]) => p.includes('='))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, SHOWN);
   const closest = filter.split(',').flatMap((part) => {
-    const best = [...counts.keys()].filter((p) => p.includes('=') === part.includes('=')).map((p) => ({ p, d: distance(part.toLowerCase(), p.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+    const best = [...counts.keys()]
+      .filter((p) => p.includes('=') === part.includes('='))
+      .map((p) => ({ p, d: distance(part.toLowerCase(), p.toLowerCase()) }))
+      .sort((a, b) => a.d - b.d)[0];
     return best && best.p !== part && best.d <= Math.max(2, Math.floor(part.length / 4)) ? [`'${part}' -> '${best.p}'`] : [];
   });
   return new InputError(
@@ -54,7 +64,10 @@ export function checkTagCase(input: 'splittingTags' | 'sortingTags', tags: strin
     if (carried.has(tag)) continue;
     const variants = [...carried].filter((k) => k.toLowerCase() === tag.toLowerCase());
     if (variants.length) {
-      throw new InputError(input, `no model carries the tag '${tag}', but ${variants.map((v) => `'${v}'`).join(' and ')} ${variants.length > 1 ? 'exist' : 'exists'}${input === 'splittingTags' && previous ? ' (the deployed containers are split by it)' : ''}; tag names are case-sensitive. Nothing was changed.`);
+      throw new InputError(
+        input,
+        `no model carries the tag '${tag}', but ${variants.map((v) => `'${v}'`).join(' and ')} ${variants.length > 1 ? 'exist' : 'exists'}${input === 'splittingTags' && previous ? ' (the deployed containers are split by it)' : ''}; tag names are case-sensitive. Nothing was changed.`,
+      );
     }
   }
 }

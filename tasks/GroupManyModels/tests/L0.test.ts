@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../../../scripts/lib/run-bundle';
 import { runL0 } from '../../../test/support/l0';
 
-const runScenario = (scenario: string) => runL0('GroupManyModels', path.join(__dirname, 'l0-scenario.js'), { L0_SCENARIO: scenario, L0_CODE: path.join(REPO_ROOT, 'samples', 'diabetes', 'src') });
+const runScenario = (scenario: string) =>
+  runL0('GroupManyModels', path.join(__dirname, 'l0-scenario.js'), { L0_SCENARIO: scenario, L0_CODE: path.join(REPO_ROOT, 'samples', 'diabetes', 'src') });
 
 describe('GroupManyModels L0 (mock runner on the tsc output)', function () {
   this.timeout(30_000);

@@ -4,7 +4,15 @@ import { InputError } from '../../../shared/errors';
 import { guardPlan } from '../src/change-guard';
 import { checkTagCase, noMatchError } from '../src/tag-checks';
 
-const SETTINGS: PlanSettings = { splittingTags: ['brand'], sortingTags: ['store'], maxContainerSize: 2, servicePrefix: 'mm', maxNameLength: 63, reset: false, updateAll: false };
+const SETTINGS: PlanSettings = {
+  splittingTags: ['brand'],
+  sortingTags: ['store'],
+  maxContainerSize: 2,
+  servicePrefix: 'mm',
+  maxNameLength: 63,
+  reset: false,
+  updateAll: false,
+};
 const GUARD = { allowLargeChanges: false, largeChangeThreshold: 20 };
 const model = (brand: string, store: number, version = '1'): ModelInfo => ({ name: `${brand}-${store}`, version, tags: { brand, store: String(store) } });
 /** 10 brands of 2 stores: 20 models in 10 containers of 2. */
@@ -25,13 +33,32 @@ describe('GroupManyModels change guard', () => {
     assert.equal(g.removed.length, 20);
     assert.equal(g.changedPercent, 100);
     assert.match(g.reasons[0], /^it deletes 10 container\(s\) still serving 20 model\(s\) that would then be served nowhere \(mm-b0-1: b0-1, b0-2; /);
-    assert.match(g.reasons[1], /removes 20 \(b0-1, b0-2, b1-1, b1-2, b2-1, and 15 more\) of the 20 served model\(s\): 100%, above largeChangeThreshold \(20%\)/);
+    assert.match(
+      g.reasons[1],
+      /removes 20 \(b0-1, b0-2, b1-1, b1-2, b2-1, and 15 more\) of the 20 served model\(s\): 100%, above largeChangeThreshold \(20%\)/,
+    );
   });
 
   it('removing one model of a container of two is within the bounds; the last model of a container is not', () => {
-    const oneGone = guardPlan(planGroups(fleet.filter((m) => m.name !== 'b3-2'), served, SETTINGS), served, GUARD);
+    const oneGone = guardPlan(
+      planGroups(
+        fleet.filter((m) => m.name !== 'b3-2'),
+        served,
+        SETTINGS,
+      ),
+      served,
+      GUARD,
+    );
     assert.deepEqual([oneGone.verdict, oneGone.removed, oneGone.changedPercent], ['passed', ['b3-2'], 5]);
-    const emptied = guardPlan(planGroups(fleet.filter((m) => !m.name.startsWith('b3-')), served, SETTINGS), served, GUARD);
+    const emptied = guardPlan(
+      planGroups(
+        fleet.filter((m) => !m.name.startsWith('b3-')),
+        served,
+        SETTINGS,
+      ),
+      served,
+      GUARD,
+    );
     assert.equal(emptied.verdict, 'blocked', 'a deleted container still served b3-1 and b3-2');
     assert.deepEqual(emptied.deletedServing, [{ container: 'mm-b3-1', models: ['b3-1', 'b3-2'] }]);
   });
@@ -47,7 +74,12 @@ describe('GroupManyModels change guard', () => {
 
   it('a splitting tag in the wrong case is an input error naming it; a retrain without the tag is held, not lost', () => {
     const models = fleet.map((m) => ({ name: m.name, version: m.version, id: m.name, tags: m.tags }));
-    assert.throws(() => checkTagCase('splittingTags', ['Brand'], models, served), (e: unknown) => e instanceof InputError && /Input 'splittingTags': no model carries the tag 'Brand', but 'brand' exists \(the deployed containers are split by it\)/.test(e.message));
+    assert.throws(
+      () => checkTagCase('splittingTags', ['Brand'], models, served),
+      (e: unknown) =>
+        e instanceof InputError &&
+        /Input 'splittingTags': no model carries the tag 'Brand', but 'brand' exists \(the deployed containers are split by it\)/.test(e.message),
+    );
     assert.throws(() => checkTagCase('sortingTags', ['Store'], models, undefined), /Input 'sortingTags'/);
     assert.doesNotThrow(() => checkTagCase('splittingTags', ['region'], models, served), 'a new tag is a regrouping for the guard, not a typo');
     const retrained = fleet.map((m) => (m.name === 'b3-1' ? { ...m, version: '2', tags: { Brand: 'b3', store: '1' } } : m));

@@ -2,14 +2,27 @@ import { strict as assert } from 'node:assert';
 import { planGroups, type ModelInfo, type PlanSettings } from '../../../shared/grouping/planner';
 import { parseRoutingMap, receiversOf, settleRouting, type DeployedRoutingMap, type Outcome } from '../src/routing-map';
 
-const SETTINGS: PlanSettings = { splittingTags: ['brand'], sortingTags: ['store'], maxContainerSize: 2, servicePrefix: 'mm', maxNameLength: 63, reset: false, updateAll: false };
+const SETTINGS: PlanSettings = {
+  splittingTags: ['brand'],
+  sortingTags: ['store'],
+  maxContainerSize: 2,
+  servicePrefix: 'mm',
+  maxNameLength: 63,
+  reset: false,
+  updateAll: false,
+};
 const model = (brand: string, store: number, version = '1'): ModelInfo => ({ name: `${brand}-${store}`, version, tags: { brand, store: String(store) } });
 const service = (name: string) => ({ kind: 'aci' as const, scoringUri: `http://${name}/score`, resourceId: `/cg/${name}` });
 
 /** Deploys every planned container successfully and returns the resulting map. */
 function deployAll(models: ModelInfo[], previous: DeployedRoutingMap | undefined, settings = SETTINGS): DeployedRoutingMap {
   const plan = planGroups(models, previous, settings);
-  const outcomes = new Map<string, Outcome>(plan.containers.map((c) => [c.name, c.action === 'delete' ? { state: 'deleted' } : c.action === 'unchanged' ? { state: 'unchanged' } : { state: 'deployed', service: service(c.name) }]));
+  const outcomes = new Map<string, Outcome>(
+    plan.containers.map((c) => [
+      c.name,
+      c.action === 'delete' ? { state: 'deleted' } : c.action === 'unchanged' ? { state: 'unchanged' } : { state: 'deployed', service: service(c.name) },
+    ]),
+  );
   return settleRouting(plan, previous, outcomes, new Set(models.map((m) => m.name)), 'aci').map;
 }
 
@@ -29,7 +42,11 @@ describe('GroupManyModels routing map', () => {
     const receivers = receiversOf(plan, map);
     // a-2 leaves mm-a-1 (size 1) and a-3 stays in mm-a-2: the overflow goes to a new container.
     assert.deepEqual([...(receivers.get('mm-a-1') ?? [])], ['mm-a-3']);
-    const moved = planGroups(first.map((m) => (m.name === 'b-1' ? { ...m, tags: { ...m.tags, brand: 'a' } } : m)), map, { ...SETTINGS, maxContainerSize: 3 });
+    const moved = planGroups(
+      first.map((m) => (m.name === 'b-1' ? { ...m, tags: { ...m.tags, brand: 'a' } } : m)),
+      map,
+      { ...SETTINGS, maxContainerSize: 3 },
+    );
     assert.deepEqual([...(receivers.get('mm-b-1') ?? [])], [], 'no moves, no receivers');
     assert.deepEqual([...(receiversOf(moved, map).get('mm-b-1') ?? [])], ['mm-a-1'], 'a model whose group changed moves to the new group');
   });
@@ -55,8 +72,19 @@ describe('GroupManyModels routing map', () => {
     // b-1 changes group to a: mm-b-1 is emptied (delete) and b-1 goes to mm-a-2, which fails.
     const next = first.map((m) => (m.name === 'b-1' ? { ...m, tags: { brand: 'a', store: '9' } } : m));
     const plan = planGroups(next, map, SETTINGS);
-    assert.deepEqual(plan.containers.map((c) => [c.name, c.action]), [['mm-a-1', 'unchanged'], ['mm-a-2', 'update'], ['mm-b-1', 'delete']]);
-    const outcomes = new Map<string, Outcome>([['mm-a-1', { state: 'unchanged' }], ['mm-a-2', { state: 'failed', error: 'x' }], ['mm-b-1', { state: 'kept', reason: 'mm-a-2 failed' }]]);
+    assert.deepEqual(
+      plan.containers.map((c) => [c.name, c.action]),
+      [
+        ['mm-a-1', 'unchanged'],
+        ['mm-a-2', 'update'],
+        ['mm-b-1', 'delete'],
+      ],
+    );
+    const outcomes = new Map<string, Outcome>([
+      ['mm-a-1', { state: 'unchanged' }],
+      ['mm-a-2', { state: 'failed', error: 'x' }],
+      ['mm-b-1', { state: 'kept', reason: 'mm-a-2 failed' }],
+    ]);
     const { map: settled, unrouted } = settleRouting(plan, map, outcomes, new Set(next.map((m) => m.name)), 'aci');
     assert.deepEqual(Object.keys(settled.containers['mm-b-1'].models), ['b-1']);
     assert.deepEqual(Object.keys(settled.containers['mm-a-2'].models), ['a-3']);

@@ -25,7 +25,10 @@ const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$/;
 
 function defaultName(pipeline: PipelineDefinition): string | undefined {
   const raw = pipeline.name ?? pipeline.displayName;
-  return raw?.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^([0-9])/, '_$1');
+  return raw
+    ?.toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/^([0-9])/, '_$1');
 }
 
 export function readInputs(inputs: TaskInputs<InputName>): PublishParams {
@@ -37,12 +40,18 @@ export function readInputs(inputs: TaskInputs<InputName>): PublishParams {
   const componentName = inputs.optionalString('componentName') ?? defaultName(pipeline);
   if (!componentName) throw new InputError('componentName', "is required when the pipeline YAML has no 'name' or 'display_name'.");
   if (!COMPONENT_NAME.test(componentName)) {
-    throw new InputError('componentName', `'${componentName}' is not a valid component name: use lowercase letters, digits and underscores, starting with a letter or underscore (at most 255 characters).`);
+    throw new InputError(
+      'componentName',
+      `'${componentName}' is not a valid component name: use lowercase letters, digits and underscores, starting with a letter or underscore (at most 255 characters).`,
+    );
   }
   const componentVersion = inputs.optionalString('componentVersion') ?? platform.variable('Build.BuildId');
   if (!componentVersion) throw new InputError('componentVersion', 'is required outside a pipeline run (the default is the build id, Build.BuildId).');
   if (!VERSION.test(componentVersion)) {
-    throw new InputError('componentVersion', `'${componentVersion}' is not a valid version: letters, digits, '.', '_' and '-', starting with a letter or digit (at most 30 characters).`);
+    throw new InputError(
+      'componentVersion',
+      `'${componentVersion}' is not a valid version: letters, digits, '.', '_' and '-', starting with a letter or digit (at most 30 characters).`,
+    );
   }
   const tags = lineageTags(platform, inputs.keyValues('tags'));
   return {

@@ -104,18 +104,46 @@ class Reader {
         if (!fs.existsSync(condaPath)) this.fail(doc, e.get('conda_file'), `${key}.conda_file`, `the file '${conda}' does not exist`);
         condaFile = fs.readFileSync(condaPath, 'utf8');
       }
-      return { kind: 'inline', name: this.str(doc, e.get('name'), `${key}.name`) ?? fallbackName, image, condaFile, description: this.str(doc, e.get('description'), `${key}.description`) };
+      return {
+        kind: 'inline',
+        name: this.str(doc, e.get('name'), `${key}.name`) ?? fallbackName,
+        image,
+        condaFile,
+        description: this.str(doc, e.get('description'), `${key}.description`),
+      };
     }
     const text = this.str(doc, node, key) as string;
     const latest = /^azureml:([\w.-]+)@latest$/.exec(text);
     if (latest) return { kind: 'latest', name: latest[1] };
     const versioned = /^azureml:([\w.-]+):([\w.-]+)$/.exec(text);
     if (versioned) return { kind: 'registered', name: versioned[1], version: versioned[2] };
-    this.fail(doc, node, key, `'${text}' is not supported; use azureml:<name>:<version>, azureml:<name>@latest, or an inline mapping with image (and conda_file)`);
+    this.fail(
+      doc,
+      node,
+      key,
+      `'${text}' is not supported; use azureml:<name>:<version>, azureml:<name>@latest, or an inline mapping with image (and conda_file)`,
+    );
   }
 
   private command(doc: Loaded, map: YAMLMap, where: string, key: string, defaultName: string): CommandComponent {
-    const allowed = ['$schema', 'type', 'name', 'display_name', 'version', 'description', 'tags', 'code', 'environment', 'inputs', 'outputs', 'command', 'environment_variables', 'is_deterministic', 'compute', 'component'];
+    const allowed = [
+      '$schema',
+      'type',
+      'name',
+      'display_name',
+      'version',
+      'description',
+      'tags',
+      'code',
+      'environment',
+      'inputs',
+      'outputs',
+      'command',
+      'environment_variables',
+      'is_deterministic',
+      'compute',
+      'component',
+    ];
     const e = this.entries(doc, map, where, allowed);
     const command = this.str(doc, e.get('command'), `${where ? `${where}.` : ''}command`);
     if (!command) this.fail(doc, map, `${where ? `${where}.` : ''}command`, 'a command component needs a command');
@@ -124,7 +152,8 @@ class Reader {
     if (code) {
       if (/^(azureml:|https?:)/.test(code)) this.fail(doc, e.get('code'), `${where ? `${where}.` : ''}code`, 'only local code folders are supported');
       codeDir = path.resolve(path.dirname(doc.file), code.replace(/^file:/, ''));
-      if (!fs.existsSync(codeDir) || !fs.statSync(codeDir).isDirectory()) this.fail(doc, e.get('code'), `${where ? `${where}.` : ''}code`, `the folder '${code}' does not exist`);
+      if (!fs.existsSync(codeDir) || !fs.statSync(codeDir).isDirectory())
+        this.fail(doc, e.get('code'), `${where ? `${where}.` : ''}code`, `the folder '${code}' does not exist`);
     }
     const name = this.str(doc, e.get('name'), `${where}.name`) ?? defaultName;
     const portKeys = ['type', 'default', 'optional', 'description', 'min', 'max', 'enum', 'mode', 'path'];
@@ -173,7 +202,21 @@ class Reader {
   }
 
   pipeline(doc: Loaded): PipelineDefinition {
-    const allowed = ['$schema', 'type', 'name', 'display_name', 'version', 'description', 'tags', 'experiment_name', 'settings', 'inputs', 'outputs', 'jobs', 'compute'];
+    const allowed = [
+      '$schema',
+      'type',
+      'name',
+      'display_name',
+      'version',
+      'description',
+      'tags',
+      'experiment_name',
+      'settings',
+      'inputs',
+      'outputs',
+      'jobs',
+      'compute',
+    ];
     const e = this.entries(doc, doc.map, '', allowed);
     const settingsNode = e.get('settings');
     const settings: PipelineDefinition['settings'] = {};
@@ -192,7 +235,8 @@ class Reader {
       const value = pair.value as Node;
       if (!yaml().isMap(value)) this.fail(doc, value, where, 'expected a mapping');
       const type = this.str(doc, value.get('type', true) as Node | undefined, `${where}.type`) ?? 'command';
-      if (type !== 'command' && type !== 'pipeline') this.fail(doc, value.get('type', true) as Node, `${where}.type`, `'${type}' is not supported; supported job types: command, pipeline`);
+      if (type !== 'command' && type !== 'pipeline')
+        this.fail(doc, value.get('type', true) as Node, `${where}.type`, `'${type}' is not supported; supported job types: command, pipeline`);
       const componentNode = value.get('component', true) as Node | undefined;
       let component: ComponentRef;
       if (componentNode !== undefined) {
@@ -235,14 +279,19 @@ class Reader {
     const pipelineInputs = new Set(Object.keys((this.plain(top.get('inputs')) ?? {}) as object));
     const pipelineOutputs = new Set(Object.keys((this.plain(top.get('outputs')) ?? {}) as object));
     const allJobs = new Set(Object.keys((this.plain(top.get('jobs')) ?? {}) as object));
-    for (const [section, values] of [['inputs', node.inputs], ['outputs', node.outputs]] as const) {
+    for (const [section, values] of [
+      ['inputs', node.inputs],
+      ['outputs', node.outputs],
+    ] as const) {
       for (const [name, value] of Object.entries(values)) {
         const text = typeof value === 'object' && value ? JSON.stringify(value) : String(value);
         for (const m of text.matchAll(/\$\{\{\s*parent\.(inputs|outputs|jobs)\.(\w+)(?:\.outputs\.(\w+))?\s*\}\}/g)) {
           const node2 = (nodeMap.get(section, true) as YAMLMap | undefined)?.get(name, true) as Node | undefined;
           const keyPath = `${where}.${section}.${name}`;
-          if (m[1] === 'inputs' && !pipelineInputs.has(m[2])) this.fail(doc, node2, keyPath, `binds to pipeline input '${m[2]}', which is not declared under inputs`);
-          if (m[1] === 'outputs' && !pipelineOutputs.has(m[2])) this.fail(doc, node2, keyPath, `binds to pipeline output '${m[2]}', which is not declared under outputs`);
+          if (m[1] === 'inputs' && !pipelineInputs.has(m[2]))
+            this.fail(doc, node2, keyPath, `binds to pipeline input '${m[2]}', which is not declared under inputs`);
+          if (m[1] === 'outputs' && !pipelineOutputs.has(m[2]))
+            this.fail(doc, node2, keyPath, `binds to pipeline output '${m[2]}', which is not declared under outputs`);
           if (m[1] === 'jobs' && !allJobs.has(m[2])) this.fail(doc, node2, keyPath, `binds to job '${m[2]}', which is not in this pipeline`);
         }
       }
@@ -252,7 +301,8 @@ class Reader {
   top(file: string): PipelineDefinition {
     const doc = this.load(file);
     const type = this.str(doc, doc.map.get('type', true) as Node | undefined, 'type');
-    if (type !== 'pipeline') this.fail(doc, (doc.map.get('type', true) as Node | undefined) ?? doc.map, 'type', `expected 'pipeline', found '${type ?? '(none)'}'`);
+    if (type !== 'pipeline')
+      this.fail(doc, (doc.map.get('type', true) as Node | undefined) ?? doc.map, 'type', `expected 'pipeline', found '${type ?? '(none)'}'`);
     return this.pipeline(doc);
   }
 }

@@ -44,7 +44,12 @@ function nodeInputs(inputs: Record<string, unknown>): Record<string, unknown> {
     Object.entries(inputs).map(([name, v]) => {
       if (v !== null && typeof v === 'object') {
         const o = v as Record<string, unknown>;
-        return [name, o.path !== undefined ? { job_input_type: String(o.type ?? 'uri_folder'), uri: o.path, ...(o.mode ? { mode: o.mode } : {}) } : { job_input_type: 'literal', value: String(o.value ?? '') }];
+        return [
+          name,
+          o.path !== undefined
+            ? { job_input_type: String(o.type ?? 'uri_folder'), uri: o.path, ...(o.mode ? { mode: o.mode } : {}) }
+            : { job_input_type: 'literal', value: String(o.value ?? '') },
+        ];
       }
       return [name, { job_input_type: 'literal', value: String(v) }];
     }),
@@ -54,7 +59,9 @@ function nodeInputs(inputs: Record<string, unknown>): Record<string, unknown> {
 function nodeOutputs(outputs: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(outputs).map(([name, v]) =>
-      v !== null && typeof v === 'object' ? [name, { job_output_type: String((v as Record<string, unknown>).type ?? 'uri_folder'), ...v }] : [name, { job_output_type: 'literal', value: String(v) }],
+      v !== null && typeof v === 'object'
+        ? [name, { job_output_type: String((v as Record<string, unknown>).type ?? 'uri_folder'), ...v }]
+        : [name, { job_output_type: 'literal', value: String(v) }],
     ),
   );
 }
@@ -76,7 +83,14 @@ export class PipelinePublisher {
 
   private record(action: PublishAction): void {
     this.actions.push(action);
-    const verb = { created: 'registered', exists: 'unchanged', wouldCreate: 'would register', uploaded: 'uploaded', reused: 'unchanged', wouldUpload: 'would upload' }[action.outcome];
+    const verb = {
+      created: 'registered',
+      exists: 'unchanged',
+      wouldCreate: 'would register',
+      uploaded: 'uploaded',
+      reused: 'unchanged',
+      wouldUpload: 'would upload',
+    }[action.outcome];
     this.p.log(`${action.kind} ${action.name}:${action.version} ${verb}${action.detail ? ` (${action.detail})` : ''}`);
   }
 
@@ -85,14 +99,21 @@ export class PipelinePublisher {
       const snapshot = snapshotFolder(dir);
       const asset = await ensureCodeAsset(this.p.clients, this.p.ws, snapshot, this.p.storage, this.p.dryRun);
       const outcome = !asset.uploaded ? 'reused' : this.p.dryRun ? 'wouldUpload' : 'uploaded';
-      this.record({ kind: 'code', name: `code-${snapshot.hash.slice(0, 12)}`, version: '1', outcome, detail: `${snapshot.files.length} files, ${(snapshot.bytes / 1024).toFixed(1)} KB from ${dir}` });
+      this.record({
+        kind: 'code',
+        name: `code-${snapshot.hash.slice(0, 12)}`,
+        version: '1',
+        outcome,
+        detail: `${snapshot.files.length} files, ${(snapshot.bytes / 1024).toFixed(1)} KB from ${dir}`,
+      });
       return asset.id;
     });
   }
 
   private environment(env: EnvironmentRef): Promise<string> {
     const { clients, ws } = this.p;
-    if (env.kind === 'registered') return this.once(`env:${env.name}:${env.version}`, () => existingVersionId(clients, ws, 'environments', env.name, env.version));
+    if (env.kind === 'registered')
+      return this.once(`env:${env.name}:${env.version}`, () => existingVersionId(clients, ws, 'environments', env.name, env.version));
     if (env.kind === 'latest') return this.once(`env:${env.name}@latest`, () => latestVersionId(clients, ws, 'environments', env.name));
     return this.once(`env:${env.name}`, async () => {
       const properties = { image: env.image, condaFile: env.condaFile, description: env.description, tags: this.p.tags };
@@ -128,9 +149,12 @@ export class PipelinePublisher {
 
   private ref(ref: ComponentRef, inlineName: string): Promise<string> {
     const { clients, ws } = this.p;
-    if (ref.kind === 'registered') return this.once(`component:${ref.name}:${ref.version}`, () => existingVersionId(clients, ws, 'components', ref.name, ref.version));
+    if (ref.kind === 'registered')
+      return this.once(`component:${ref.name}:${ref.version}`, () => existingVersionId(clients, ws, 'components', ref.name, ref.version));
     if (ref.kind === 'latest') return this.once(`component:${ref.name}@latest`, () => latestVersionId(clients, ws, 'components', ref.name));
-    return ref.component.type === 'command' ? this.command(ref.component, inlineName) : this.pipeline(ref.component, ref.component.name ?? `${ref.component.displayName ?? 'pipeline'}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_'));
+    return ref.component.type === 'command'
+      ? this.command(ref.component, inlineName)
+      : this.pipeline(ref.component, ref.component.name ?? `${ref.component.displayName ?? 'pipeline'}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_'));
   }
 
   private async register(name: string, spec: Record<string, unknown>, description?: string): Promise<string> {

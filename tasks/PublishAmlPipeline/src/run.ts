@@ -13,7 +13,14 @@ function studioLink(params: PublishParams, name: string, version: string): strin
 }
 
 function summary(params: PublishParams, componentId: string, actions: PublishAction[], archived: string[]): string {
-  const verb: Record<PublishAction['outcome'], string> = { created: 'registered', exists: 'unchanged', wouldCreate: 'would register', uploaded: 'uploaded', reused: 'unchanged (same content hash)', wouldUpload: 'would upload' };
+  const verb: Record<PublishAction['outcome'], string> = {
+    created: 'registered',
+    exists: 'unchanged',
+    wouldCreate: 'would register',
+    uploaded: 'uploaded',
+    reused: 'unchanged (same content hash)',
+    wouldUpload: 'would upload',
+  };
   return [
     `### ${params.dryRun ? 'Dry run: pipeline component not published' : 'Pipeline component published'}`,
     '',
@@ -43,7 +50,9 @@ export async function run(params: PublishParams, deps: TaskDeps<OutputName>): Pr
     dryRun: params.dryRun,
     log: (m) => platform.info(m),
   });
-  platform.info(`${params.dryRun ? 'Dry run: validating' : 'Publishing'} ${params.pipelineFile} as component ${params.componentName}:${params.componentVersion}`);
+  platform.info(
+    `${params.dryRun ? 'Dry run: validating' : 'Publishing'} ${params.pipelineFile} as component ${params.componentName}:${params.componentVersion}`,
+  );
   const componentId = await inGroup(platform, 'Code, environments and components', () => publisher.pipeline(params.pipeline, params.componentName));
 
   const archived: string[] = [];
@@ -52,7 +61,10 @@ export async function run(params: PublishParams, deps: TaskDeps<OutputName>): Pr
       if (old.name === params.componentVersion) continue;
       archived.push(old.name);
       if (!params.dryRun) {
-        await clients.rest().request('PUT', old.id, { operation: `Archive component '${params.componentName}' version '${old.name}'`, body: { properties: { ...old.properties, isArchived: true } } });
+        await clients.rest().request('PUT', old.id, {
+          operation: `Archive component '${params.componentName}' version '${old.name}'`,
+          body: { properties: { ...old.properties, isArchived: true } },
+        });
       }
       platform.info(`component ${params.componentName}:${old.name} ${params.dryRun ? 'would be archived' : 'archived'}`);
     }

@@ -4,7 +4,10 @@ import { REPO_ROOT } from '../../../scripts/lib/run-bundle';
 import { runL0 } from '../../../test/support/l0';
 
 const runScenario = (scenario: string) =>
-  runL0('PublishAmlPipeline', path.join(__dirname, 'l0-scenario.js'), { L0_SCENARIO: scenario, L0_SAMPLE: path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml') });
+  runL0('PublishAmlPipeline', path.join(__dirname, 'l0-scenario.js'), {
+    L0_SCENARIO: scenario,
+    L0_SAMPLE: path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml'),
+  });
 
 describe('PublishAmlPipeline L0 (mock runner on the tsc output)', function () {
   this.timeout(30_000);
@@ -12,13 +15,19 @@ describe('PublishAmlPipeline L0 (mock runner on the tsc output)', function () {
   it('fails on a pipeline file that does not exist', async () => {
     const tr = await runScenario('missingFile');
     assert.ok(tr.failed);
-    assert.ok(tr.errorIssues.some((e) => /^Input 'pipelineFile': file '.*nope\.yml' does not exist/.test(e)), tr.stdout);
+    assert.ok(
+      tr.errorIssues.some((e) => /^Input 'pipelineFile': file '.*nope\.yml' does not exist/.test(e)),
+      tr.stdout,
+    );
   });
 
   it('fails on an invalid component name before any Azure call', async () => {
     const tr = await runScenario('badName');
     assert.ok(tr.failed);
-    assert.ok(tr.errorIssues.some((e) => e.startsWith("Input 'componentName': 'Not-Valid' is not a valid component name")), tr.stdout);
+    assert.ok(
+      tr.errorIssues.some((e) => e.startsWith("Input 'componentName': 'Not-Valid' is not a valid component name")),
+      tr.stdout,
+    );
   });
 
   it('fails on a non-boolean dryRun, naming the allowed values', async () => {

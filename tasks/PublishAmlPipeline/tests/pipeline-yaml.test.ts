@@ -33,8 +33,10 @@ describe('pipeline YAML loader', () => {
 
   it('reads registered, latest and nested pipeline components', () => {
     const dir = write({
-      'main.yml': 'type: pipeline\ninputs:\n  n: 3\njobs:\n  a:\n    type: command\n    component: azureml:shared_step:4\n  b:\n    type: command\n    component: azureml:shared_step@latest\n  inner:\n    type: pipeline\n    component: file:./sub.yml\n    inputs:\n      n: ${{parent.inputs.n}}\n',
-      'sub.yml': 'type: pipeline\ninputs:\n  n:\n    type: integer\njobs:\n  x:\n    command: echo ${{inputs.n}}\n    environment: azureml:base@latest\n    inputs:\n      n: ${{parent.inputs.n}}\n',
+      'main.yml':
+        'type: pipeline\ninputs:\n  n: 3\njobs:\n  a:\n    type: command\n    component: azureml:shared_step:4\n  b:\n    type: command\n    component: azureml:shared_step@latest\n  inner:\n    type: pipeline\n    component: file:./sub.yml\n    inputs:\n      n: ${{parent.inputs.n}}\n',
+      'sub.yml':
+        'type: pipeline\ninputs:\n  n:\n    type: integer\njobs:\n  x:\n    command: echo ${{inputs.n}}\n    environment: azureml:base@latest\n    inputs:\n      n: ${{parent.inputs.n}}\n',
     });
     const p = loadPipeline(path.join(dir, 'main.yml'));
     assert.deepEqual(p.jobs.a.component, { kind: 'registered', name: 'shared_step', version: '4' });
@@ -46,16 +48,39 @@ describe('pipeline YAML loader', () => {
   for (const [label, files, message] of [
     ['not YAML', { 'p.yml': 'type: pipeline\njobs: [\n' }, /p\.yml:\d+: key '\(document\)': not valid YAML/],
     ['not a pipeline', { 'p.yml': 'type: command\ncommand: x\n' }, /p\.yml:1: key 'type': expected 'pipeline', found 'command'/],
-    ['a job type we do not run', { 'p.yml': 'type: pipeline\njobs:\n  a:\n    type: sweep\n' }, /p\.yml:4: key 'jobs\.a\.type': 'sweep' is not supported; supported job types: command, pipeline/],
-    ['an unknown top-level key', { 'p.yml': 'type: pipeline\nschedule: daily\njobs:\n  a:\n    command: x\n    environment: azureml:e:1\n' }, /p\.yml:2: key 'schedule': is not supported here/],
-    ['a remote code reference', { 'p.yml': 'type: pipeline\njobs:\n  a:\n    command: x\n    code: azureml:code:1\n    environment: azureml:e:1\n' }, /p\.yml:5: key 'jobs\.a\.code': only local code folders are supported/],
-    ['a binding to an unknown job', { 'p.yml': 'type: pipeline\njobs:\n  a:\n    command: x\n    environment: azureml:e:1\n    inputs:\n      d: ${{parent.jobs.zz.outputs.o}}\n' }, /p\.yml:7: key 'jobs\.a\.inputs\.d': binds to job 'zz', which is not in this pipeline/],
-    ['an environment reference without a version', { 'p.yml': 'type: pipeline\njobs:\n  a:\n    command: x\n    environment: azureml:e\n' }, /p\.yml:5: key 'jobs\.a\.environment': 'azureml:e' is not supported/],
+    [
+      'a job type we do not run',
+      { 'p.yml': 'type: pipeline\njobs:\n  a:\n    type: sweep\n' },
+      /p\.yml:4: key 'jobs\.a\.type': 'sweep' is not supported; supported job types: command, pipeline/,
+    ],
+    [
+      'an unknown top-level key',
+      { 'p.yml': 'type: pipeline\nschedule: daily\njobs:\n  a:\n    command: x\n    environment: azureml:e:1\n' },
+      /p\.yml:2: key 'schedule': is not supported here/,
+    ],
+    [
+      'a remote code reference',
+      { 'p.yml': 'type: pipeline\njobs:\n  a:\n    command: x\n    code: azureml:code:1\n    environment: azureml:e:1\n' },
+      /p\.yml:5: key 'jobs\.a\.code': only local code folders are supported/,
+    ],
+    [
+      'a binding to an unknown job',
+      { 'p.yml': 'type: pipeline\njobs:\n  a:\n    command: x\n    environment: azureml:e:1\n    inputs:\n      d: ${{parent.jobs.zz.outputs.o}}\n' },
+      /p\.yml:7: key 'jobs\.a\.inputs\.d': binds to job 'zz', which is not in this pipeline/,
+    ],
+    [
+      'an environment reference without a version',
+      { 'p.yml': 'type: pipeline\njobs:\n  a:\n    command: x\n    environment: azureml:e\n' },
+      /p\.yml:5: key 'jobs\.a\.environment': 'azureml:e' is not supported/,
+    ],
     ['a duplicate key', { 'p.yml': 'type: pipeline\njobs:\n  a:\n    command: x\n    command: y\n' }, /not valid YAML: Map keys must be unique/],
   ] as const) {
     it(`rejects ${label}, naming the file, line and key`, () => {
       const dir = write(files as Record<string, string>);
-      assert.throws(() => loadPipeline(path.join(dir, 'p.yml')), (e: unknown) => e instanceof PipelineYamlError && (message as RegExp).test(e.message));
+      assert.throws(
+        () => loadPipeline(path.join(dir, 'p.yml')),
+        (e: unknown) => e instanceof PipelineYamlError && (message as RegExp).test(e.message),
+      );
     });
   }
 });
@@ -64,10 +89,16 @@ describe('code folder snapshot', () => {
   it('hashes content and paths, honours .amlignore over .gitignore, and skips .git', () => {
     const dir = write({ 'a.py': 'print(1)', 'data/big.csv': 'x', 'logs/run.log': 'l', '.git/HEAD': 'ref', '.gitignore': 'logs/\n', 'keep/notes.txt': 'n' });
     const first = snapshotFolder(dir);
-    assert.deepEqual(first.files.map((f) => f.rel), ['.gitignore', 'a.py', 'data/big.csv', 'keep/notes.txt']);
+    assert.deepEqual(
+      first.files.map((f) => f.rel),
+      ['.gitignore', 'a.py', 'data/big.csv', 'keep/notes.txt'],
+    );
     fs.writeFileSync(path.join(dir, '.amlignore'), 'data/\n*.txt\n!keep/notes.txt\n');
     const second = snapshotFolder(dir);
-    assert.deepEqual(second.files.map((f) => f.rel), ['.amlignore', '.gitignore', 'a.py', 'keep/notes.txt', 'logs/run.log']);
+    assert.deepEqual(
+      second.files.map((f) => f.rel),
+      ['.amlignore', '.gitignore', 'a.py', 'keep/notes.txt', 'logs/run.log'],
+    );
     assert.equal(snapshotFolder(dir).hash, second.hash, 'stable');
     fs.writeFileSync(path.join(dir, 'a.py'), 'print(2)');
     assert.notEqual(snapshotFolder(dir).hash, second.hash, 'content changes the hash');

@@ -30,8 +30,10 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps<OutputName>
   if (params.target === 'onlineEndpoint' && clients && params.workspace && params.endpointName) {
     await checkWorkspace(clients, params.workspace);
     const endpoint = await getEndpointResource(clients, params.workspace, params.endpointName);
-    if (!endpoint) throw new InputError('endpointName', `online endpoint '${params.endpointName}' does not exist in workspace '${params.workspace.workspace}'.`);
-    if (!endpoint.properties.scoringUri) throw new AzureError(`Online endpoint '${endpoint.name}' has no scoring URI yet (state: ${endpoint.properties.provisioningState ?? 'unknown'}).`);
+    if (!endpoint)
+      throw new InputError('endpointName', `online endpoint '${params.endpointName}' does not exist in workspace '${params.workspace.workspace}'.`);
+    if (!endpoint.properties.scoringUri)
+      throw new AzureError(`Online endpoint '${endpoint.name}' has no scoring URI yet (state: ${endpoint.properties.provisioningState ?? 'unknown'}).`);
     scoringUri = endpoint.properties.scoringUri;
     description = `online endpoint '${endpoint.name}'${params.deploymentName ? `, deployment '${params.deploymentName}'` : ''}`;
     if (authMode === 'auto') authMode = AUTH_BY_ENDPOINT_MODE[endpoint.properties.authMode] ?? 'key';
@@ -40,7 +42,8 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps<OutputName>
     const ref = params.containerGroup;
     const group = await getContainerGroup(clients, ref).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
-      if ((err as { details?: { code?: string } }).details?.code === 'ResourceGroupNotFound') throw new InputError('resourceGroupName', `resource group '${ref.resourceGroup}' does not exist, or the service connection cannot see it.`);
+      if ((err as { details?: { code?: string } }).details?.code === 'ResourceGroupNotFound')
+        throw new InputError('resourceGroupName', `resource group '${ref.resourceGroup}' does not exist, or the service connection cannot see it.`);
       throw new InputError('containerGroupName', `container group '${ref.name}' does not exist in resource group '${ref.resourceGroup}'.`);
     });
     scoringUri = `http://${group.host}:${group.port}/score`;
@@ -53,7 +56,8 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps<OutputName>
 
   let credential: string | undefined;
   if (authMode === 'key') {
-    credential = params.apiKey ?? (clients && params.workspace && params.endpointName ? await getEndpointKey(clients, params.workspace, params.endpointName) : undefined);
+    credential =
+      params.apiKey ?? (clients && params.workspace && params.endpointName ? await getEndpointKey(clients, params.workspace, params.endpointName) : undefined);
   } else if (authMode === 'amlToken' && clients && params.workspace && params.endpointName) {
     credential = await getEndpointToken(clients, params.workspace, params.endpointName);
   } else if (authMode === 'aadToken' && clients) {
@@ -87,7 +91,13 @@ async function send(params: SmokeTestParams, target: ResolvedTarget, index: numb
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...params.headers, ...target.headers };
   if (params.trace) headers.traceparent = traceparentFor(params.trace);
   try {
-    const res: ScoringResponse = await sendScoringRequest({ url: target.scoringUri, method: 'POST', headers, body: params.payload, timeoutMs: params.timeoutMs });
+    const res: ScoringResponse = await sendScoringRequest({
+      url: target.scoringUri,
+      method: 'POST',
+      headers,
+      body: params.payload,
+      timeoutMs: params.timeoutMs,
+    });
     const retryAfter = retryAfterMs({ get: (name) => res.headers[name] as string | undefined }, Date.now());
     return { index, status: res.status, latencyMs: res.latencyMs, bodyText: res.bodyText, body: parseJson(res.bodyText), retryAfterMs: retryAfter };
   } catch (err) {
@@ -128,7 +138,9 @@ function evaluate(params: SmokeTestParams, attempts: Attempt[]): { checks: Check
   checks.push({
     name: `status is ${params.expectedStatus.join(' or ')}`,
     passed: badStatus.length === 0,
-    detail: badStatus.length ? badStatus.map((a) => `request ${a.index}: ${describeAttempt(a)}`).join('; ') : `${attempts.length} of ${attempts.length} requests`,
+    detail: badStatus.length
+      ? badStatus.map((a) => `request ${a.index}: ${describeAttempt(a)}`).join('; ')
+      : `${attempts.length} of ${attempts.length} requests`,
   });
   for (const assertion of params.assertions) {
     const failures = attempts

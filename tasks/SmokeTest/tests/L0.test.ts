@@ -36,7 +36,10 @@ describe('SmokeTest L0 (mock runner on the tsc output)', function () {
   it('fails on a malformed assertion, naming its line', async () => {
     const tr = await runScenario('badAssertion');
     assert.ok(tr.failed);
-    assert.ok(tr.createdErrorIssue("Input 'assertions': line 1 '$.predictions': expected an operator (== != <= >= < > contains exists) after the path"), tr.stdout);
+    assert.ok(
+      tr.createdErrorIssue("Input 'assertions': line 1 '$.predictions': expected an operator (== != <= >= < > contains exists) after the path"),
+      tr.stdout,
+    );
   });
 
   it('fails on a non-numeric request count', async () => {

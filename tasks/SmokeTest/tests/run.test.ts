@@ -28,7 +28,15 @@ describe('SmokeTest run() in-process', () => {
 
   it('reports outputs, a summary table and JUnit, and keeps the API key out of everything it shows', async () => {
     const junit = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'junit-')), 'out', 'smoke.xml');
-    const { platform, deps, params } = setup({ target: 'url', scoringUri: uri, apiKey: 'super-secret-key-1', payload: '{"data": [[1, 1]]}', requestCount: '4', assertions: '$.predictions[0] == 2', junitFile: junit });
+    const { platform, deps, params } = setup({
+      target: 'url',
+      scoringUri: uri,
+      apiKey: 'super-secret-key-1',
+      payload: '{"data": [[1, 1]]}',
+      requestCount: '4',
+      assertions: '$.predictions[0] == 2',
+      junitFile: junit,
+    });
     const result = await run(params, deps);
     assert.equal(result.outcome, 'Succeeded');
     assert.equal(platform.outputs.get('statusCode'), '200');
@@ -54,7 +62,10 @@ describe('SmokeTest run() in-process', () => {
     const waits: number[] = [];
     const clock: Clock = { now: () => now, sleep: async (ms) => void (waits.push(ms), (now += ms)) };
     const { platform, deps, params } = setup({ target: 'url', scoringUri: 'http://127.0.0.1:9/score', payload: '{}', readyDeadlineSeconds: '20' }, clock);
-    await assert.rejects(run(params, deps), (e: unknown) => e instanceof TimeoutError && /was not ready within 20 s \(6 attempt\(s\)\); last answer: ECONNREFUSED/.test(e.message));
+    await assert.rejects(
+      run(params, deps),
+      (e: unknown) => e instanceof TimeoutError && /was not ready within 20 s \(6 attempt\(s\)\); last answer: ECONNREFUSED/.test(e.message),
+    );
     assert.deepEqual(waits, [1000, 2000, 4000, 8000, 5000]);
     assert.equal(platform.logs.filter((l) => l.message.startsWith('Not ready yet')).length, 5);
   });
