@@ -6,6 +6,7 @@ import { entra } from './resources/entra';
 import type { ResourceFamily } from './resources/family';
 import { jobs } from './resources/jobs';
 import { mlflow } from './resources/mlflow';
+import { modelPackages } from './resources/model-package';
 import { models } from './resources/models';
 import { onlineDeployments } from './resources/online-deployments';
 import { onlineEndpoints } from './resources/online-endpoints';
@@ -27,6 +28,7 @@ export const FAMILIES: ResourceFamily[] = [
   containerGroups,
   assets,
   models,
+  modelPackages,
   onlineDeployments,
   jobs,
 ];

@@ -13,7 +13,15 @@ function groupKey(req: EmulatorRequest): string {
 
 const GROUP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Promise<EmulatorResponse> {
+interface GroupBody {
+  location?: string;
+  tags?: Record<string, string>;
+  identity?: { userAssignedIdentities?: Record<string, unknown> };
+  properties?: Record<string, unknown>;
+}
+
+/** ACI's checks of a container group PUT: the resource group, the name, containers, registry identities. */
+function validateGroup(state: EmulatorState, req: EmulatorRequest): { body: GroupBody; props: Record<string, unknown> } {
   const { sub, rg, name } = req.params;
   if (!state.workspaces.some((w) => w.subscriptionId === sub && w.resourceGroup.toLowerCase() === rg.toLowerCase())) {
     fail(404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
@@ -42,6 +50,12 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
       );
     }
   }
+  return { body, props };
+}
+
+async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Promise<EmulatorResponse> {
+  const { sub, rg, name } = req.params;
+  const { body, props } = validateGroup(state, req);
   const key = groupKey(req);
   const existing = state.containerGroups.get(key);
   const container = (

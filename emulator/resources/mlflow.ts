@@ -44,51 +44,14 @@ function matches(run: MlflowRun, filter: string): boolean {
 
 const BASE = '/mlflow/v2.0/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/api/2.0/mlflow';
 
-/** MLflow tracking REST (the subset Azure ML clients use), behind a bearer token. */
-function mlflowRoutes(state: EmulatorState): Route[] {
-  const authed: Authed = (handler) => (req) => {
-    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-    if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer))
-      return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
-    return handler(req);
-  };
-  const find = (runId: string | null | undefined) => (runId ? state.mlflowRuns.get(runId) : undefined);
-  const notFound = (runId: unknown) => mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Run '${String(runId)}' not found.`);
-  const body = (req: EmulatorRequest) => (req.body ?? {}) as Record<string, any>;
+const findRun = (state: EmulatorState, runId: string | null | undefined) => (runId ? state.mlflowRuns.get(runId) : undefined);
+const notFound = (runId: unknown) => mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', `Run '${String(runId)}' not found.`);
+const body = (req: EmulatorRequest) => (req.body ?? {}) as Record<string, any>;
+
+/** Creating runs and logging to them. */
+function runWriteRoutes(state: EmulatorState, authed: Authed): Route[] {
+  const find = (runId: string | null | undefined) => findRun(state, runId);
   return [
-    route(
-      'GET',
-      `${BASE}/runs/get`,
-      authed((req) => {
-        const run = find(req.url.searchParams.get('run_id') ?? req.url.searchParams.get('run_uuid'));
-        return run ? json(200, { run: runJson(run) }) : notFound(req.url.searchParams.get('run_id'));
-      }),
-    ),
-    route(
-      'POST',
-      `${BASE}/runs/search`,
-      authed((req) => {
-        const b = body(req);
-        const experiments = new Set<string>(b.experiment_ids ?? []);
-        const runs = [...state.mlflowRuns.values()]
-          .filter((r) => experiments.size === 0 || experiments.has(r.info.experiment_id))
-          .filter((r) => matches(r, String(b.filter ?? '')))
-          .sort((a, z) => z.info.start_time - a.info.start_time);
-        const start = Number(b.page_token ?? 0) || 0;
-        const max = Number(b.max_results ?? 1000);
-        const pageRuns = runs.slice(start, start + max);
-        return json(200, { runs: pageRuns.map(runJson), ...(start + max < runs.length ? { next_page_token: String(start + max) } : {}) });
-      }),
-    ),
-    route(
-      'GET',
-      `${BASE}/metrics/get-history`,
-      authed((req) => {
-        const run = find(req.url.searchParams.get('run_id'));
-        if (!run) return notFound(req.url.searchParams.get('run_id'));
-        return json(200, { metrics: run.metrics.get(req.url.searchParams.get('metric_key') ?? '') ?? [] });
-      }),
-    ),
     route(
       'POST',
       `${BASE}/runs/create`,
@@ -137,6 +100,53 @@ function mlflowRoutes(state: EmulatorState): Route[] {
         return json(200, {});
       }),
     ),
+  ];
+}
+
+/** MLflow tracking REST (the subset Azure ML clients use), behind a bearer token: reading runs and metrics. */
+function mlflowRoutes(state: EmulatorState): Route[] {
+  const authed: Authed = (handler) => (req) => {
+    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer))
+      return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
+    return handler(req);
+  };
+  const find = (runId: string | null | undefined) => findRun(state, runId);
+  return [
+    route(
+      'GET',
+      `${BASE}/runs/get`,
+      authed((req) => {
+        const run = find(req.url.searchParams.get('run_id') ?? req.url.searchParams.get('run_uuid'));
+        return run ? json(200, { run: runJson(run) }) : notFound(req.url.searchParams.get('run_id'));
+      }),
+    ),
+    route(
+      'POST',
+      `${BASE}/runs/search`,
+      authed((req) => {
+        const b = body(req);
+        const experiments = new Set<string>(b.experiment_ids ?? []);
+        const runs = [...state.mlflowRuns.values()]
+          .filter((r) => experiments.size === 0 || experiments.has(r.info.experiment_id))
+          .filter((r) => matches(r, String(b.filter ?? '')))
+          .sort((a, z) => z.info.start_time - a.info.start_time);
+        const start = Number(b.page_token ?? 0) || 0;
+        const max = Number(b.max_results ?? 1000);
+        const pageRuns = runs.slice(start, start + max);
+        return json(200, { runs: pageRuns.map(runJson), ...(start + max < runs.length ? { next_page_token: String(start + max) } : {}) });
+      }),
+    ),
+    route(
+      'GET',
+      `${BASE}/metrics/get-history`,
+      authed((req) => {
+        const run = find(req.url.searchParams.get('run_id'));
+        if (!run) return notFound(req.url.searchParams.get('run_id'));
+        return json(200, { metrics: run.metrics.get(req.url.searchParams.get('metric_key') ?? '') ?? [] });
+      }),
+    ),
+    ...runWriteRoutes(state, authed),
     ...registryRoutes(state, authed),
   ];
 }

@@ -15,25 +15,14 @@ function deploymentOf(state: EmulatorState, req: EmulatorRequest): Deployment {
 
 const DEPLOYMENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
 
-async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promise<EmulatorResponse> {
-  const ws: Workspace = workspaceOf(state, req);
-  const ep = endpointOf(state, req);
-  const name = req.params.deployment;
-  if (!DEPLOYMENT_NAME.test(name))
-    fail(400, 'ValidationError', `Deployment name '${name}' must be 3-32 letters, digits and '-', starting and ending with a letter or digit.`, 'name');
-  const body = (req.body ?? {}) as { location?: string; sku?: unknown; tags?: Record<string, string>; properties?: Record<string, any> };
-  const props = body.properties ?? {};
-  const kind = String(props.endpointComputeType ?? '');
-  const endpointCompute = (ep.resource.properties as Record<string, unknown>).compute;
-  if (kind === 'Kubernetes' && !endpointCompute)
-    fail(400, 'ValidationError', 'A Kubernetes deployment needs an endpoint on a Kubernetes compute.', 'properties.endpointComputeType');
-  if (kind !== 'Kubernetes' && kind !== 'Managed')
-    fail(400, 'ValidationError', `endpointComputeType must be Managed or Kubernetes, not '${kind}'.`, 'properties.endpointComputeType');
+type ScoringRun = { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> };
+
+/** What a deployment runs: a model package's environment as it is, or a model with its scoring code. */
+function whatItRuns(state: EmulatorState, ws: Workspace, props: Record<string, any>): ScoringRun {
   const environment = assetById(state, String(props.environmentId ?? ''));
   if (!environment) fail(400, 'ValidationError', `Environment '${props.environmentId}' was not found.`, 'properties.environmentId');
   // A model package's environment carries model, code and server: deployed as it is, without model or code.
   const pkg = state.packages.get(String(environment.resource.properties.image ?? ''));
-  let run: { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> };
   if (pkg) {
     if (props.model || props.codeConfiguration)
       fail(
@@ -42,7 +31,7 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
         'A deployment of a model package environment takes no model or codeConfiguration: the package already holds them.',
         'properties.model',
       );
-    run = {
+    return {
       codeUri: String(assetById(state, pkg.codeId)?.resource.properties.codeUri ?? ''),
       scoringScript: pkg.scoringScript,
       modelDir: pkg.modelDir,
@@ -59,13 +48,30 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     if (!model) fail(400, 'ValidationError', `Model '${props.model}' was not found.`, 'properties.model');
     const code = assetById(state, String(props.codeConfiguration?.codeId ?? ''));
     if (!code) fail(400, 'ValidationError', `Code '${props.codeConfiguration?.codeId}' was not found.`, 'properties.codeConfiguration.codeId');
-    run = {
+    return {
       codeUri: String(code.resource.properties.codeUri),
       scoringScript: String(props.codeConfiguration?.scoringScript ?? 'score.py'),
       modelDir: modelFiles(state, ws, String(model.resource.properties.modelUri)),
       environmentVariables: {},
     };
   }
+}
+
+async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promise<EmulatorResponse> {
+  const ws: Workspace = workspaceOf(state, req);
+  const ep = endpointOf(state, req);
+  const name = req.params.deployment;
+  if (!DEPLOYMENT_NAME.test(name))
+    fail(400, 'ValidationError', `Deployment name '${name}' must be 3-32 letters, digits and '-', starting and ending with a letter or digit.`, 'name');
+  const body = (req.body ?? {}) as { location?: string; sku?: unknown; tags?: Record<string, string>; properties?: Record<string, any> };
+  const props = body.properties ?? {};
+  const kind = String(props.endpointComputeType ?? '');
+  const endpointCompute = (ep.resource.properties as Record<string, unknown>).compute;
+  if (kind === 'Kubernetes' && !endpointCompute)
+    fail(400, 'ValidationError', 'A Kubernetes deployment needs an endpoint on a Kubernetes compute.', 'properties.endpointComputeType');
+  if (kind !== 'Kubernetes' && kind !== 'Managed')
+    fail(400, 'ValidationError', `endpointComputeType must be Managed or Kubernetes, not '${kind}'.`, 'properties.endpointComputeType');
+  const run = whatItRuns(state, ws, props);
   const existing = ep.deployments.get(name);
   await existing?.stop?.();
   const unhealthy = state.unhealthyDeployments.has(name);

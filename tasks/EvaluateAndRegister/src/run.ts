@@ -8,6 +8,7 @@ import type { RunResult } from '../../../shared/run-task';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { OutputName } from '../contract.generated';
 import { MODEL_TYPES, type EvaluateParams } from './inputs';
+import { report, type Decision } from './report';
 import { evaluateRule, type RuleResult } from './rules';
 
 const PLAN_TAG = 'AzureDevOpsPlanId';
@@ -20,15 +21,6 @@ interface ChampionInfo {
   version: ModelVersion;
   metrics: Record<string, number>;
   source: string;
-}
-
-export interface Decision {
-  job: string;
-  better: boolean;
-  champion: { version: string; source: string } | null;
-  rules: { metric: string; candidate: number; champion: number | null; required: string; pass: boolean; note?: string }[];
-  action: 'registered' | 'registeredNotPromoted' | 'skipped' | 'failed' | 'alreadyRegistered';
-  promoted?: { tag: string; to: string; from: string[] };
 }
 
 async function findJob(params: EvaluateParams, clients: ArmClients): Promise<JobResource> {
@@ -99,43 +91,6 @@ async function promote(params: EvaluateParams, clients: ArmClients, version: Mod
   return { tag: `${tag.key}=${tag.value}`, to: version.name, from };
 }
 
-function summary(params: EvaluateParams, d: Decision, version?: string): string {
-  const verdict = {
-    registered: 'registered and promoted',
-    registeredNotPromoted: 'registered (not promoted)',
-    skipped: 'not registered',
-    failed: 'not registered',
-    alreadyRegistered: 'already registered',
-  }[d.action];
-  return [
-    `### ${d.better ? 'Better than the champion' : d.champion ? 'Not better than the champion' : 'First model'}: ${params.modelName}${version ? ` v${version}` : ''} ${verdict}`,
-    '',
-    `Job \`${d.job}\`; champion: ${d.champion ? `v${d.champion.version} (metrics from the ${d.champion.source})` : 'none'}.`,
-    '',
-    '| Metric | Rule | Candidate | Champion | Required | Result |',
-    '|---|---|---|---|---|---|',
-    ...d.rules.map(
-      (r) =>
-        `| ${r.metric} | \`${params.rules.find((x) => x.metric === r.metric)?.text}\` | ${r.candidate} | ${r.champion ?? '-'} | ${r.required}${r.note ? ` (${r.note})` : ''} | ${r.pass ? 'pass' : '**fail**'} |`,
-    ),
-    ...(d.promoted
-      ? ['', `Promoted ${d.promoted.tag} to v${d.promoted.to}${d.promoted.from.length ? `, removed from v${d.promoted.from.join(', v')}` : ''}.`]
-      : []),
-    '',
-  ].join('\n');
-}
-
-function report(params: EvaluateParams, deps: TaskDeps<OutputName>, decision: Decision, registered: ModelVersion | undefined): void {
-  const { platform } = deps;
-  platform.setOutput('registered', String(registered !== undefined));
-  platform.setOutput('modelName', params.modelName);
-  platform.setOutput('modelVersion', registered?.name ?? '');
-  platform.setOutput('modelId', registered?.id ?? '');
-  platform.setOutput('championVersion', decision.champion?.version ?? '');
-  platform.setOutput('decision', JSON.stringify(decision));
-  platform.uploadSummary('Model gate', summary(params, decision, registered?.name));
-}
-
 /**
  * A re-run for a job whose model this task registered already: the same outputs as that run, nothing new. A
  * promotion the first run decided but did not finish (no newer version holds the tag) is completed.
@@ -157,35 +112,31 @@ async function rerun(params: EvaluateParams, deps: TaskDeps<OutputName>, clients
   };
 }
 
-export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
-  const { platform } = deps;
-  const clients = deps.arm(params.connection);
-  await checkWorkspace(clients, params.workspace);
-  const job = await findJob(params, clients);
-  const [existing] = await listModelVersions(clients, params.workspace, params.modelName, `jobName=${job.name}`);
-  const stored = existing?.properties.properties as Record<string, string> | undefined;
-  if (existing && stored?.[DECISION_PROPERTY]) return rerun(params, deps, clients, existing, JSON.parse(stored[DECISION_PROPERTY]) as Decision);
-  const mlflow = await MlflowClient.forWorkspace(clients, params.workspace);
-  const candidateRun = await mlflow.metrics(job.name, params.metricsSource);
-  if (!candidateRun) throw new AzureError(`Job '${job.name}' has no MLflow run in workspace '${params.workspace.workspace}'.`);
+/** The candidate's metrics from its job's MLflow run; every metric a rule names must be there. */
+async function candidateMetrics(
+  params: EvaluateParams,
+  platform: TaskDeps<OutputName>['platform'],
+  mlflow: MlflowClient,
+  job: string,
+): Promise<Record<string, number>> {
+  const candidateRun = await mlflow.metrics(job, params.metricsSource);
+  if (!candidateRun) throw new AzureError(`Job '${job}' has no MLflow run in workspace '${params.workspace.workspace}'.`);
   const candidate = candidateRun.metrics;
   const missing = params.rules.filter((r) => candidate[r.metric] === undefined).map((r) => r.metric);
   if (missing.length) {
     throw new CheckFailedError(
-      `The candidate (job '${job.name}'${params.metricsSource ? `, step '${params.metricsSource}'` : ''}) has no metric ${missing.map((m) => `'${m}'`).join(', ')}; it logged: ${Object.keys(candidate).join(', ') || 'nothing'}.`,
+      `The candidate (job '${job}'${params.metricsSource ? `, step '${params.metricsSource}'` : ''}) has no metric ${missing.map((m) => `'${m}'`).join(', ')}; it logged: ${Object.keys(candidate).join(', ') || 'nothing'}.`,
     );
   }
-  platform.info(`Candidate: job ${job.name} (MLflow run ${candidateRun.runId}): ${params.rules.map((r) => `${r.metric}=${candidate[r.metric]}`).join(', ')}`);
+  platform.info(`Candidate: job ${job} (MLflow run ${candidateRun.runId}): ${params.rules.map((r) => `${r.metric}=${candidate[r.metric]}`).join(', ')}`);
+  return candidate;
+}
 
-  const champion = await findChampion(params, clients, mlflow);
-  platform.info(
-    champion ? `Champion: ${params.modelName} v${champion.version.name}, metrics from the ${champion.source}.` : 'No champion: this is the first model.',
-  );
-  const results: RuleResult[] = params.rules.map((r) => evaluateRule(r, candidate[r.metric], champion?.metrics[r.metric], champion !== undefined));
-  const better = results.every((r) => r.pass);
-  const decision: Decision = {
-    job: job.name,
-    better,
+/** The rules against the champion: the decision (action still to settle) and each rule's result. */
+function decide(job: string, results: RuleResult[], champion: ChampionInfo | undefined): Decision {
+  return {
+    job,
+    better: results.every((r) => r.pass),
     champion: champion ? { version: champion.version.name, source: champion.source } : null,
     rules: results.map((r) => ({
       metric: r.metric,
@@ -197,10 +148,69 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
     })),
     action: 'skipped',
   };
-  for (const r of results)
+}
+
+/**
+ * Registers the candidate as the next version, its decision in the version's write-once properties; a promoted
+ * version carries the promotion tag from this first write, and the tag leaves its previous holders after.
+ */
+async function register(
+  params: EvaluateParams,
+  clients: ArmClients,
+  job: string,
+  candidate: Record<string, number>,
+  decision: Decision,
+): Promise<ModelVersion> {
+  const version = await nextModelVersion(clients, params.workspace, params.modelName);
+  const metricTags = Object.fromEntries(params.rules.map((r) => [r.metric, String(candidate[r.metric])]));
+  decision.action = decision.better && params.promoteTag ? 'registered' : 'registeredNotPromoted';
+  let promoteTags = {};
+  if (decision.action === 'registered') {
+    const tag = params.promoteTag as { key: string; value: string };
+    const from = (await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)).map((v) => v.name);
+    decision.promoted = { tag: `${tag.key}=${tag.value}`, to: version, from };
+    promoteTags = { [tag.key]: tag.value };
+  }
+  const registered = await putModelVersion(
+    clients,
+    params.workspace,
+    params.modelName,
+    version,
+    {
+      modelUri: params.modelUri ?? `azureml://jobs/${job}/outputs/${params.modelOutputName}/paths/`,
+      modelType: MODEL_TYPES[params.modelType],
+      jobName: job,
+      description: params.description ?? `Trained by job ${job}`,
+      tags: { ...params.tags, jobName: job, ...metricTags, [GATE_TAG]: decision.better ? 'passed' : 'notBetter', ...promoteTags },
+      properties: { [DECISION_PROPERTY]: JSON.stringify(decision) },
+    },
+    `Register model '${params.modelName}' version '${version}'`,
+  );
+  if (decision.promoted) await promote(params, clients, registered);
+  return registered;
+}
+
+export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
+  const { platform } = deps;
+  const clients = deps.arm(params.connection);
+  await checkWorkspace(clients, params.workspace);
+  const job = await findJob(params, clients);
+  const [existing] = await listModelVersions(clients, params.workspace, params.modelName, `jobName=${job.name}`);
+  const stored = existing?.properties.properties as Record<string, string> | undefined;
+  if (existing && stored?.[DECISION_PROPERTY]) return rerun(params, deps, clients, existing, JSON.parse(stored[DECISION_PROPERTY]) as Decision);
+  const mlflow = await MlflowClient.forWorkspace(clients, params.workspace);
+  const candidate = await candidateMetrics(params, platform, mlflow, job.name);
+  const champion = await findChampion(params, clients, mlflow);
+  platform.info(
+    champion ? `Champion: ${params.modelName} v${champion.version.name}, metrics from the ${champion.source}.` : 'No champion: this is the first model.',
+  );
+  const results: RuleResult[] = params.rules.map((r) => evaluateRule(r, candidate[r.metric], champion?.metrics[r.metric], champion !== undefined));
+  const decision = decide(job.name, results, champion);
+  for (const r of results) {
     platform.info(
       `${r.pass ? 'PASS' : 'FAIL'} ${r.rule}: candidate ${r.candidate}, champion ${r.champion ?? '-'}, required ${r.required}${r.note ? ` (${r.note})` : ''}`,
     );
+  }
 
   let registered: ModelVersion | undefined;
   if (existing) {
@@ -208,45 +218,14 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
     decision.action = 'alreadyRegistered';
     platform.info(`Model ${params.modelName} v${existing.name} already holds job ${job.name}: nothing registered.`);
     if (params.promoteTag && existing.properties.tags?.[GATE_TAG] === 'passed') decision.promoted = await promote(params, clients, existing);
-  } else if (better || params.onNotBetter === 'registerOnly') {
-    const version = await nextModelVersion(clients, params.workspace, params.modelName);
-    const metricTags = Object.fromEntries(params.rules.map((r) => [r.metric, String(candidate[r.metric])]));
-    decision.action = better && params.promoteTag ? 'registered' : 'registeredNotPromoted';
-    let promoteTags = {};
-    if (decision.action === 'registered') {
-      const tag = params.promoteTag as { key: string; value: string };
-      decision.promoted = {
-        tag: `${tag.key}=${tag.value}`,
-        to: version,
-        from: (await listModelVersions(clients, params.workspace, params.modelName, `${tag.key}=${tag.value}`)).map((v) => v.name),
-      };
-      promoteTags = { [tag.key]: tag.value };
-    }
-    registered = await putModelVersion(
-      clients,
-      params.workspace,
-      params.modelName,
-      version,
-      {
-        modelUri: params.modelUri ?? `azureml://jobs/${job.name}/outputs/${params.modelOutputName}/paths/`,
-        modelType: MODEL_TYPES[params.modelType],
-        jobName: job.name,
-        description: params.description ?? `Trained by job ${job.name}`,
-        tags: { ...params.tags, jobName: job.name, ...metricTags, [GATE_TAG]: better ? 'passed' : 'notBetter', ...promoteTags },
-        properties: { [DECISION_PROPERTY]: JSON.stringify(decision) },
-      },
-      `Register model '${params.modelName}' version '${version}'`,
-    );
-    platform.info(`Registered ${params.modelName} v${version}.`);
-    if (decision.promoted) await promote(params, clients, registered);
+  } else if (decision.better || params.onNotBetter === 'registerOnly') {
+    registered = await register(params, clients, job.name, candidate, decision);
+    platform.info(`Registered ${params.modelName} v${registered.name}.`);
   } else {
     decision.action = params.onNotBetter === 'fail' ? 'failed' : 'skipped';
   }
-  if (decision.promoted)
-    platform.info(
-      `Promoted ${decision.promoted.tag} to v${decision.promoted.to}${decision.promoted.from.length ? `; removed from v${decision.promoted.from.join(', v')}` : ''}.`,
-    );
-
+  const promoted = decision.promoted;
+  if (promoted) platform.info(`Promoted ${promoted.tag} to v${promoted.to}${promoted.from.length ? `; removed from v${promoted.from.join(', v')}` : ''}.`);
   report(params, deps, decision, registered);
 
   const against = champion ? `not better than the champion v${champion.version.name}` : 'fails its thresholds (no champion)';
@@ -257,8 +236,5 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
   if (decision.action === 'failed') throw new CheckFailedError(`The candidate from job '${job.name}' is ${against}: ${failedRules}.`);
   if (decision.action === 'skipped')
     return { outcome: 'SucceededWithIssues', message: `The candidate from job '${job.name}' is ${against}: ${failedRules}. Nothing registered.` };
-  return {
-    outcome: 'Succeeded',
-    message: `${params.modelName} v${registered?.name}: ${decision.action}${decision.promoted ? ` (${decision.promoted.tag})` : ''}.`,
-  };
+  return { outcome: 'Succeeded', message: `${params.modelName} v${registered?.name}: ${decision.action}${promoted ? ` (${promoted.tag})` : ''}.` };
 }

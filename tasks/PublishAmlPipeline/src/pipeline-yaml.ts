@@ -1,81 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LineCounter, Node, YAMLMap } from 'yaml';
-import { once } from '../../../shared/lazy-modules';
-import { InputError } from '../../../shared/errors';
-import { PipelineYamlError, type CommandComponent, type ComponentRef, type EnvironmentRef, type PipelineDefinition, type PipelineNode } from './pipeline-model';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = once(() => require('yaml') as typeof import('yaml'));
-
-interface Loaded {
-  file: string;
-  map: YAMLMap;
-  lines: LineCounter;
-}
+import type { Node, YAMLMap } from 'yaml';
+import { yaml, YamlDocs, type Loaded } from './yaml-docs';
+import { type CommandComponent, type ComponentRef, type EnvironmentRef, type PipelineDefinition, type PipelineNode } from './pipeline-model';
 
 /**
  * Reads an Azure ML CLI v2 pipeline YAML (what `az ml job create -f` / `az ml component create -f` take) and the
  * component files it references, into a model the publisher registers. Every key is checked: one this product
  * does not support is an error naming the key, the file and the line.
  */
-class Reader {
+class Reader extends YamlDocs {
   private readonly cache = new Map<string, PipelineDefinition | CommandComponent>();
-
-  constructor(private readonly root: string) {}
-
-  private rel(file: string): string {
-    return path.relative(this.root, file) || path.basename(file);
-  }
-
-  private load(file: string, from?: { doc: Loaded; node: Node; key: string }): Loaded {
-    if (!fs.existsSync(file)) {
-      if (from) this.fail(from.doc, from.node, from.key, `the file '${this.rel(file)}' does not exist`);
-      throw new InputError('pipelineFile', `file '${file}' does not exist.`);
-    }
-    const lines = new (yaml().LineCounter)();
-    const doc = yaml().parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: true });
-    if (doc.errors.length) {
-      const e = doc.errors[0];
-      throw new PipelineYamlError(this.rel(file), e.linePos?.[0].line, '(document)', `not valid YAML: ${e.message.split('\n')[0]}`);
-    }
-    if (!yaml().isMap(doc.contents)) throw new PipelineYamlError(this.rel(file), 1, '(document)', 'expected a mapping at the top level');
-    return { file, map: doc.contents, lines };
-  }
-
-  fail(doc: Loaded, node: Node | null | undefined, key: string, reason: string): never {
-    const line = node?.range ? doc.lines.linePos(node.range[0]).line : undefined;
-    throw new PipelineYamlError(this.rel(doc.file), line, key, reason);
-  }
-
-  /** The map's entries, refusing keys outside `allowed`. */
-  private entries(doc: Loaded, map: YAMLMap, where: string, allowed: string[]): Map<string, Node> {
-    const out = new Map<string, Node>();
-    for (const pair of map.items) {
-      const key = yaml().isScalar(pair.key) ? String(pair.key.value) : '';
-      const keyPath = where ? `${where}.${key}` : key;
-      if (!allowed.includes(key)) this.fail(doc, pair.key as Node, keyPath, `is not supported here; supported keys: ${allowed.join(', ')}`);
-      out.set(key, pair.value as Node);
-    }
-    return out;
-  }
-
-  private str(doc: Loaded, node: Node | undefined, key: string): string | undefined {
-    if (node === undefined || (yaml().isScalar(node) && node.value === null)) return undefined;
-    if (!yaml().isScalar(node) || typeof node.value === 'object') this.fail(doc, node, key, 'expected a text value');
-    return String(node.value);
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a YAML value as written, checked by the caller
-  private plain(node: Node | undefined): any {
-    return node === undefined ? undefined : (node as { toJSON(): unknown }).toJSON();
-  }
-
-  private stringMap(doc: Loaded, node: Node | undefined, key: string): Record<string, string> | undefined {
-    if (node === undefined) return undefined;
-    if (!yaml().isMap(node)) this.fail(doc, node, key, 'expected a mapping of names to values');
-    return Object.fromEntries(Object.entries(this.plain(node) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-  }
 
   private ports(doc: Loaded, node: Node | undefined, key: string, allowed: string[]): Record<string, unknown> {
     if (node === undefined) return {};
