@@ -32,14 +32,10 @@ function generate() {
     const c = contract(task);
     const text =
       HEADER +
-      `\n/** The inputs and outputs of ${task} as its task.json declares them. */\n` +
-      `export const INPUTS = ${list(c.inputs)} as const;\n` +
-      'export type InputName = (typeof INPUTS)[number];\n\n' +
-      `export const DEFAULTS = ${JSON.stringify(c.defaults, null, 2)
-        .replace(/"([^"]+)":/g, "'$1':")
-        .replace(/"/g, "'")} as const satisfies Partial<Record<InputName, string>>;\n\n` +
-      `export const OUTPUTS = ${list(c.outputs)} as const;\n` +
-      'export type OutputName = (typeof OUTPUTS)[number];\n';
+      `\n/** The inputs (with their defaults) and outputs of ${task} as its task.json declares them. */\n` +
+      `export const CONTRACT = { inputs: ${list(c.inputs)}, defaults: ${JSON.stringify(c.defaults)}, outputs: ${list(c.outputs)} } as const;\n` +
+      "export type InputName = (typeof CONTRACT)['inputs'][number];\n" +
+      "export type OutputName = (typeof CONTRACT)['outputs'][number];\n";
     const file = path.join(root, 'tasks', task, 'contract.generated.ts');
     if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) fs.writeFileSync(file, text);
     written.push(file);

@@ -9,7 +9,7 @@ import { startTrustedEmulator } from '../emulator/seed';
 import type { EmulatorInfo } from '../emulator/server';
 import type { TestConnection } from './lib/emulator-connection';
 import { loadTaskJson } from './lib/pipeline-runner';
-import { REPO_ROOT, runBundle, type BundleRun } from './lib/run-bundle';
+import { REPO_ROOT, runBundle, unescape, type BundleRun } from './lib/run-bundle';
 
 /**
  * `npx aml-tasks run <TaskName> --inputs inputs.yml [--connection emulator|environment] [--emulator info.json]`:
@@ -101,15 +101,6 @@ async function tokenBridge(credential: DefaultAzureCredential): Promise<{ env: R
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { env: { IDENTITY_ENDPOINT: `http://127.0.0.1:${port}/msi/token`, IDENTITY_HEADER: secret }, secret, close: () => server.close() };
-}
-
-function unescape(value: string): string {
-  return value
-    .replace(/%3B/g, ';')
-    .replace(/%0D/g, '\r')
-    .replace(/%0A/g, '\n')
-    .replace(/%5D/g, ']')
-    .replace(/%AZP25/g, '%');
 }
 
 /** The run's output as a person reads it: log lines, then each ##vso command spelled out; secrets masked. */

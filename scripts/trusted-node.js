@@ -10,30 +10,9 @@ const root = path.resolve(__dirname, '..');
 function runTrusted(args) {
   const tlsDir = path.join(root, 'out', 'tls');
   fs.mkdirSync(tlsDir, { recursive: true });
-  const certFile = path.join(tlsDir, 'localhost.crt.pem');
-  const keyFile = path.join(tlsDir, 'localhost.key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-sha256',
-      '-days',
-      '2',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'pipe' },
-  );
+  // The emulator's own certificate maker (compiled by the build that runs first).
+  const { makeSelfSignedCert } = require(path.join(root, 'out', 'emulator', 'kit', 'cert.js'));
+  const { certFile, keyFile } = makeSelfSignedCert(tlsDir);
   // Node reads one extra-CA file: a CA the caller already trusts (a running emulator's, a proxy's) joins ours.
   let trusted = certFile;
   const callers = process.env.NODE_EXTRA_CA_CERTS;

@@ -29,4 +29,28 @@ describe('docs', () => {
   it('CHANGELOG.md has an entry for the current version', () => {
     assert.match(fs.readFileSync(path.join(REPO_ROOT, 'CHANGELOG.md'), 'utf8'), new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')}$`, 'm'));
   });
+  it('every link in the README, contributor docs, overview and task READMEs resolves inside the repository', () => {
+    const pages = [
+      'README.md',
+      'CONTRIBUTING.md',
+      'overview.md',
+      'CHANGELOG.md',
+      ...fs.readdirSync(path.join(REPO_ROOT, 'docs')).map((f) => `docs/${f}`),
+      ...docs.tasks().map((t) => `tasks/${t}/README.md`),
+    ];
+    const broken: string[] = [];
+    let checked = 0;
+    for (const page of pages) {
+      const text = fs.readFileSync(path.join(REPO_ROOT, page), 'utf8');
+      if (/\.\.\/shared\//.test(text)) broken.push(`${page}: points outside the repository (../shared)`);
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
+        checked += 1;
+        const resolved = path.resolve(REPO_ROOT, path.dirname(page), target.split('#')[0]);
+        if (!resolved.startsWith(REPO_ROOT) || !fs.existsSync(resolved)) broken.push(`${page}: ${target}`);
+      }
+    }
+    assert.ok(checked >= 4, `checked ${checked} relative links`);
+    assert.deepEqual(broken, []);
+  });
 });

@@ -1,7 +1,7 @@
 import { asyncOperationHeaders } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { assetById, type ContainerGroup, type EmulatorState } from '../kit/state';
-import { startScoringServer, stopper } from '../runtime/inference-server';
+import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
 import { startEchoServer } from '../runtime/scoring';
 import type { ResourceFamily } from './family';
 
@@ -140,17 +140,24 @@ async function startContainer(
   return { port: server.port, logs: server.logs, stop: stopper(server) };
 }
 
+/** The group a request names, or ARM's 404. */
+function groupOf(state: EmulatorState, req: EmulatorRequest): ContainerGroup {
+  const group = state.containerGroups.get(groupKey(req));
+  if (!group) {
+    fail(
+      404,
+      'ResourceNotFound',
+      `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`,
+    );
+  }
+  return group;
+}
+
 /** Azure Container Instances container groups that run their image's stand-in, with logs. */
 function groupRoutes(state: EmulatorState): Route[] {
   return [
     route('GET', ACI, (req) => {
-      const group = state.containerGroups.get(groupKey(req));
-      if (!group)
-        fail(
-          404,
-          'ResourceNotFound',
-          `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`,
-        );
+      const group = groupOf(state, req);
       return json(200, group.resource);
     }),
     route('PUT', ACI, (req) => putContainerGroup(state, req)),
@@ -163,16 +170,8 @@ function groupRoutes(state: EmulatorState): Route[] {
       return json(200, group.resource);
     }),
     route('GET', `${ACI}/containers/{container}/logs`, (req) => {
-      const group = state.containerGroups.get(groupKey(req));
-      if (!group)
-        fail(
-          404,
-          'ResourceNotFound',
-          `The Resource 'Microsoft.ContainerInstance/containerGroups/${req.params.name}' under resource group '${req.params.rg}' was not found.`,
-        );
-      const tail = Number(req.url.searchParams.get('tail') ?? '0');
-      const lines = (group.logs?.() ?? '').split('\n');
-      return json(200, { content: (tail > 0 ? lines.slice(-tail - 1) : lines).join('\n') });
+      const group = groupOf(state, req);
+      return json(200, { content: lastLines(group.logs?.() ?? '', Number(req.url.searchParams.get('tail') ?? '0')) });
     }),
   ];
 }

@@ -1,7 +1,7 @@
 import { asyncOperationHeaders, locationHeaders, page, systemData, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { assetById, workspaceId, type Deployment, type EmulatorState, type Workspace } from '../kit/state';
-import { startScoringServer, stopper } from '../runtime/inference-server';
+import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
 import type { ResourceFamily } from './family';
 import { modelFiles } from './models';
 import { endpointOf } from './online-endpoints';
@@ -153,9 +153,7 @@ function deploymentRoutes(state: EmulatorState): Route[] {
     }),
     route('POST', `${EP}/{deployment}/getLogs`, (req) => {
       const d = deploymentOf(state, req);
-      const tail = Number(((req.body ?? {}) as { tail?: number }).tail ?? 0);
-      const lines = (d.logs?.() ?? '').split('\n');
-      return json(200, { content: (tail > 0 ? lines.slice(-tail - 1) : lines).join('\n') });
+      return json(200, { content: lastLines(d.logs?.() ?? '', Number(((req.body ?? {}) as { tail?: number }).tail ?? 0)) });
     }),
   ];
 }

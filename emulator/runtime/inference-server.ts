@@ -117,3 +117,9 @@ export function stopper(server: RunningServer): () => Promise<void> {
     if (!server.exited()) server.process.kill('SIGKILL');
   };
 }
+
+/** The last `tail` lines of a server's output (all of it for 0), as the logs routes return them. */
+export function lastLines(text: string, tail: number): string {
+  const lines = text.split('\n');
+  return (tail > 0 ? lines.slice(-tail - 1) : lines).join('\n');
+}

@@ -19,7 +19,7 @@ export interface BundleRun {
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Decodes the property and message escaping of ##vso commands. */
-function unescape(value: string): string {
+export function unescape(value: string): string {
   return value
     .replace(/%3B/g, ';')
     .replace(/%0D/g, '\r')

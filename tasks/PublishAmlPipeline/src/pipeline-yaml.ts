@@ -4,6 +4,9 @@ import type { Node, YAMLMap } from 'yaml';
 import { yaml, YamlDocs, type Loaded } from './yaml-docs';
 import { type CommandComponent, type ComponentRef, type EnvironmentRef, type PipelineDefinition, type PipelineNode } from './pipeline-model';
 
+/** The keys every component and pipeline file may carry, whatever its type. */
+const ASSET_KEYS = ['$schema', 'type', 'name', 'display_name', 'version', 'description', 'tags'];
+
 /**
  * Reads an Azure ML CLI v2 pipeline YAML (what `az ml job create -f` / `az ml component create -f` take) and the
  * component files it references, into a model the publisher registers. Every key is checked: one this product
@@ -61,24 +64,7 @@ class Reader extends YamlDocs {
   }
 
   private command(doc: Loaded, map: YAMLMap, where: string, key: string, defaultName: string): CommandComponent {
-    const allowed = [
-      '$schema',
-      'type',
-      'name',
-      'display_name',
-      'version',
-      'description',
-      'tags',
-      'code',
-      'environment',
-      'inputs',
-      'outputs',
-      'command',
-      'environment_variables',
-      'is_deterministic',
-      'compute',
-      'component',
-    ];
+    const allowed = [...ASSET_KEYS, 'code', 'environment', 'inputs', 'outputs', 'command', 'environment_variables', 'is_deterministic', 'compute', 'component'];
     const e = this.entries(doc, map, where, allowed);
     const command = this.str(doc, e.get('command'), `${where ? `${where}.` : ''}command`);
     if (!command) this.fail(doc, map, `${where ? `${where}.` : ''}command`, 'a command component needs a command');
@@ -137,21 +123,7 @@ class Reader extends YamlDocs {
   }
 
   pipeline(doc: Loaded): PipelineDefinition {
-    const allowed = [
-      '$schema',
-      'type',
-      'name',
-      'display_name',
-      'version',
-      'description',
-      'tags',
-      'experiment_name',
-      'settings',
-      'inputs',
-      'outputs',
-      'jobs',
-      'compute',
-    ];
+    const allowed = [...ASSET_KEYS, 'experiment_name', 'settings', 'inputs', 'outputs', 'jobs', 'compute'];
     const e = this.entries(doc, doc.map, '', allowed);
     const settingsNode = e.get('settings');
     const settings: PipelineDefinition['settings'] = {};
