@@ -9,6 +9,7 @@ export const CONTRACTS = {
   PublishAmlPipeline: { inputs: ['azureSubscription', 'resourceGroupName', 'workspaceName', 'pipelineFile', 'componentName', 'componentVersion', 'tags', 'archivePreviousVersions', 'dryRun'], outputs: ['componentId', 'componentName', 'componentVersion'] },
   RunAmlPipelineAgentless: { inputs: ['azureSubscription', 'resourceGroupName', 'workspaceName', 'mode', 'componentId', 'componentName', 'componentVersion', 'jobName', 'experimentName', 'displayName', 'computeName', 'pipelineInputs', 'tags'], outputs: [] },
   SmokeTest: { inputs: ['target', 'azureSubscription', 'resourceGroupName', 'workspaceName', 'endpointName', 'deploymentName', 'containerGroupName', 'scoringUri', 'authMode', 'apiKey', 'payloadFile', 'payload', 'headers', 'requestCount', 'timeoutSeconds', 'expectedStatus', 'assertions', 'maxLatencyMs', 'readyDeadlineSeconds', 'traceparent', 'junitFile'], outputs: ['statusCode', 'latencyP50Ms', 'latencyP95Ms'] },
+  WaitForAmlJobAgentless: { inputs: ['azureSubscription', 'resourceGroupName', 'workspaceName', 'jobName'], outputs: [] },
 } as const;
 
 export type TaskName = keyof typeof CONTRACTS;

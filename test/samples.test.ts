@@ -10,7 +10,14 @@ describe('sample pipelines', () => {
   const files = fs.readdirSync(DIR);
 
   it('cover every seed flow', () => {
-    assert.deepEqual(files.sort(), ['classic-release.md', 'many-models.yml', 'mlopspython-cicd.yml', 'model-factory-ci.yml', 'model-factory-pr.yml']);
+    assert.deepEqual(files.sort(), [
+      'classic-release.md',
+      'live-check.yml',
+      'many-models.yml',
+      'mlopspython-cicd.yml',
+      'model-factory-ci.yml',
+      'model-factory-pr.yml',
+    ]);
   });
 
   for (const file of files.filter((f) => f.endsWith('.yml'))) {

@@ -20,9 +20,12 @@ function hasNotificationSetting(apiVersion: string): boolean {
   return apiVersion.slice(0, 10) >= '2024-10-01';
 }
 
-/** The job PATCH the Azure ML docs publish (2023-04-01-preview, PascalCase) and later api-versions. */
+/**
+ * The job PATCH (PartialJobBase, with notificationSetting) exists at 2024-04-01 and later, and in the preview the
+ * earlier Azure ML docs used (2023-04-01-preview); the current docs PATCH at 2024-04-01.
+ */
 function patchAccepted(apiVersion: string): boolean {
-  return apiVersion === '2023-04-01-preview' || hasNotificationSetting(apiVersion);
+  return apiVersion === '2023-04-01-preview' || apiVersion.slice(0, 10) >= '2024-04-01';
 }
 
 /** PUT of a pipeline job: validated as the service does, stored, and run by the job engine. */
@@ -119,7 +122,7 @@ function jobRoutes(state: EmulatorState, certFile: string): Route[] {
       const job = getJob(state, req);
       const apiVersion = apiVersionOf(req);
       if (!patchAccepted(apiVersion))
-        fail(400, 'UserError', `PATCH of a job is not supported at api-version ${apiVersion}; use 2023-04-01-preview as documented, or 2024-10-01 or later.`);
+        fail(400, 'UserError', `PATCH of a job is not supported at api-version ${apiVersion}; use 2024-04-01 or later, as the Azure ML docs do.`);
       const body = (req.body ?? {}) as Record<string, any>;
       const props = prop(body, 'properties') ?? {};
       const webhooks = prop(prop(props, 'notificationSetting'), 'webhooks');

@@ -28,6 +28,8 @@ export interface PipelineRunOptions {
   serverEndpoint: (connection: string) => SimulatedEndpoint;
   buildId: string;
   log: (line: string) => void;
+  /** How long a minute of Azure Pipelines' own Delay task lasts here (default a real minute). */
+  minuteMs?: number;
 }
 
 export type Result = 'Succeeded' | 'SucceededWithIssues' | 'Failed' | 'Skipped' | 'Canceled';
@@ -88,11 +90,14 @@ function jobName(job: Yaml): string {
 
 export class PipelineRun {
   readonly steps: StepRecord[] = [];
+  /** Markdown the script steps uploaded to the run summary (##vso[task.uploadsummary]). */
+  readonly summaries: { step: string; markdown: string }[] = [];
   private readonly stageResults = new Map<string, Result>();
   /** stage -> job -> output name (`step.var` and `job.step.var`) -> value. */
   private readonly outputs = new Map<string, Map<string, Record<string, string>>>();
   private readonly jobResults = new Map<string, Map<string, Result>>();
   private readonly system: Record<string, string>;
+  private readonly jobIds = new Map<string, string>();
 
   constructor(private readonly options: PipelineRunOptions) {
     this.system = {
@@ -105,10 +110,13 @@ export class PipelineRun {
       'System.DefaultWorkingDirectory': REPO_ROOT,
       'System.PlanId': randomUUID(),
       'System.JobAttempt': '1',
+      'System.TimelineId': randomUUID(),
       'System.TeamProjectId': 'project-1',
       'System.CollectionUri': 'https://dev.azure.com/contoso/',
       'Pipeline.Workspace': fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-')),
     };
+    this.system['Agent.TempDirectory'] = path.join(this.system['Pipeline.Workspace'], '_temp');
+    fs.mkdirSync(this.system['Agent.TempDirectory']);
   }
 
   get planId(): string {
@@ -135,6 +143,7 @@ export class PipelineRun {
       this.stageResults.set(name, await this.runStage(name, stage, variables));
     }
     const results = [...this.stageResults.values()];
+    fs.rmSync(this.system['Pipeline.Workspace'], { recursive: true, force: true });
     return results.includes('Failed') ? 'Failed' : results.includes('SucceededWithIssues') ? 'SucceededWithIssues' : 'Succeeded';
   }
 
@@ -162,41 +171,78 @@ export class PipelineRun {
     };
   }
 
+  /** Jobs run as Azure Pipelines runs them: each as soon as the jobs it depends on have finished, in parallel otherwise. */
   private async runStage(stage: string, node: Yaml, variables: Record<string, string>): Promise<Result> {
     const results = new Map<string, Result>();
     this.jobResults.set(stage, results);
     this.outputs.set(stage, new Map());
-    for (const job of jobsOf(node)) {
-      const name = jobName(job);
-      const dependsOn = ([] as string[]).concat(job.dependsOn ?? []);
-      const jobVars = { ...variables };
-      const ctx = this.context(stage, jobVars, () => dependsOn.map((d) => results.get(d) ?? 'Skipped'));
-      // Runtime expressions ($[ ]) are evaluated when the job starts, against what ran before it.
-      for (const [k, v] of Object.entries(declaredVariables(job.variables, this.options.variables).values)) {
-        const runtime = /^\$\[(.*)\]$/s.exec(v.trim());
-        jobVars[k] = runtime ? String(evaluate(runtime[1], ctx) ?? '') : v;
-      }
-      if (!isTrue(String(job.condition ?? 'succeeded()'), ctx)) {
-        this.options.log(`  job ${name}: skipped (condition ${job.condition ?? 'succeeded()'})`);
-        results.set(name, 'Skipped');
-        continue;
-      }
-      if (job.environment)
-        this.options.log(
-          `  environment ${typeof job.environment === 'string' ? job.environment : job.environment.name}: approvals and checks passed (simulated)`,
-        );
-      this.options.log(`  job ${name}${job.pool === 'server' || job.pool?.name === 'server' ? ' (server job: no agent)' : ''}`);
-      results.set(name, await this.runJob(stage, name, job, jobVars));
-    }
+    const jobs = new Map(jobsOf(node).map((job) => [jobName(job), job]));
+    const started = new Map<string, Promise<void>>();
+    const start = (name: string): Promise<void> => {
+      const running = started.get(name) ?? this.startJob(stage, name, jobs.get(name) as Yaml, variables, results, start);
+      started.set(name, running);
+      return running;
+    };
+    await Promise.all([...jobs.keys()].map(start));
     const all = [...results.values()];
     return all.includes('Failed') ? 'Failed' : all.includes('SucceededWithIssues') ? 'SucceededWithIssues' : 'Succeeded';
   }
 
-  private async runJob(stage: string, job: string, node: Yaml, variables: Record<string, string>): Promise<Result> {
+  private async startJob(
+    stage: string,
+    name: string,
+    job: Yaml,
+    variables: Record<string, string>,
+    results: Map<string, Result>,
+    start: (name: string) => Promise<void>,
+  ): Promise<void> {
+    const dependsOn = ([] as string[]).concat(job.dependsOn ?? []);
+    await Promise.all(dependsOn.map(start));
+    const jobVars = { ...variables };
+    const ctx = this.context(stage, jobVars, () => dependsOn.map((d) => results.get(d) ?? 'Skipped'));
+    // Runtime expressions ($[ ]) are evaluated when the job starts, against what ran before it.
+    for (const [k, v] of Object.entries(declaredVariables(job.variables, this.options.variables).values)) {
+      const runtime = /^\$\[(.*)\]$/s.exec(v.trim());
+      jobVars[k] = runtime ? String(evaluate(runtime[1], ctx) ?? '') : v;
+    }
+    if (!isTrue(String(job.condition ?? 'succeeded()'), ctx)) {
+      this.options.log(`  job ${name}: skipped (condition ${job.condition ?? 'succeeded()'})`);
+      results.set(name, 'Skipped');
+      return;
+    }
+    if (job.environment)
+      this.options.log(
+        `  environment ${typeof job.environment === 'string' ? job.environment : job.environment.name}: approvals and checks passed (simulated)`,
+      );
+    this.options.log(`  job ${name}${job.pool === 'server' || job.pool?.name === 'server' ? ' (server job: no agent)' : ''}`);
+    results.set(name, await this.runJob(stage, name, job, jobVars));
+  }
+
+  /**
+   * The folder a job works in. Agent jobs check the repository out unless they say `- checkout: none`; deployment
+   * jobs only when they say `- checkout: self` (as Azure Pipelines does); server jobs have no workspace. A job
+   * without a checkout gets an empty folder, so a step that needs the repository's files fails here as it would there.
+   */
+  private workspaceOf(node: Yaml, server: boolean): string | undefined {
+    const checkouts = stepsOf(node)
+      .filter((s) => s.checkout !== undefined)
+      .map((s) => String(s.checkout));
+    const checkedOut = !server && (node.deployment ? checkouts.includes('self') : !checkouts.includes('none'));
+    if (checkedOut || server) return undefined;
+    return fs.mkdtempSync(path.join(this.system['Pipeline.Workspace'], 's-'));
+  }
+
+  private async runJob(stage: string, job: string, node: Yaml, jobVariables: Record<string, string>): Promise<Result> {
     const server = node.pool === 'server' || node.pool?.name === 'server';
+    const empty = this.workspaceOf(node, server);
+    const variables = empty ? { ...jobVariables, 'System.DefaultWorkingDirectory': empty, 'Build.SourcesDirectory': empty } : jobVariables;
     const stepOutputs: Record<string, string> = {};
     let result: Result = 'Succeeded';
     for (const [index, step] of stepsOf(node).entries()) {
+      if (step.checkout !== undefined) {
+        this.options.log(`    checkout ${step.checkout}${step.checkout === 'self' ? ': the repository is in $(System.DefaultWorkingDirectory)' : ''}`);
+        continue;
+      }
       const name = String(step.name ?? `step${index + 1}`);
       const vars = { ...variables, ...stepOutputs };
       const ctx = this.context(stage, vars, () => [result]);
@@ -242,11 +288,12 @@ export class PipelineRun {
   }
 
   /** `$(name)` from step outputs, job/stage/pipeline variables and the predefined ones; unknown macros stay, as in ADO. */
-  expand(text: string, variables: Record<string, string>): string {
+  expand(text: string, variables: Record<string, string>, depth = 0): string {
     const all = { ...this.system, ...variables };
     return text.replace(/\$\(([\w.]+)\)/g, (whole, name: string) => {
       const key = Object.keys(all).find((k) => k.toLowerCase() === name.toLowerCase());
-      return key === undefined ? whole : all[key];
+      // A variable's own macros expand too (LIVE_JOB: live-check-$(Build.BuildId)), a few levels deep.
+      return key === undefined ? whole : depth < 4 ? this.expand(all[key], variables, depth + 1) : all[key];
     });
   }
 
@@ -264,6 +311,7 @@ export class PipelineRun {
     server: boolean,
   ): Promise<StepRecord> {
     const [task] = ref.split('@');
+    if (task === 'Delay') return this.delay(stage, job, step, ref, expand(rawInputs.delayForMinutes), server);
     const spec = loadTaskJson(task);
     const inputs = Object.fromEntries(Object.entries(rawInputs).map(([k, v]) => [k, expand(v)]));
     const started = Date.now();
@@ -274,13 +322,24 @@ export class PipelineRun {
       const connection = inputs[spec.inputs.find((i) => i.type.startsWith('connectedService'))?.name ?? 'azureSubscription'];
       const sim = new ServerTaskSimulator(path.join(REPO_ROOT, 'tasks', task, 'task.json'), inputs, this.options.serverEndpoint(connection), {
         'system.PlanId': this.system['System.PlanId'],
+        'system.TimelineId': this.system['System.TimelineId'],
+        // Each job of a plan has its own id, each task in it its own instance id; the timeline is the plan's.
+        'system.JobId': this.jobIds.get(`${stage}/${job}`) ?? (this.jobIds.set(`${stage}/${job}`, randomUUID()).get(`${stage}/${job}`) as string),
+        'system.TaskInstanceId': randomUUID(),
         'Build.BuildId': this.system['Build.BuildId'],
         'Build.BuildUri': this.system['Build.BuildUri'],
       });
       const { result, message } = await sim.run(600_000);
       return {
         ...base,
-        result: result === 'Succeeded' ? 'Succeeded' : result === 'Canceled' ? 'Canceled' : 'Failed',
+        result:
+          result === 'Succeeded' || result === 'SucceededWithIssues' || result === 'Skipped'
+            ? result === 'Skipped'
+              ? 'Skipped'
+              : result
+            : result === 'Canceled'
+              ? 'Canceled'
+              : 'Failed',
         message,
         outputs: {},
         durationMs: Date.now() - started,
@@ -295,7 +354,7 @@ export class PipelineRun {
     const run = await runBundle(task, {
       inputs,
       connection: connection && { ...connection, id: connectionName },
-      env: { ...this.env(), SYSTEM_DEFAULTWORKINGDIRECTORY: REPO_ROOT },
+      env: { ...this.env(), SYSTEM_DEFAULTWORKINGDIRECTORY: expand('$(System.DefaultWorkingDirectory)') },
     });
     return {
       ...base,
@@ -304,6 +363,18 @@ export class PipelineRun {
       outputs: run.outputs,
       durationMs: run.durationMs,
     };
+  }
+
+  /** Azure Pipelines' built-in Delay@1 server task: waits `delayForMinutes`. */
+  private async delay(stage: string, job: string, step: string, ref: string, minutes: string, server: boolean): Promise<StepRecord> {
+    const base = { stage, job, step, task: ref, outputs: {} };
+    if (!server) return { ...base, result: 'Failed', message: 'Delay is a server task: it runs only in a job with pool: server', durationMs: 0 };
+    const value = Number(minutes);
+    if (!Number.isFinite(value) || value < 0)
+      return { ...base, result: 'Failed', message: `delayForMinutes '${minutes}' is not a number of minutes`, durationMs: 0 };
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, value * (this.options.minuteMs ?? 60_000)));
+    return { ...base, result: 'Succeeded', message: `waited ${minutes} minute(s)`, durationMs: Date.now() - started };
   }
 
   private async runScript(
@@ -316,14 +387,24 @@ export class PipelineRun {
   ): Promise<StepRecord> {
     const script = expand(node.script ?? node.bash ?? '');
     const started = Date.now();
-    const env = { ...process.env, ...this.env(), ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k.toUpperCase().replace(/\./g, '_'), v])) };
-    const child = spawn('bash', ['-eo', 'pipefail', '-c', script], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Variables reach a script as environment variables, upper-cased with '.' as '_', their macros expanded.
+    const env = {
+      ...process.env,
+      ...this.env(),
+      ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k.toUpperCase().replace(/\./g, '_'), this.expand(v, variables)])),
+    };
+    const child = spawn('bash', ['-eo', 'pipefail', '-c', script], {
+      cwd: expand('$(System.DefaultWorkingDirectory)'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     const outputs: Record<string, string> = {};
     for (const m of output.matchAll(/##vso\[task\.setvariable variable=([\w.]+);[^\]]*isOutput=true[^\]]*\](.*)/g)) outputs[m[1]] = m[2].trim();
+    for (const m of output.matchAll(/##vso\[task\.uploadsummary\](.*)/g)) this.summaries.push({ step, markdown: fs.readFileSync(m[1].trim(), 'utf8') });
     const last =
       output
         .trim()

@@ -9,6 +9,7 @@ import { REPO_ROOT, runBundle } from '../../scripts/lib/run-bundle';
 import { ServerTaskSimulator } from '../../scripts/lib/server-task-simulator';
 
 const TASK_JSON = path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json');
+const WAIT_TASK_JSON = path.join(REPO_ROOT, 'tasks', 'WaitForAmlJobAgentless', 'task.json');
 const ENV = '    environment:\n      name: shell\n      image: mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest\n';
 
 describe('RunAmlPipelineAgentless through the server-task simulator', function () {
@@ -37,10 +38,10 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     return file;
   }
 
-  function simulator(inputs: Record<string, string>, variables: Record<string, string> = {}): ServerTaskSimulator {
+  function simulator(inputs: Record<string, string>, variables: Record<string, string> = {}, taskJson = TASK_JSON): ServerTaskSimulator {
     const { info } = emulator;
     return new ServerTaskSimulator(
-      TASK_JSON,
+      taskJson,
       { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, ...inputs },
       {
         id: 'arm',
@@ -81,7 +82,7 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     assert.equal(put.method, 'PUT');
     assert.match(put.url, /\/jobs\/azdo-7f1c6e52-9a3b-4d5e-8f21-0c4b6a7d8e90-1\?api-version=2024-10-01$/);
     const body = JSON.parse(put.body);
-    const hook = body.properties.notificationSetting.webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3'];
+    const hook = body.properties.notificationSetting.webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3_3a7e60dc-c5b0-5009-86eb-0f217c12e2ea'];
     assert.deepEqual(Object.keys(hook), [
       'webhookType',
       'eventType',
@@ -165,7 +166,64 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     assert.equal((await sim.run(10_000)).result, 'Succeeded');
   });
 
-  describe('attach mode', () => {
+  describe('templates and inputs as the server evaluates them', () => {
+    const noRequest = async (inputs: Record<string, string>, input: string, message: RegExp) => {
+      const sim = simulator({ componentId: ids.quick, ...inputs });
+      const run = await sim.run(5_000);
+      assert.equal(run.result, 'Failed');
+      assert.match(run.message, new RegExp(`^Input '${input}': `));
+      assert.match(run.message, message);
+      assert.deepEqual(sim.requests, [], 'nothing is sent');
+    };
+
+    it('a display name with a backslash or a quote, or {{ in tags, fails validation naming the input', async () => {
+      await noRequest({ displayName: 'C:\\runs\\nightly' }, 'displayName', /no double quote, backslash, line break or '\{\{'/);
+      await noRequest({ displayName: 'the "best" run' }, 'displayName', /no double quote/);
+      await noRequest({ experimentName: 'line\nbreak' }, 'experimentName', /line break/);
+      await noRequest({ tags: '"team": "{{ml}}"' }, 'tags', /JSON members/);
+      await noRequest({ tags: 'team=ml' }, 'tags', /JSON members without braces/);
+      await noRequest({ pipelineInputs: 'alpha=0.5' }, 'pipelineInputs', /one JSON object/);
+      await noRequest({ mode: 'attach' }, 'mode', /use the WaitForAmlJobAgentless task/);
+    });
+
+    it('an explicitly empty pipelineInputs submits no inputs (not "inputs": ,), and names are sent as written', async () => {
+      const sim = simulator({ componentId: ids.quick, jobName: 'empty-inputs', pipelineInputs: '', displayName: "it's nightly #3" });
+      assert.equal((await sim.run(10_000)).result, 'Succeeded');
+      const body = JSON.parse(sim.requests[0].body);
+      assert.deepEqual(body.properties.inputs, {});
+      assert.equal(body.properties.displayName, "it's nightly #3");
+    });
+
+    it('an Execute call that does not answer within the limit fails the task', async () => {
+      emulator.faults.add({ path: '/jobs/slow-answer', method: 'PUT', fault: { type: 'latency', ms: 1500 } });
+      const sim = simulator({ componentId: ids.quick, jobName: 'slow-answer' });
+      sim.executeLimitMs = 300;
+      const run = await sim.run(5_000);
+      emulator.faults.clear();
+      assert.equal(run.result, 'Failed');
+      assert.match(run.message, /PUT .*\/jobs\/slow-answer did not answer within 300 ms/);
+    });
+
+    it('callbacks: Bearer auth is accepted too; every TaskResult maps, an unknown one is refused', async () => {
+      const sim = simulator({ componentId: ids.slow, jobName: 'callback-kinds' });
+      const { result } = await sim.run(30_000, async (s) => {
+        const post = (auth: string, result: string) =>
+          fetch(s.eventsUrl, {
+            method: 'POST',
+            headers: { authorization: auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ name: 'TaskCompleted', ...s.taskIds, result }),
+          });
+        assert.equal((await post('Bearer wrong', 'succeeded')).status, 401);
+        assert.equal((await post(`Bearer ${s.accessToken}`, 'finished')).status, 400);
+        assert.equal((await post(`Bearer ${s.accessToken}`, 'succeededWithIssues')).status, 200);
+      });
+      assert.equal(result, 'SucceededWithIssues');
+      await simulator({ jobName: 'callback-kinds' }, {}, WAIT_TASK_JSON).cancel();
+    });
+  });
+
+  describe('WaitForAmlJobAgentless (a job submitted elsewhere)', () => {
+    const waiter = (jobName: string) => simulator({ jobName }, {}, WAIT_TASK_JSON);
     async function submitElsewhere(name: string, componentId: string): Promise<void> {
       const { info } = emulator;
       const token = emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token;
@@ -180,12 +238,12 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
 
     it('PATCHes the webhook exactly as the Azure ML docs publish it and completes from the callback', async () => {
       await submitElsewhere('attach-1', ids.oneSecond);
-      const sim = simulator({ mode: 'attach', jobName: 'attach-1' });
+      const sim = waiter('attach-1');
       const { result } = await sim.run(10_000);
       assert.equal(result, 'Succeeded');
       const patch = sim.requests[0];
       assert.equal(patch.method, 'PATCH');
-      assert.match(patch.url, /\/jobs\/attach-1\?api-version=2023-04-01-preview$/);
+      assert.match(patch.url, /\/jobs\/attach-1\?api-version=2024-04-01$/);
       assert.deepEqual(Object.keys(JSON.parse(patch.body).Properties.NotificationSetting.Webhooks['ADO_Webhook_5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3']), [
         'WebhookType',
         'EventType',
@@ -202,12 +260,12 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
 
     it('a failing job fails the attached task', async () => {
       await submitElsewhere('attach-fail', ids.failsAfterASecond);
-      assert.equal((await simulator({ mode: 'attach', jobName: 'attach-fail' }).run(10_000)).result, 'Failed');
+      assert.equal((await waiter('attach-fail').run(10_000)).result, 'Failed');
     });
 
     it('cancel from the pipeline side cancels the attached job', async () => {
       await submitElsewhere('attach-slow', ids.slow);
-      const { result } = await simulator({ mode: 'attach', jobName: 'attach-slow' }).run(30_000, async (s) => {
+      const { result } = await waiter('attach-slow').run(30_000, async (s) => {
         assert.equal((await s.cancel())?.status, 202);
       });
       assert.equal(result, 'Canceled');
@@ -215,11 +273,18 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
       assert.equal(job('attach-slow')?.resource.properties.status, 'Canceled');
     });
 
-    it('a job that ended before the PATCH never calls back: the wait runs to the timeout (the documented limit)', async () => {
+    it('a job that ended before the PATCH never calls back: the task timeout cancels the task and sends Cancel', async () => {
       await submitElsewhere('attach-late', ids.quick);
       while (job('attach-late')?.resource.properties.status !== 'Completed') await new Promise((r) => setTimeout(r, 50));
-      const { result } = await simulator({ mode: 'attach', jobName: 'attach-late' }).run(1_500);
-      assert.equal(result, 'TimedOut');
+      const sim = waiter('attach-late');
+      const { result, message } = await sim.run(1_500);
+      assert.equal(result, 'Canceled');
+      assert.match(message, /no TaskCompleted event within the task timeout \(1500 ms\): the task was canceled and Cancel sent/);
+      assert.deepEqual(
+        sim.requests.map((r) => `${r.method} ${new URL(r.url).pathname.split('/').slice(-2).join('/')}`),
+        ['PATCH jobs/attach-late', 'POST attach-late/cancel'],
+        'the timeout sends the Cancel section',
+      );
     });
   });
 

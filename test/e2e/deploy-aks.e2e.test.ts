@@ -51,6 +51,10 @@ describe('DeployToAks bundle against the emulator', function () {
   it('first deployment (canary asked, nothing to split against): creates the endpoint and blue, smokes it through the header, moves all traffic; SmokeTest gets real predictions', async () => {
     const run = await deploy({ trafficStrategy: 'canary' });
     assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
+    assert.match(
+      run.attachments.map((a) => a.content).join('\n'),
+      /\[endpoint diabetes-prod\]\(https:\/\/ml\.azure\.com\/endpoints\/realtime\/diabetes-prod\/detail\?wsid=\/subscriptions\//,
+    );
     assert.match(run.stdout, /No deployment takes traffic on 'diabetes-prod' yet: 'blue' gets all of it at once\./);
     assert.deepEqual(
       { ...run.outputs, scoringUri: undefined },

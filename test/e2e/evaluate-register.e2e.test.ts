@@ -42,6 +42,14 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
     const name = job({ mse: 3000, r2: 0.45 });
     const run = await evaluate({ jobName: name });
     assert.equal(run.result, 'Succeeded', run.stdout);
+    const summary = run.attachments.map((a) => a.content).join('\n');
+    assert.ok(
+      summary.includes(
+        `(https://ml.azure.com/runs/${name}?wsid=/subscriptions/${emulator.info.subscriptionId}/resourceGroups/rg-mlops/providers/Microsoft.MachineLearningServices/workspaces/mlw-emulator)`,
+      ),
+      summary,
+    );
+    assert.ok(summary.includes('(https://ml.azure.com/model/diabetes%3A1/details?wsid='), 'a studio link to the registered model');
     assert.deepEqual(
       { ...run.outputs, decision: undefined },
       { registered: 'true', modelName: 'diabetes', modelVersion: '1', modelId: versions()[0].resource.id, championVersion: '', decision: undefined },

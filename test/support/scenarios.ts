@@ -107,8 +107,8 @@ export class ScenarioBed {
 }
 
 /** A valid run of each agent task, with its own resource names from `id` (so each run writes afresh). */
-/** The agent tasks (the server task has no bundle to run). */
-export type AgentTask = Exclude<TaskName, 'RunAmlPipelineAgentless'>;
+/** The agent tasks (the server tasks have no bundle to run). */
+export type AgentTask = Exclude<TaskName, 'RunAmlPipelineAgentless' | 'WaitForAmlJobAgentless'>;
 
 /** A valid run of each agent task, its inputs typed by the task's contract. */
 export const SCENARIOS: { [T in AgentTask]: (id: string) => Partial<Record<InputOf<T>, string>> } = {

@@ -1,3 +1,4 @@
+import { studioModelUrl } from '../../../shared/aml/studio';
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { containerGroupExists } from '../../../shared/deploy/container-groups';
@@ -66,6 +67,7 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
         `| Image | ${image} |`,
         `| Scoring URI | ${scoringUri} |`,
         `| Resources | ${params.container.cpu} CPU, ${params.container.memoryGb} GB |`,
+        `| Studio | [model ${params.modelName}:${model.name}](${studioModelUrl(params.workspace, params.modelName, model.name)}) |`,
         '',
       ].join('\n'),
     );

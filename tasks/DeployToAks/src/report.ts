@@ -1,3 +1,4 @@
+import { studioEndpointUrl, studioModelUrl } from '../../../shared/aml/studio';
 import type { OutputName } from '../contract.generated';
 import type { Platform } from '../../../shared/platform/platform';
 import type { AksParams } from './inputs';
@@ -37,6 +38,7 @@ export function report(params: AksParams, platform: Platform<OutputName>, r: Rol
       } |`,
       `| Previous deployment | ${r.replaced && r.replaced !== r.deployment ? `${r.replaced}${params.deleteOldDeployment ? ' (deleted)' : ''}` : '-'} |`,
       `| Scoring URI | ${r.scoringUri} |`,
+      `| Studio | [endpoint ${params.endpointName}](${studioEndpointUrl(params.workspace, params.endpointName)}), [model ${params.modelName}:${r.modelVersion}](${studioModelUrl(params.workspace, params.modelName, r.modelVersion)}) |`,
       '',
     ].join('\n'),
   );

@@ -1,3 +1,4 @@
+import { studioJobUrl, studioModelUrl } from '../../../shared/aml/studio';
 import type { ModelVersion } from '../../../shared/aml/models';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { OutputName } from '../contract.generated';
@@ -25,7 +26,7 @@ function summary(params: EvaluateParams, d: Decision, version?: string): string 
   return [
     `### ${d.better ? 'Better than the champion' : d.champion ? 'Not better than the champion' : 'First model'}: ${params.modelName}${version ? ` v${version}` : ''} ${verdict}`,
     '',
-    `Job \`${d.job}\`; champion: ${d.champion ? `v${d.champion.version} (metrics from the ${d.champion.source})` : 'none'}.`,
+    `Job [\`${d.job}\`](${studioJobUrl(params.workspace, d.job)}); champion: ${d.champion ? `v${d.champion.version} (metrics from the ${d.champion.source})` : 'none'}.${version ? ` Model: [${params.modelName}:${version}](${studioModelUrl(params.workspace, params.modelName, version)}).` : ''}`,
     '',
     '| Metric | Rule | Candidate | Champion | Required | Result |',
     '|---|---|---|---|---|---|',

@@ -6,6 +6,8 @@ export interface ResolvedTarget {
   description: string;
   authMode: Exclude<AuthMode, 'auto'>;
   headers: Record<string, string>;
+  /** The endpoint in Azure ML studio, when the target is one. */
+  studioUrl?: string;
 }
 
 /** One scoring request and what came back. */
@@ -51,7 +53,7 @@ export function summaryMarkdown(r: SmokeReport): string {
     '',
     `| | |`,
     `|---|---|`,
-    `| Target | ${cell(r.target.description)} |`,
+    `| Target | ${cell(r.target.description)}${r.target.studioUrl ? ` ([studio](${r.target.studioUrl}))` : ''} |`,
     `| Scoring URI | ${cell(r.target.scoringUri)} |`,
     `| Auth | ${r.target.authMode} |`,
     `| Requests | ${r.attempts.length} (${[...statuses].map(([s, n]) => `${s}: ${n}`).join(', ')}) |`,

@@ -1,3 +1,4 @@
+import { studioEndpointUrl } from '../../../shared/aml/studio';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getEndpointKey, getEndpointResource, getEndpointToken, type EndpointAuthMode } from '../../../shared/aml/online-endpoints';
@@ -26,6 +27,7 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps<OutputName>
   let scoringUri: string;
   let description: string;
   let authMode = params.authMode;
+  let studioUrl: string | undefined;
   const headers: Record<string, string> = {};
   if (params.target === 'onlineEndpoint' && clients && params.workspace && params.endpointName) {
     await checkWorkspace(clients, params.workspace);
@@ -38,6 +40,7 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps<OutputName>
     description = `online endpoint '${endpoint.name}'${params.deploymentName ? `, deployment '${params.deploymentName}'` : ''}`;
     if (authMode === 'auto') authMode = AUTH_BY_ENDPOINT_MODE[endpoint.properties.authMode] ?? 'key';
     if (params.deploymentName) headers['azureml-model-deployment'] = params.deploymentName;
+    studioUrl = studioEndpointUrl(params.workspace, endpoint.name);
   } else if (params.target === 'containerGroup' && clients && params.containerGroup) {
     const ref = params.containerGroup;
     const group = await getContainerGroup(clients, ref).catch((err: unknown) => {
@@ -71,7 +74,7 @@ async function resolveTarget(params: SmokeTestParams, deps: TaskDeps<OutputName>
     platform.setSecret(credential);
     headers.authorization = `Bearer ${credential}`;
   }
-  return { scoringUri, description, authMode, headers };
+  return { scoringUri, description, authMode, headers, studioUrl };
 }
 
 function parseJson(text: string): unknown {
