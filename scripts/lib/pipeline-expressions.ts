@@ -1,8 +1,10 @@
 /**
  * The part of Azure Pipelines' expression language the sample pipelines use, for conditions and `$[ ]` runtime
- * variables: and, or, not, eq, ne, in, startsWith, succeeded, failed, always, succeededOrFailed; string literals,
- * true/false, numbers; `variables['x']` / `variables.x`; `dependencies.<job>.outputs['<step>.<var>']` and
- * `.result`; `stageDependencies.<stage>.<job>.outputs[...]` and `.result`.
+ * variables: and, or, not, eq, ne, in, startsWith, endsWith, contains, succeeded, failed, always, succeededOrFailed;
+ * string literals (`''` for a quote), true/false, numbers; `variables['x']` / `variables.x`;
+ * `dependencies.<job>.outputs['<step>.<var>']` and `.result`; `stageDependencies.<stage>.<job>.outputs[...]` and
+ * `.result`. Task input validation uses the same language with the input as `value` and `isMatch(value, regex,
+ * options)` (options `i`, `m`), as documented in azure-pipelines-tasks' taskinputvalidation.md.
  */
 export interface ExpressionContext {
   variable(name: string): string | undefined;
@@ -10,6 +12,8 @@ export interface ExpressionContext {
   dependency(kind: 'dependencies' | 'stageDependencies', path: string[]): string | undefined;
   /** Results of what the condition's item depends on, for succeeded() and failed(). */
   dependencyResults(): string[];
+  /** In an input validation expression: the input's value. */
+  value?: () => string;
 }
 
 type Value = string | boolean | number | undefined;
@@ -44,13 +48,7 @@ class Parser {
   private expression(): Value {
     this.space();
     const ch = this.src[this.pos];
-    if (ch === "'") {
-      const end = this.src.indexOf("'", this.pos + 1);
-      if (end < 0) throw new Error(`unterminated string in expression '${this.src}'`);
-      const value = this.src.slice(this.pos + 1, end);
-      this.pos = end + 1;
-      return value;
-    }
+    if (ch === "'") return this.literal();
     const word = /^[A-Za-z_][\w.]*/.exec(this.src.slice(this.pos))?.[0];
     if (!word) {
       const num = /^-?\d+(\.\d+)?/.exec(this.src.slice(this.pos))?.[0];
@@ -80,6 +78,20 @@ class Parser {
     return this.reference(word);
   }
 
+  /** A single-quoted string; `''` inside is one quote, and a backslash is an ordinary character. */
+  private literal(): string {
+    let out = '';
+    for (let i = this.pos + 1; i < this.src.length; i++) {
+      if (this.src[i] !== "'") out += this.src[i];
+      else if (this.src[i + 1] === "'") out += this.src[++i];
+      else {
+        this.pos = i + 1;
+        return out;
+      }
+    }
+    throw new Error(`unterminated string in expression '${this.src}'`);
+  }
+
   private reference(word: string): Value {
     if (word === 'true' || word === 'false') return word === 'true';
     const parts = word.split('.');
@@ -95,6 +107,7 @@ class Parser {
       }
     }
     const [head, ...rest] = parts;
+    if (head === 'value' && rest.length === 0 && this.ctx.value) return this.ctx.value();
     if (head === 'variables') return this.ctx.variable(rest.join('.'));
     if (head === 'dependencies' || head === 'stageDependencies') return this.ctx.dependency(head, rest);
     throw new Error(`unknown name '${word}' in expression '${this.src}'`);
@@ -118,6 +131,12 @@ class Parser {
         return args.slice(1).some((a) => text(a).toLowerCase() === text(args[0]).toLowerCase());
       case 'startswith':
         return text(args[0]).toLowerCase().startsWith(text(args[1]).toLowerCase());
+      case 'endswith':
+        return text(args[0]).toLowerCase().endsWith(text(args[1]).toLowerCase());
+      case 'contains':
+        return text(args[0]).toLowerCase().includes(text(args[1]).toLowerCase());
+      case 'ismatch':
+        return new RegExp(text(args[1]), text(args[2]).replace(/[^im]/g, '')).test(text(args[0]));
       case 'always':
         return true;
       case 'succeeded':
