@@ -9,13 +9,7 @@ const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
 
-function agentTasks() {
-  const dir = path.join(root, 'tasks');
-  return fs
-    .readdirSync(dir)
-    .filter((t) => fs.existsSync(path.join(dir, t, 'index.ts')))
-    .sort();
-}
+const agentTasks = () => require('./task-folders').taskFolders('index.ts');
 
 function typecheck() {
   require('./gen-contracts').generate();

@@ -22,10 +22,7 @@ function contract(task) {
 const list = (names) => `[${names.map((n) => `'${n}'`).join(', ')}]`;
 
 function generate() {
-  const tasks = fs
-    .readdirSync(path.join(root, 'tasks'))
-    .filter((t) => fs.existsSync(path.join(root, 'tasks', t, 'task.json')))
-    .sort();
+  const tasks = require('./task-folders').taskFolders('task.json');
   const written = [];
   const all = [];
   for (const task of tasks) {

@@ -85,13 +85,7 @@ function readme(taskDir) {
   return out.join('\n');
 }
 
-function tasks() {
-  const dir = path.join(root, 'tasks');
-  return fs
-    .readdirSync(dir)
-    .filter((t) => fs.existsSync(path.join(dir, t, 'task.json')))
-    .sort();
-}
+const tasks = () => require('./task-folders').taskFolders('task.json');
 
 module.exports = { readme, tasks };
 
