@@ -35,7 +35,8 @@ describe('bundles and VSIX', function () {
       cwd: REPO_ROOT,
       stdio: 'pipe',
     });
-    const vsix = path.join(REPO_ROOT, 'dist', 'test-publisher.azureml-mlops-tasks-dev-1.0.0.vsix');
+    const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const vsix = path.join(REPO_ROOT, 'dist', `test-publisher.azureml-mlops-tasks-dev-${version}.vsix`);
     const bytes = fs.readFileSync(vsix);
     console.log(`      VSIX: ${(bytes.length / 1024).toFixed(0)} KB`);
     assert.ok(bytes.length <= 2.5 * MB);
