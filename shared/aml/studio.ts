@@ -19,3 +19,12 @@ export function studioModelUrl(ws: WorkspaceRef, model: string, version: string)
 export function studioEndpointUrl(ws: WorkspaceRef, endpoint: string): string {
   return `${STUDIO}/endpoints/realtime/${encodeURIComponent(endpoint)}/detail?${wsid(ws)}`;
 }
+
+/** The studio page of an online endpoint from its ARM id; nothing for another kind of resource. */
+export function studioUrlOfEndpointId(resourceId: string): string | undefined {
+  const m =
+    /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+)\/onlineEndpoints\/([^/]+)$/i.exec(
+      resourceId,
+    );
+  return m ? `${STUDIO}/endpoints/realtime/${m[2]}/detail?wsid=${m[1]}` : undefined;
+}

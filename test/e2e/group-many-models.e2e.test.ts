@@ -310,6 +310,10 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
     const map = h.routing();
     assert.deepEqual(Object.keys(map.containers), ['mmk-b1-1', 'mmk-b2-1', 'mmk-b3-1']);
+    assert.match(
+      run.attachments.map((a) => a.content).join('\n'),
+      /\(\[studio\]\(https:\/\/ml\.azure\.com\/endpoints\/realtime\/mmk-b1-1\/detail\?wsid=\/subscriptions\/[^)]+\/workspaces\/mlw-emulator\)\)/,
+    );
     const { clients } = emulatorClients(h.emulator);
     const keys = await clients.rest().request<{ primaryKey: string }>('POST', `${endpointPath(h.emulator, 'mmk-b2-1')}/listKeys`, { operation: 'keys' });
     const answer = await post(

@@ -1,3 +1,4 @@
+import { studioUrlOfEndpointId } from '../../../shared/aml/studio';
 import type { OutputName } from '../contract.generated';
 import type { MissingTags, Plan } from '../../../shared/grouping/planner';
 import type { Platform } from '../../../shared/platform/platform';
@@ -9,8 +10,10 @@ const MAX_ROWS = 100;
 function describe(outcome: Outcome | undefined): string {
   if (!outcome) return 'planned';
   switch (outcome.state) {
-    case 'deployed':
-      return `deployed: ${outcome.service.scoringUri}`;
+    case 'deployed': {
+      const studio = studioUrlOfEndpointId(outcome.service.resourceId);
+      return `deployed: ${outcome.service.scoringUri}${studio ? ` ([studio](${studio}))` : ''}`;
+    }
     case 'failed':
       return `**failed**: ${outcome.error.replace(/\|/g, '\\|').slice(0, 200)}`;
     case 'skipped':
