@@ -5,4 +5,4 @@ const path = require('node:path');
 const { build, runTrusted, root } = require('./trusted-node');
 
 build();
-process.exit(runTrusted([path.join(root, 'out', 'bench', 'run.js'), ...process.argv.slice(2)]));
+process.exit(runTrusted([path.join(root, 'out', 'bench', 'run.js'), ...process.argv.slice(2)], { isolateTemp: true }));

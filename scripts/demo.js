@@ -5,6 +5,6 @@ const path = require('node:path');
 const { build, runTrusted } = require('./trusted-node');
 
 build();
-const status = runTrusted([path.join(__dirname, '..', 'out', 'scripts', 'demo-flow.js')]);
+const status = runTrusted([path.join(__dirname, '..', 'out', 'scripts', 'demo-flow.js')], { isolateTemp: true });
 if (status !== 0) process.exit(status);
 process.exit(runTrusted([path.join(__dirname, 'package.js'), '--no-build']));

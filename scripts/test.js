@@ -5,4 +5,4 @@
 const { build, runTrusted } = require('./trusted-node');
 
 build();
-process.exit(runTrusted([require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)]));
+process.exit(runTrusted([require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], { isolateTemp: true }));

@@ -12,6 +12,26 @@ import { writeCodeFolder } from './code-folders';
  * process with Azure ML's environment variables, nested pipeline components as subgraphs; the ADO callback last.
  */
 
+/**
+ * PATH for a job step. Azure ML's curated images have `python`; a machine with only `python3` gets a `python` link in
+ * a folder of the emulator's own, so the same command lines run here.
+ */
+function stepPath(jobsRoot: string): string {
+  const path0 = process.env.PATH ?? '/usr/bin:/bin';
+  const dirs = path0.split(path.delimiter);
+  const find = (exe: string) => dirs.map((d) => path.join(d, exe)).find((f) => fs.existsSync(f));
+  const python3 = find('python3');
+  if (find('python') || !python3) return path0;
+  const shim = path.join(jobsRoot, '.bin');
+  fs.mkdirSync(shim, { recursive: true });
+  try {
+    fs.symlinkSync(python3, path.join(shim, 'python'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return `${shim}${path.delimiter}${path0}`;
+}
+
 type Value = { kind: 'literal'; value: string } | { kind: 'path'; path: string };
 
 interface GraphContext {
@@ -98,7 +118,7 @@ async function runCommandStep(
   const token = secretValue('run-');
   state.runTokens.add(token);
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    PATH: stepPath(state.jobsRoot),
     HOME: stepDir,
     PYTHONUNBUFFERED: '1',
     SSL_CERT_FILE: ctx.certFile,

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -286,6 +287,29 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
         'the timeout sends the Cancel section',
       );
     });
+  });
+
+  it('a step that calls `python` runs on a machine that only has python3 (as Azure ML images have python)', async () => {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'only-python3-'));
+    const which = (exe: string) =>
+      (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .map((d) => path.join(d, exe))
+        .find((f) => fs.existsSync(f)) as string;
+    // The interpreter itself, not a version manager's shim that needs its own tools on PATH.
+    const python3 = execFileSync(which('python3'), ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    fs.symlinkSync(python3, path.join(bin, 'python3'));
+    for (const exe of ['sh', 'echo']) fs.symlinkSync(which(exe), path.join(bin, exe));
+    const saved = process.env.PATH;
+    process.env.PATH = bin;
+    try {
+      const componentId = await publish(shellPipeline('python -c "print(42)"'), 'python_only_pipeline');
+      const sim = simulator({ componentId, jobName: 'python-only' });
+      assert.equal((await sim.run(20_000)).result, 'Succeeded');
+    } finally {
+      process.env.PATH = saved;
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('runs a nested pipeline component, binding outputs across levels', async () => {
