@@ -9,7 +9,7 @@ import { startTrustedEmulator } from '../emulator/seed';
 import type { EmulatorInfo } from '../emulator/server';
 import type { TestConnection } from './lib/emulator-connection';
 import { loadTaskJson } from './lib/pipeline-runner';
-import { REPO_ROOT, runBundle, unescape, type BundleRun } from './lib/run-bundle';
+import { REPO_ROOT, runBundle, unescape } from './lib/run-bundle';
 
 /**
  * `npx aml-tasks run <TaskName> --inputs inputs.yml [--connection emulator|environment] [--emulator info.json]`:
@@ -104,57 +104,66 @@ async function tokenBridge(credential: DefaultAzureCredential): Promise<{ env: R
 }
 
 /** The run's output as a person reads it: log lines, then each ##vso command spelled out; secrets masked. */
-export function readable(run: BundleRun, extraSecrets: string[]): string {
-  const secrets = [...run.secrets, ...extraSecrets].filter((s) => s.length > 3).sort((a, b) => b.length - a.length);
-  const mask = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
-  const lines: string[] = [];
-  let depth = 0;
-  for (const line of `${run.stdout}${run.stderr}`.split(/\r?\n/)) {
-    const pad = '  '.repeat(depth);
+/**
+ * Turns the lines a task prints into what a person reads: `##vso` commands as `[output] name = value`, `[error] ...`,
+ * `[result] ...`, groups indented, debug lines only with System.Debug, and every secret masked (those the task
+ * registers with setsecret from that line on, and `known` ones from the start).
+ */
+export class ReadableLines {
+  private readonly secrets: string[];
+  private depth = 0;
+
+  constructor(known: string[]) {
+    this.secrets = known.filter((s) => s.length > 3);
+  }
+
+  private mask(text: string): string {
+    return [...this.secrets].sort((a, b) => b.length - a.length).reduce((t, s) => t.split(s).join('***'), text);
+  }
+
+  /** The readable form of one line, or nothing for a line a person does not need. */
+  line(line: string): string | undefined {
+    const pad = '  '.repeat(this.depth);
     const cmd = /##vso\[([\w.]+)([^\]]*)\](.*)$/.exec(line);
     if (line.startsWith('##[group]')) {
-      lines.push(`${pad}> ${line.slice(9)}`);
-      depth++;
-    } else if (line.startsWith('##[endgroup]')) depth = Math.max(0, depth - 1);
-    else if (line.startsWith('##[debug]')) continue;
-    else if (!cmd) {
-      if (line.trim()) lines.push(pad + mask(line));
-    } else {
-      const props = Object.fromEntries(
-        cmd[2]
-          .trim()
-          .split(';')
-          .filter(Boolean)
-          .map((p) => [p.slice(0, p.indexOf('=')), unescape(p.slice(p.indexOf('=') + 1))]),
-      );
-      const message = mask(unescape(cmd[3]));
-      switch (cmd[1]) {
-        case 'task.debug':
-          // As on the agent: debug lines only when System.Debug is true.
-          if (process.env.SYSTEM_DEBUG === 'true') lines.push(`${pad}[debug] ${message}`);
-          break;
-        case 'task.setsecret':
-          lines.push(`${pad}[secret] a value is masked from here on`);
-          break;
-        case 'task.setvariable':
-          lines.push(`${pad}[${props.isOutput === 'true' ? 'output' : 'variable'}] ${props.variable} = ${props.issecret === 'true' ? '***' : message}`);
-          break;
-        case 'task.issue':
-          lines.push(`${pad}[${props.type}] ${message}`);
-          break;
-        case 'task.complete':
-          lines.push(`${pad}[result] ${props.result}: ${message}`);
-          break;
-        case 'task.uploadsummary':
-        case 'task.addattachment':
-          lines.push(`${pad}[summary] ${props.name ?? ''} ${message}`.trimEnd());
-          break;
-        default:
-          lines.push(`${pad}[${cmd[1]}] ${message}`);
-      }
+      this.depth++;
+      return `${pad}> ${line.slice(9)}`;
+    }
+    if (line.startsWith('##[endgroup]')) {
+      this.depth = Math.max(0, this.depth - 1);
+      return undefined;
+    }
+    if (line.startsWith('##[debug]')) return undefined;
+    if (!cmd) return line.trim() ? pad + this.mask(line) : undefined;
+    const props = Object.fromEntries(
+      cmd[2]
+        .trim()
+        .split(';')
+        .filter(Boolean)
+        .map((p) => [p.slice(0, p.indexOf('=')), unescape(p.slice(p.indexOf('=') + 1))]),
+    );
+    const raw = unescape(cmd[3]);
+    if (cmd[1] === 'task.setsecret' && raw.length > 3) this.secrets.push(raw);
+    const message = this.mask(raw);
+    switch (cmd[1]) {
+      case 'task.debug':
+        // As on the agent: debug lines only when System.Debug is true.
+        return process.env.SYSTEM_DEBUG === 'true' ? `${pad}[debug] ${message}` : undefined;
+      case 'task.setsecret':
+        return `${pad}[secret] a value is masked from here on`;
+      case 'task.setvariable':
+        return `${pad}[${props.isOutput === 'true' ? 'output' : 'variable'}] ${props.variable} = ${props.issecret === 'true' ? '***' : message}`;
+      case 'task.issue':
+        return `${pad}[${props.type}] ${message}`;
+      case 'task.complete':
+        return `${pad}[result] ${props.result}: ${message}`;
+      case 'task.uploadsummary':
+      case 'task.addattachment':
+        return `${pad}[summary] ${props.name ?? ''} ${message}`.trimEnd();
+      default:
+        return `${pad}[${cmd[1]}] ${message}`;
     }
   }
-  return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -214,8 +223,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (spec.inputs.some((i) => i.type.startsWith('connectedService:AzureRM'))) inputs.azureSubscription ??= connection.id;
     console.log(`Running ${args.task} as the agent does ...\n`);
-    const run = await runBundle(args.task, { inputs, connection, caCertFile, env: { BUILD_BUILDID: process.env.BUILD_BUILDID ?? 'local' } });
-    console.log(readable(run, [...secrets, ...connection.secrets]));
+    // Printed as the task prints it, so a slow or stuck call shows where it is.
+    const reader = new ReadableLines([...secrets, ...connection.secrets]);
+    const onLine = (line: string) => {
+      const text = reader.line(line);
+      if (text !== undefined) console.log(text);
+    };
+    const run = await runBundle(args.task, { inputs, connection, caCertFile, env: { BUILD_BUILDID: process.env.BUILD_BUILDID ?? 'local' }, onLine });
     console.log(`\n(${run.durationMs} ms; working folder ${run.workDir})`);
     return run.result === 'Failed' || !run.result ? 1 : 0;
   } finally {

@@ -45,6 +45,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** CA file to trust; the test run's emulator certificate by default. */
   caCertFile?: string;
+  /** Called with each line the task prints (stdout and stderr), as it prints it. */
+  onLine?: (line: string) => void;
 }
 
 /**
@@ -87,9 +89,23 @@ export async function runBundle(task: string, options: RunOptions): Promise<Bund
   const child = spawn(process.execPath, [bundle], { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const partial = { out: '', err: '' };
+  const feed = (key: 'out' | 'err', text: string) => {
+    if (!options.onLine) return;
+    const lines = (partial[key] + text).split(/\r?\n/);
+    partial[key] = lines.pop() ?? '';
+    for (const line of lines) options.onLine(line);
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    feed('out', d.toString());
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    feed('err', d.toString());
+  });
   await new Promise<void>((resolve) => child.on('close', () => resolve()));
+  for (const rest of [partial.out, partial.err]) if (rest) options.onLine?.(rest);
   const run: BundleRun = { outputs: {}, secrets: [], attachments: [], stdout, stderr, workDir, durationMs: Date.now() - started };
   for (const line of stdout.split(/\r?\n/)) {
     const cmd = parseCommand(line);
