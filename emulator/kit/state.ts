@@ -52,8 +52,21 @@ export function createRun(state: EmulatorState, runId: string, experiment: strin
   return run;
 }
 
+/**
+ * Every secret value the emulators of this process issued or received (keys, tokens, SAS signatures, passwords,
+ * secure values, client secrets and assertions, webhook tokens): the traffic log replaces them wherever they appear.
+ */
+export const KNOWN_SECRETS = new Set<string>();
+
+/** Registers a secret the emulator received, so the traffic log never shows it. */
+export function rememberSecret(value: unknown): void {
+  if (typeof value === 'string' && value.length >= 8) KNOWN_SECRETS.add(value);
+}
+
 export function secretValue(prefix: string): string {
-  return `${prefix}${randomBytes(18).toString('base64url')}`;
+  const value = `${prefix}${randomBytes(18).toString('base64url')}`;
+  KNOWN_SECRETS.add(value);
+  return value;
 }
 
 /** Everything the emulator knows; tests read and seed it directly. */
@@ -87,7 +100,7 @@ export class EmulatorState {
   readonly runTokens = new Set<string>();
   readonly blobContainer = `azureml-blobstore-${randomUUID()}`;
   /** The storage account key, base64 of 64 bytes as Azure's are; it signs service SAS tokens. */
-  readonly storageKey = randomBytes(64).toString('base64');
+  readonly storageKey = ((key: string) => (KNOWN_SECRETS.add(key), key))(randomBytes(64).toString('base64'));
   /** Folder where job steps run (each in its own subfolder). */
   jobsRoot = '';
   /** Listeners (container stand-ins) to stop with the emulator. */

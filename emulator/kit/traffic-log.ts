@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { KNOWN_SECRETS } from './state';
 
 const SECRET_KEY = /(key|secret|token|password|assertion|sas|credential|authtoken|sig)$/i;
 const SECRET_HEADERS = new Set(['authorization', 'x-identity-header', 'secret', 'x-tfs-fedauthredirect-token', 'api-key', 'ocp-apim-subscription-key']);
@@ -35,6 +36,18 @@ function bodyForLog(body: string | undefined): unknown {
   }
 }
 
+let pattern: { size: number; regex?: RegExp } = { size: -1 };
+
+/** Replaces every known secret value, as written or URL-encoded, wherever it stands in a log line. */
+export function maskKnown(text: string): string {
+  if (pattern.size !== KNOWN_SECRETS.size) {
+    const forms = [...KNOWN_SECRETS].flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
+    const alternatives = [...new Set(forms)].sort((a, b) => b.length - a.length).map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    pattern = { size: KNOWN_SECRETS.size, regex: alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined };
+  }
+  return pattern.regex ? text.replace(pattern.regex, '***') : text;
+}
+
 export interface TrafficEntry {
   method: string;
   url: string;
@@ -60,6 +73,6 @@ export class TrafficLog {
       responseHeaders: redactHeaders(entry.responseHeaders),
       responseBody: bodyForLog(entry.responseBody),
     };
-    fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    fs.appendFileSync(this.file, `${maskKnown(JSON.stringify(line))}\n`);
   }
 }

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { baseUrl } from '../kit/arm';
 import type { EmulatorRequest, EmulatorResponse } from '../kit/http';
-import { secretValue, type EmulatorState } from '../kit/state';
+import { rememberSecret, secretValue, type EmulatorState } from '../kit/state';
 import type { ResourceFamily } from './family';
 
 export const STORAGE_ACCOUNT = 'emustorage';
@@ -44,6 +44,7 @@ function keySignedSasAllows(state: EmulatorState, req: EmulatorRequest): boolean
     q('rsct'),
   ].join('\n');
   const expected = createHmac('sha256', Buffer.from(state.storageKey, 'base64')).update(toSign, 'utf8').digest();
+  rememberSecret(q('sig'));
   const given = Buffer.from(q('sig'), 'base64');
   const wanted = req.url.searchParams.get('comp') === 'list' ? 'l' : (SAS_PERMISSION[req.method] ?? '?');
   return given.length === expected.length && timingSafeEqual(given, expected) && Date.parse(q('se')) > Date.now() && q('sp').includes(wanted);

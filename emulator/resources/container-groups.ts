@@ -1,6 +1,6 @@
 import { asyncOperationHeaders } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
-import { assetById, type ContainerGroup, type EmulatorState } from '../kit/state';
+import { assetById, rememberSecret, type ContainerGroup, type EmulatorState } from '../kit/state';
 import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
 import { startEchoServer } from '../runtime/scoring';
 import type { ResourceFamily } from './family';
@@ -72,7 +72,10 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
   props.instanceView = { state: 'Pending', events: [] };
   for (const c of props.containers as { properties: { environmentVariables?: { secureValue?: string }[] } }[]) {
     // Secure values are never returned by GET, as in ACI.
-    for (const v of c.properties.environmentVariables ?? []) if (v.secureValue !== undefined) v.secureValue = undefined;
+    for (const v of c.properties.environmentVariables ?? []) {
+      rememberSecret(v.secureValue);
+      if (v.secureValue !== undefined) v.secureValue = undefined;
+    }
   }
   const resource: Record<string, unknown> = {
     id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`,
@@ -83,7 +86,10 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
     ...(body.identity ? { identity: body.identity } : {}),
     properties: props,
   };
-  for (const cred of (props.imageRegistryCredentials ?? []) as { password?: string }[]) delete cred.password;
+  for (const cred of (props.imageRegistryCredentials ?? []) as { password?: string }[]) {
+    rememberSecret(cred.password);
+    delete cred.password;
+  }
   const group: ContainerGroup = {
     subscriptionId: sub,
     resourceGroup: rg,

@@ -1,6 +1,6 @@
 import { X509Certificate, constants, createHash, verify } from 'node:crypto';
 import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
-import type { EmulatorState } from '../kit/state';
+import { rememberSecret, type EmulatorState } from '../kit/state';
 import type { ResourceFamily } from './family';
 
 function origin(req: EmulatorRequest): string {
@@ -60,6 +60,8 @@ function entraRoutes(state: EmulatorState): Route[] {
     route('POST', '/{tenant}/oauth2/v2.0/token', (req) => {
       if (!tenantOk(req.params.tenant)) return oauthError(400, 'invalid_request', 90002, `Tenant '${req.params.tenant}' not found.`);
       const form = (req.body ?? {}) as Record<string, string>;
+      rememberSecret(form.client_secret);
+      rememberSecret(form.client_assertion);
       if (form.grant_type !== 'client_credentials') {
         return oauthError(400, 'unsupported_grant_type', 70003, `The grant type '${form.grant_type}' is not supported.`);
       }
@@ -92,6 +94,7 @@ function entraRoutes(state: EmulatorState): Route[] {
       if (!connection) return json(400, { message: 'serviceConnectionId is required.' });
       const oidcToken = `oidc.${Buffer.from(JSON.stringify({ sub: `sc://org/project/${connection}`, n: Math.random() })).toString('base64url')}`;
       state.oidcTokens.set(oidcToken, connection);
+      rememberSecret(oidcToken);
       return json(200, { oidcToken });
     }),
     route('GET', '/msi/token', (req) => {

@@ -1,6 +1,6 @@
 import { apiVersionOf, baseUrl, locationHeaders, page, prop, systemData, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
-import { TERMINAL, assetById, workspaceId, type EmulatorState, type JobRecord, type Workspace } from '../kit/state';
+import { TERMINAL, assetById, rememberSecret, workspaceId, type EmulatorState, type JobRecord, type Workspace } from '../kit/state';
 import { execute } from '../runtime/job-engine';
 import type { ResourceFamily } from './family';
 
@@ -28,11 +28,19 @@ function patchAccepted(apiVersion: string): boolean {
   return apiVersion === '2023-04-01-preview' || apiVersion.slice(0, 10) >= '2024-04-01';
 }
 
+/** The Azure DevOps job tokens a webhook carries (AuthToken): secrets the traffic log must not show. */
+function rememberWebhookTokens(props: Record<string, any>): void {
+  for (const hook of Object.values((prop(prop(props, 'notificationSetting'), 'webhooks') ?? {}) as Record<string, Record<string, any>>)) {
+    rememberSecret(prop(hook, 'AuthToken'));
+  }
+}
+
 /** PUT of a pipeline job: validated as the service does, stored, and run by the job engine. */
 function putJob(state: EmulatorState, certFile: string, req: EmulatorRequest): EmulatorResponse {
   const ws = workspaceOf(state, req);
   const name = req.params.name;
   const props = ((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {};
+  rememberWebhookTokens(props);
   const apiVersion = apiVersionOf(req);
   if (props.notificationSetting !== undefined && !hasNotificationSetting(apiVersion)) {
     fail(
@@ -125,6 +133,7 @@ function jobRoutes(state: EmulatorState, certFile: string): Route[] {
         fail(400, 'UserError', `PATCH of a job is not supported at api-version ${apiVersion}; use 2024-04-01 or later, as the Azure ML docs do.`);
       const body = (req.body ?? {}) as Record<string, any>;
       const props = prop(body, 'properties') ?? {};
+      rememberWebhookTokens(props);
       const webhooks = prop(prop(props, 'notificationSetting'), 'webhooks');
       if (webhooks && typeof webhooks === 'object') {
         const setting = (job.resource.properties.notificationSetting ??= { webhooks: {} });
