@@ -22,3 +22,12 @@ export function endpointPath(emulator: Emulator, name: string): string {
   const { subscriptionId, resourceGroup, workspace } = emulator.info;
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}/onlineEndpoints/${name}`;
 }
+
+/** One raw ARM request to the emulator with a fresh management token; the JSON answer parsed. */
+export async function armCall(emulator: Emulator, method: string, pathAndQuery: string, body?: unknown, token = true) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${emulator.state.issueToken(emulator.info.clientId, 'https://management.azure.com/.default').token}`;
+  const res = await fetch(`${emulator.url}${pathAndQuery}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+}
