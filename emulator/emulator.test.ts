@@ -46,6 +46,10 @@ describe('emulator', function () {
 
     it('requires a bearer token and a supported api-version', async () => {
       const ws = `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/${emulator.info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${emulator.info.workspace}`;
+      const mlToken = emulator.state.issueToken(emulator.info.clientId, 'https://ml.azure.com/.default').token;
+      const wrongAudience = await fetch(`${emulator.url}${ws}?api-version=2024-04-01`, { headers: { authorization: `Bearer ${mlToken}` } });
+      assert.equal(wrongAudience.status, 401, 'a token for another audience is refused, as ARM refuses it');
+      assert.equal(((await wrongAudience.json()) as { error: { code: string } }).error.code, 'InvalidAuthenticationTokenAudience');
       assert.equal((await call(emulator, 'GET', `${ws}?api-version=2024-04-01`, undefined, false)).body?.error.code, 'InvalidAuthenticationToken');
       assert.equal((await call(emulator, 'GET', ws)).body?.error.code, 'MissingApiVersionParameter');
       const bad = await call(emulator, 'GET', `${ws}?api-version=2019-01-01`);

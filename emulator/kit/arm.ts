@@ -1,4 +1,4 @@
-import type { EmulatorState, Workspace } from './state';
+import { ARM_AUDIENCES, audienceOf, type EmulatorState, type Workspace } from './state';
 import { armError, fail, json, type EmulatorRequest, type EmulatorResponse } from './http';
 
 /**
@@ -28,6 +28,16 @@ export const WS = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.
 export function armPreflight(state: EmulatorState, req: EmulatorRequest): EmulatorResponse | undefined {
   if (!state.validToken(req.headers.authorization)) {
     return armError(401, 'InvalidAuthenticationToken', 'The access token is missing, invalid or expired.');
+  }
+  // ARM takes only tokens minted for itself (the emulator's own origin stands for a cloud's ARM URL).
+  const audiences = [...ARM_AUDIENCES, `https://${String(req.headers.host).toLowerCase()}`];
+  if (!state.validToken(req.headers.authorization, audiences)) {
+    const scope = state.validToken(req.headers.authorization)?.scope ?? '';
+    return armError(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${audienceOf(scope)}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`,
+    );
   }
   const apiVersion = req.url.searchParams.get('api-version');
   if (!apiVersion) {

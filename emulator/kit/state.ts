@@ -18,6 +18,21 @@ import type {
 export type * from './records';
 export { TERMINAL } from './records';
 
+/**
+ * The audiences ARM accepts (its error InvalidAuthenticationTokenAudience lists them), and Azure ML's data-plane
+ * audience (online endpoints with AAD auth, MLflow beside ARM's).
+ */
+export const ARM_AUDIENCES = ['https://management.core.windows.net', 'https://management.azure.com'];
+export const ML_AUDIENCE = 'https://ml.azure.com';
+
+/** A token scope's audience: `https://management.azure.com/.default` -> `https://management.azure.com`. */
+export function audienceOf(scope: string): string {
+  return scope
+    .replace(/\/\.default$/i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+}
+
 export function workspaceId(ws: Workspace): string {
   return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.name}`;
 }
@@ -149,10 +164,12 @@ export class EmulatorState {
     return { token, expiresIn: lifetimeSeconds };
   }
 
-  validToken(authorization: string | undefined): IssuedToken | undefined {
+  /** The bearer token of a request if this emulator issued it, it has not expired, and (when given) its audience is one of `audiences`. */
+  validToken(authorization: string | undefined, audiences?: string[]): IssuedToken | undefined {
     const m = /^Bearer (.+)$/i.exec(authorization ?? '');
     const issued = m ? this.tokens.get(m[1]) : undefined;
-    return issued && issued.expiresAt > Date.now() ? issued : undefined;
+    if (!issued || issued.expiresAt <= Date.now()) return undefined;
+    return !audiences || audiences.includes(audienceOf(issued.scope)) ? issued : undefined;
   }
 
   startOperation(op: Omit<Operation, 'remainingPolls'>): string {

@@ -1,6 +1,6 @@
 import { workspaceOf } from '../kit/arm';
 import { json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
-import { createRun, type EmulatorState, type MetricPoint, type MlflowRun } from '../kit/state';
+import { ARM_AUDIENCES, ML_AUDIENCE, createRun, type EmulatorState, type MetricPoint, type MlflowRun } from '../kit/state';
 import type { ResourceFamily } from './family';
 import { addModelVersion, modelExists, nextModelVersion } from './models';
 
@@ -107,7 +107,9 @@ function runWriteRoutes(state: EmulatorState, authed: Authed): Route[] {
 function mlflowRoutes(state: EmulatorState): Route[] {
   const authed: Authed = (handler) => (req) => {
     const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-    if (!state.validToken(req.headers.authorization) && !state.runTokens.has(bearer))
+    // ARM's audiences (the emulator's origin stands for a cloud's ARM URL), Azure ML's, or a job's run token.
+    const audiences = [...ARM_AUDIENCES, ML_AUDIENCE, `https://${String(req.headers.host).toLowerCase()}`];
+    if (!state.validToken(req.headers.authorization, audiences) && !state.runTokens.has(bearer))
       return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
     return handler(req);
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { asyncOperationHeaders, baseUrl, locationHeaders, page, systemData, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
-import { secretValue, workspaceId, type EmulatorState, type OnlineEndpoint, type Workspace } from '../kit/state';
+import { ML_AUDIENCE, secretValue, workspaceId, type EmulatorState, type OnlineEndpoint, type Workspace } from '../kit/state';
 import { echoPredictions, forwardScore } from '../runtime/scoring';
 import type { ResourceFamily } from './family';
 
@@ -157,11 +157,12 @@ function scoringRoutes(state: EmulatorState): Route[] {
       const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
       const mode = authModeOf(endpoint);
       const amlToken = bearer ? state.amlTokens.get(bearer) : undefined;
-      const aad = state.validToken(req.headers.authorization);
+      // Online endpoints with AAD auth take tokens for Azure ML's data plane only.
+      const aad = state.validToken(req.headers.authorization, [ML_AUDIENCE]);
       const authorized =
         (mode === 'Key' && (bearer === endpoint.keys.primaryKey || bearer === endpoint.keys.secondaryKey)) ||
         (mode === 'AMLToken' && amlToken?.endpoint === endpoint.name && amlToken.expiresAt > Date.now()) ||
-        (mode === 'AADToken' && aad !== undefined && aad.scope.startsWith('https://ml.azure.com'));
+        (mode === 'AADToken' && aad !== undefined);
       if (!authorized) return json(401, { message: `Unauthorized: a valid ${mode} credential is required.` });
       const traffic = ((endpoint.resource.properties as Record<string, unknown>).traffic ?? {}) as Record<string, number>;
       const header = req.headers['azureml-model-deployment'];
