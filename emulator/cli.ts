@@ -1,7 +1,7 @@
 import { startEmulator } from './server';
 
 /**
- * `npm run emulator [-- --json] [--port N]`: starts the emulator and serves until SIGINT or SIGTERM. With
+ * `npm run -s emulator [-- --json] [--port N]`: starts the emulator and serves until SIGINT or SIGTERM. With
  * --json it prints exactly one JSON line (the connection details) and nothing else on stdout.
  */
 async function main(): Promise<void> {

@@ -11,9 +11,9 @@ import type { Emulator } from './server';
 describe('emulator', function () {
   this.timeout(60_000);
 
-  it('`npm run emulator -- --json` prints exactly one JSON line, then serves until SIGTERM', async () => {
+  it('`npm run -s emulator -- --json` prints exactly one JSON line, then serves until SIGTERM', async () => {
     // Its own process group, so SIGTERM reaches the emulator itself and not only npm.
-    const child = spawn('npm', ['run', 'emulator', '--', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('npm', ['run', '-s', 'emulator', '--', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,7 @@ import { models } from './resources/models';
 import { onlineDeployments } from './resources/online-deployments';
 import { onlineEndpoints } from './resources/online-endpoints';
 import { operations } from './resources/operations';
+import { runHistory } from './resources/run-history';
 import { workspaces } from './resources/workspaces';
 
 /**
@@ -23,6 +24,7 @@ export const FAMILIES: ResourceFamily[] = [
   entra,
   onlineEndpoints,
   mlflow,
+  runHistory,
   workspaces,
   operations,
   containerGroups,

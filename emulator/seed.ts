@@ -75,6 +75,7 @@ export function seedJob(emulator: Emulator, seed: SeedJob): void {
     cancelRequested: false,
     outputs: { model: modelDir },
     steps: {},
+    errors: {},
     resource: {
       id,
       name: seed.name,

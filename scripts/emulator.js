@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run emulator [-- --json]`: bundles the emulator on the fly (no prior build needed) and runs it.
+// `npm run -s emulator [-- --json]`: bundles the emulator on the fly (no prior build needed) and runs it.
 'use strict';
 const path = require('node:path');
 const esbuild = require('esbuild');

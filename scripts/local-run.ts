@@ -17,7 +17,7 @@ import { REPO_ROOT, runBundle, unescape } from './lib/run-bundle';
  * from an empty working folder) and shows the ##vso commands it emits in readable form, secrets masked.
  *
  * - `--connection emulator` (default): an embedded emulator for this run, or the running one whose JSON line
- *   (`npm run emulator -- --json > emulator.json`) `--emulator` names. Empty resourceGroupName/workspaceName
+ *   (`npm run -s emulator -- --json > emulator.json`) `--emulator` names. Empty resourceGroupName/workspaceName
  *   inputs default to the emulator's.
  * - `--connection environment`: real Azure. A token source from the environment (AZURE_CLIENT_ID/AZURE_TENANT_ID
  *   with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, a managed identity, or an Azure CLI login) is

@@ -109,6 +109,8 @@ export interface JobRecord {
   outputs: Record<string, string>;
   /** Step name -> status, in execution order. */
   steps: Record<string, JobStatus>;
+  /** Run id (the job's name, or a step's run id) -> why it failed, as run history reports it. */
+  errors: Record<string, string>;
 }
 
 export interface MetricPoint {

@@ -93,7 +93,7 @@ function putJob(state: EmulatorState, certFile: string, req: EmulatorRequest): E
       },
     },
   };
-  const job: JobRecord = { workspace: ws, name, resource, baseUrl: baseUrl(req), cancelRequested: false, outputs: {}, steps: {} };
+  const job: JobRecord = { workspace: ws, name, resource, baseUrl: baseUrl(req), cancelRequested: false, outputs: {}, steps: {}, errors: {} };
   state.jobs.set(jobKey(ws, name), job);
   setImmediate(() => void execute(state, job, certFile));
   return json(201, resource);

@@ -105,14 +105,7 @@ function runWriteRoutes(state: EmulatorState, authed: Authed): Route[] {
 
 /** MLflow tracking REST (the subset Azure ML clients use), behind a bearer token: reading runs and metrics. */
 function mlflowRoutes(state: EmulatorState): Route[] {
-  const authed: Authed = (handler) => (req) => {
-    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
-    // ARM's audiences (the emulator's origin stands for a cloud's ARM URL), Azure ML's, or a job's run token.
-    const audiences = [...ARM_AUDIENCES, ML_AUDIENCE, `https://${String(req.headers.host).toLowerCase()}`];
-    if (!state.validToken(req.headers.authorization, audiences) && !state.runTokens.has(bearer))
-      return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
-    return handler(req);
-  };
+  const authed = workspaceDataPlane(state);
   const find = (runId: string | null | undefined) => findRun(state, runId);
   return [
     route(
@@ -154,6 +147,20 @@ function mlflowRoutes(state: EmulatorState): Route[] {
 }
 
 type Authed = (handler: (req: EmulatorRequest) => EmulatorResponse) => (req: EmulatorRequest) => EmulatorResponse;
+
+/**
+ * The bearer check of the workspace's data-plane host (MLflow, run history): ARM's audiences (the emulator's origin
+ * stands for a cloud's ARM URL), Azure ML's, or a job's run token.
+ */
+export function workspaceDataPlane(state: EmulatorState): Authed {
+  return (handler) => (req) => {
+    const bearer = /^Bearer (.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    const audiences = [...ARM_AUDIENCES, ML_AUDIENCE, `https://${String(req.headers.host).toLowerCase()}`];
+    if (!state.validToken(req.headers.authorization, audiences) && !state.runTokens.has(bearer))
+      return mlflowError(401, 'UNAUTHENTICATED', 'A valid bearer token is required.');
+    return handler(req);
+  };
+}
 
 /**
  * The MLflow model registry as Azure ML serves it: registered models are the workspace's model containers and

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { prop } from '../kit/arm';
 import { TERMINAL, assetById, createRun, secretValue, workspaceId, type EmulatorState, type JobRecord, type JobStatus } from '../kit/state';
 import { writeCodeFolder } from './code-folders';
+import { lastLines } from './inference-server';
 
 /**
  * The job engine: a pipeline job's graph run node by node in dependency order, each command step as a local
@@ -143,9 +144,21 @@ async function runCommandStep(
   fs.closeSync(log);
   job.process = undefined;
   const status: JobStatus = job.cancelRequested ? 'Canceled' : code === 0 ? 'Completed' : 'Failed';
+  if (status === 'Failed') job.errors[runId] = stepFailure(code, path.join(stepDir, 'user_logs', 'std_log.txt'));
   const run = state.mlflowRuns.get(runId);
   if (run) Object.assign(run.info, { status: status === 'Completed' ? 'FINISHED' : status === 'Failed' ? 'FAILED' : 'KILLED', end_time: Date.now() });
   return status;
+}
+
+/**
+ * Azure ML's message for a user process that ended badly ("Execution failed. User process '…' exited with status
+ * code N. Please check log file 'user_logs/std_log.txt' for error details."), with the log's last lines as the
+ * service appends the error it found there.
+ */
+function stepFailure(code: number | null, logFile: string): string {
+  const tail = lastLines(fs.readFileSync(logFile, 'utf8').trimEnd(), 9).trim();
+  const head = `Execution failed. User process 'sh' exited with status code ${code ?? 'unknown (killed)'}. Please check log file 'user_logs/std_log.txt' for error details.`;
+  return tail ? `${head} Last lines:\n${tail}` : head;
 }
 
 /** Runs a pipeline graph node by node (in dependency order); returns the rolled-up status. */
@@ -277,8 +290,13 @@ export async function execute(state: EmulatorState, job: JobRecord, certFile: st
     const continueOnStepFailure = Boolean(prop(settings, 'continue_on_step_failure') ?? prop(settings, 'ContinueRunOnStepFailure'));
     status = await runGraph({ job, state, certFile, dir, prefix: '', continueOnStepFailure }, spec.jobs ?? {}, inputs, job.outputs);
   } catch (err) {
-    props.error = { code: 'UserError', message: (err as Error).message };
+    job.errors[job.name] = (err as Error).message;
     status = 'Failed';
+  }
+  const failedSteps = Object.keys(job.steps).filter((step) => job.steps[step] === 'Failed');
+  if (status === 'Failed' && !job.errors[job.name]) {
+    const first = failedSteps.map((step) => job.errors[`${job.name}_${step.replace(/\//g, '_')}`]).find(Boolean);
+    job.errors[job.name] = `Pipeline has failed child jobs. Failed nodes: ${failedSteps.map((s) => `/${s}`).join(', ')}.${first ? ` ${first}` : ''}`;
   }
   setStatus(state, job, status);
   await callWebhooks(job, certFile);

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Emulator } from '../../emulator/server';
 import { seedJob, startTrustedEmulator, type SeedJob } from '../../emulator/seed';
+import { armCall, endpointPath } from '../support/arm';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
 
@@ -228,6 +229,36 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
     const run = await evaluate({ jobName: job({ mse: 1, r2: 1 }, { status: 'Failed' }) });
     assert.equal(run.result, 'Failed');
     assert.match(run.message ?? '', /Job 'train-\d+' is Failed, not Completed: there is no trained model to evaluate\./);
+  });
+
+  it("a job whose step failed: the error carries the exit code and the step log's last lines, from run history", async () => {
+    const ws = endpointPath(emulator, 'x').replace('/onlineEndpoints/x', '');
+    const spec = {
+      type: 'command',
+      command: "echo 'loading data'; echo 'FileNotFoundError: diabetes.csv' >&2; exit 3",
+      outputs: { model: { type: 'uri_folder' } },
+    };
+    assert.equal(
+      (await armCall(emulator, 'PUT', `${ws}/components/failing-train/versions/1?api-version=2024-04-01`, { properties: { componentSpec: spec } })).status,
+      201,
+    );
+    const name = `failing-${Date.now()}`;
+    const component = `${ws}/components/failing-train/versions/1`;
+    const put = await armCall(emulator, 'PUT', `${ws}/jobs/${name}?api-version=2024-04-01`, {
+      properties: {
+        jobType: 'Pipeline',
+        jobs: { train: { componentId: component, outputs: { model: '${{parent.outputs.trained_model}}' } } },
+        outputs: { trained_model: { type: 'uri_folder' } },
+      },
+    });
+    assert.equal(put.status, 201, JSON.stringify(put.body));
+    const job = () => [...emulator.state.jobs.values()].find((j) => j.name === name);
+    while (!['Completed', 'Failed', 'Canceled'].includes(String(job()?.resource.properties.status))) await new Promise((r) => setTimeout(r, 50));
+    const run = await evaluate({ jobName: name, modelOutputName: 'trained_model' });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', new RegExp(`Job '${name}' is Failed, not Completed`));
+    assert.match(run.message ?? '', /Failed nodes: \/train\. Execution failed\. User process 'sh' exited with status code 3\./);
+    assert.match(run.message ?? '', /FileNotFoundError: diabetes\.csv/);
   });
 
   it('a malformed rule is an error naming its line, before any Azure call', async () => {

@@ -60,6 +60,19 @@ export class MlflowClient {
     return res.body.runs?.find((r) => r.info.run_name === step || r.data?.tags?.some((t) => t.key === 'azureml.nodeid' && t.value === step));
   }
 
+  /**
+   * Why a run failed, from run history on the same host (`/history/v1.0/...runs/{id}/details`): the job resource
+   * carries only its status. Undefined when run history has no error or cannot be read.
+   */
+  async failureReason(runId: string): Promise<string | undefined> {
+    const url = `${this.base.replace('/mlflow/v2.0/', '/history/v1.0/')}/runs/${encodeURIComponent(runId)}/details`;
+    const res = await this.clients
+      .rest()
+      .request<{ error?: { error?: { message?: string } } }>('GET', url, { operation: `Read the run details of '${runId}'` })
+      .catch(() => undefined);
+    return res?.body.error?.error?.message;
+  }
+
   /** Last value per metric key of a pipeline run, or of its step `step` when given. */
   async metrics(runId: string, step?: string): Promise<{ metrics: Record<string, number>; runId: string } | undefined> {
     const root = await this.run(runId);

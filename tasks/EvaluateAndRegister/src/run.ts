@@ -23,7 +23,7 @@ interface ChampionInfo {
   source: string;
 }
 
-async function findJob(params: EvaluateParams, clients: ArmClients): Promise<JobResource> {
+async function findJob(params: EvaluateParams, clients: ArmClients, mlflow: MlflowClient): Promise<JobResource> {
   const job = params.jobName
     ? await getJob(clients, params.workspace, params.jobName)
     : await latestJobWithTag(clients, params.workspace, PLAN_TAG, params.planId as string);
@@ -36,7 +36,10 @@ async function findJob(params: EvaluateParams, clients: ArmClients): Promise<Job
     );
   }
   if (job.properties.status !== 'Completed') {
-    throw new CheckFailedError(`Job '${job.name}' is ${job.properties.status ?? 'in an unknown state'}, not Completed: there is no trained model to evaluate.`);
+    const reason = job.properties.status === 'Failed' ? await mlflow.failureReason(job.name) : undefined;
+    throw new CheckFailedError(
+      `Job '${job.name}' is ${job.properties.status ?? 'in an unknown state'}, not Completed: there is no trained model to evaluate.${reason ? ` ${reason}` : ''}`,
+    );
   }
   return job;
 }
@@ -194,11 +197,11 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
   const { platform } = deps;
   const clients = deps.arm(params.connection);
   await checkWorkspace(clients, params.workspace);
-  const job = await findJob(params, clients);
+  const mlflow = await MlflowClient.forWorkspace(clients, params.workspace);
+  const job = await findJob(params, clients, mlflow);
   const [existing] = await listModelVersions(clients, params.workspace, params.modelName, `jobName=${job.name}`);
   const stored = existing?.properties.properties as Record<string, string> | undefined;
   if (existing && stored?.[DECISION_PROPERTY]) return rerun(params, deps, clients, existing, JSON.parse(stored[DECISION_PROPERTY]) as Decision);
-  const mlflow = await MlflowClient.forWorkspace(clients, params.workspace);
   const candidate = await candidateMetrics(params, platform, mlflow, job.name);
   const champion = await findChampion(params, clients, mlflow);
   platform.info(
