@@ -51,6 +51,18 @@ describe('emulator', function () {
       assert.equal(wrongAudience.status, 401, 'a token for another audience is refused, as ARM refuses it');
       assert.equal(((await wrongAudience.json()) as { error: { code: string } }).error.code, 'InvalidAuthenticationTokenAudience');
       assert.equal((await call(emulator, 'GET', `${ws}?api-version=2024-04-01`, undefined, false)).body?.error.code, 'InvalidAuthenticationToken');
+      const armScope = 'https://management.azure.com/.default';
+      const refusal = async (token: string) =>
+        (
+          (await (await fetch(`${emulator.url}${ws}?api-version=2024-04-01`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+            error: { code: string; message: string };
+          }
+        ).error;
+      const expired = await refusal(emulator.state.issueToken(emulator.info.clientId, armScope, { lifetimeSeconds: 0 }).token);
+      assert.equal(expired.code, 'ExpiredAuthenticationToken');
+      const otherTenant = await refusal(emulator.state.issueToken(emulator.info.clientId, armScope, { tenantId: emulator.state.otherTenantId }).token);
+      assert.equal(otherTenant.code, 'InvalidAuthenticationTokenTenant');
+      assert.match(otherTenant.message, new RegExp(`must match the tenant 'https://sts.windows.net/${emulator.info.tenantId}/'`));
       assert.equal((await call(emulator, 'GET', ws)).body?.error.code, 'MissingApiVersionParameter');
       const bad = await call(emulator, 'GET', `${ws}?api-version=2019-01-01`);
       assert.equal(bad.status, 400);

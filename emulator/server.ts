@@ -114,7 +114,12 @@ async function serve(
   if (fault?.type === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
   let response: EmulatorResponse;
   if (fault?.type === 'status') response = faultResponse(fault);
-  else {
+  else if (fault?.type === 'echo') {
+    const quoted = Object.entries(incoming.headers).map(([k, v]) => `${k}: ${String(v)}`);
+    response = json(fault.status, {
+      error: { code: 'BadRequest', message: `The request was rejected. Request: ${method} ${url} ${quoted.join('; ')} ${rawBody}` },
+    });
+  } else {
     try {
       response = await answer(ctx, routes, {
         method,
@@ -160,7 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const tls = options.tls ?? makeSelfSignedCert(scratch);
   const state = new EmulatorState();
   const ctx: FamilyContext = { state, faults: new FaultInjector(), certFile: tls.certFile };
-  const log = new TrafficLog(options.trafficLog ?? process.env.EMULATOR_TRAFFIC_LOG);
+  const log = new TrafficLog(options.trafficLog ?? process.env.EMULATOR_TRAFFIC_LOG, state);
   state.jobsRoot = path.join(scratch, 'jobs');
   for (const family of FAMILIES) family.seed?.(state);
   const routes: Route[] = FAMILIES.flatMap((family) => family.routes?.(ctx) ?? []);

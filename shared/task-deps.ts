@@ -14,6 +14,6 @@ export function defaultDeps(platform: Platform): TaskDeps {
   return {
     platform,
     clock: systemClock,
-    arm: (connection) => createArmClients(connection, { clock: systemClock, log: (m) => platform.info(m) }),
+    arm: (connection) => createArmClients(connection, { clock: systemClock, log: (m) => platform.info(m), secret: (v) => platform.setSecret(v) }),
   };
 }

@@ -26,19 +26,8 @@ export const WS = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.
 
 /** ARM's own checks, done before routing: a valid bearer token and a supported api-version. */
 export function armPreflight(state: EmulatorState, req: EmulatorRequest): EmulatorResponse | undefined {
-  if (!state.validToken(req.headers.authorization)) {
-    return armError(401, 'InvalidAuthenticationToken', 'The access token is missing, invalid or expired.');
-  }
-  // ARM takes only tokens minted for itself (the emulator's own origin stands for a cloud's ARM URL).
-  const audiences = [...ARM_AUDIENCES, `https://${String(req.headers.host).toLowerCase()}`];
-  if (!state.validToken(req.headers.authorization, audiences)) {
-    const scope = state.validToken(req.headers.authorization)?.scope ?? '';
-    return armError(
-      401,
-      'InvalidAuthenticationTokenAudience',
-      `The access token has been obtained for wrong audience or resource '${audienceOf(scope)}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`,
-    );
-  }
+  const refused = tokenRefusal(state, req);
+  if (refused) return refused;
   const apiVersion = req.url.searchParams.get('api-version');
   if (!apiVersion) {
     return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
@@ -47,6 +36,40 @@ export function armPreflight(state: EmulatorState, req: EmulatorRequest): Emulat
   const supported = provider ? API_VERSIONS[provider] : undefined;
   if (supported && !supported.includes(apiVersion)) {
     return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`);
+  }
+  return undefined;
+}
+
+/**
+ * ARM's token checks in its order and words (its 401 codes: InvalidAuthenticationToken, ExpiredAuthenticationToken,
+ * InvalidAuthenticationTokenTenant, InvalidAuthenticationTokenAudience; see ARM's "troubleshoot authentication"
+ * error reference). Tokens another issuer signed are unknown here, so they are invalid.
+ */
+function tokenRefusal(state: EmulatorState, req: EmulatorRequest): EmulatorResponse | undefined {
+  const token = state.bearer(req.headers.authorization);
+  if (!token) return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+  if (token.expiresAt <= Date.now()) {
+    return armError(
+      401,
+      'ExpiredAuthenticationToken',
+      `The access token expiry UTC time '${new Date(token.expiresAt).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
+    );
+  }
+  if (token.tenantId !== state.tenantId) {
+    return armError(
+      401,
+      'InvalidAuthenticationTokenTenant',
+      `The access token is from the wrong issuer 'https://sts.windows.net/${token.tenantId}/'. It must match the tenant 'https://sts.windows.net/${state.tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${state.tenantId}' to get the token.`,
+    );
+  }
+  // ARM takes only tokens minted for itself (the emulator's own origin stands for a cloud's ARM URL).
+  const audiences = [...ARM_AUDIENCES, `https://${String(req.headers.host).toLowerCase()}`];
+  if (!audiences.includes(audienceOf(token.scope))) {
+    return armError(
+      401,
+      'InvalidAuthenticationTokenAudience',
+      `The access token has been obtained for wrong audience or resource '${audienceOf(token.scope)}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`,
+    );
   }
   return undefined;
 }

@@ -3,7 +3,9 @@ export type FaultKind =
   | { type: 'reset' }
   /** The request is handled (a write is applied), then the connection drops before the answer: a lost response. */
   | { type: 'lostResponse' }
-  | { type: 'latency'; ms: number };
+  | { type: 'latency'; ms: number }
+  /** An error answer whose message quotes the request, headers and body, as some services echo a bad request. */
+  | { type: 'echo'; status: number };
 
 export interface FaultRule {
   /** HTTP method(s) to match, e.g. 'PUT' or 'PUT|POST|DELETE'; any when omitted. */

@@ -6,6 +6,8 @@ export interface IssuedToken {
   clientId: string;
   scope: string;
   expiresAt: number;
+  /** The tenant whose token endpoint issued it (its `tid`). */
+  tenantId: string;
 }
 
 export interface EmulatorClient {

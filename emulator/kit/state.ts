@@ -87,6 +87,11 @@ export function secretValue(prefix: string): string {
 /** Everything the emulator knows; tests read and seed it directly. */
 export class EmulatorState {
   readonly tenantId = randomUUID();
+  /**
+   * A second tenant where the emulator's service principal also exists (a multi-tenant app): its tokens are valid
+   * Entra tokens that ARM refuses for this subscription (InvalidAuthenticationTokenTenant).
+   */
+  readonly otherTenantId = randomUUID();
   readonly subscriptionId = randomUUID();
   readonly clients = new Map<string, EmulatorClient>();
   readonly tokens = new Map<string, IssuedToken>();
@@ -140,6 +145,27 @@ export class EmulatorState {
     this.clients.set(clientId, { clientId, clientSecret: secretValue('cs-'), federatedConnections: [] });
   }
 
+  /** Every secret value this emulator holds: what it issued (keys, tokens, SAS tokens) and the webhook tokens it received. */
+  secretValues(): string[] {
+    const webhookTokens = [...this.jobs.values()].flatMap((j) =>
+      Object.values((j.resource.properties.notificationSetting?.webhooks ?? {}) as Record<string, { AuthToken?: string }>).map((h) => h.AuthToken),
+    );
+    const values = [
+      ...[...this.clients.values()].map((c) => c.clientSecret),
+      this.storageKey,
+      this.systemAccessToken,
+      this.identityHeader,
+      ...this.tokens.keys(),
+      ...this.oidcTokens.keys(),
+      ...this.amlTokens.keys(),
+      ...this.sasTokens,
+      ...this.runTokens,
+      ...[...this.onlineEndpoints.values()].flatMap((e) => [e.keys.primaryKey, e.keys.secondaryKey]),
+      ...webhookTokens,
+    ];
+    return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= 8))];
+  }
+
   /** The default app registration (service principal) the emulator starts with. */
   get defaultClient(): EmulatorClient {
     return this.clients.values().next().value as EmulatorClient;
@@ -158,17 +184,26 @@ export class EmulatorState {
     );
   }
 
-  issueToken(clientId: string, scope: string, lifetimeSeconds = 3600): { token: string; expiresIn: number } {
+  issueToken(clientId: string, scope: string, options: { lifetimeSeconds?: number; tenantId?: string } = {}): { token: string; expiresIn: number } {
     const token = secretValue('emu-at-');
-    this.tokens.set(token, { clientId, scope, expiresAt: Date.now() + lifetimeSeconds * 1000 });
+    const lifetimeSeconds = options.lifetimeSeconds ?? 3600;
+    this.tokens.set(token, { clientId, scope, expiresAt: Date.now() + lifetimeSeconds * 1000, tenantId: options.tenantId ?? this.tenantId });
     return { token, expiresIn: lifetimeSeconds };
   }
 
-  /** The bearer token of a request if this emulator issued it, it has not expired, and (when given) its audience is one of `audiences`. */
-  validToken(authorization: string | undefined, audiences?: string[]): IssuedToken | undefined {
+  /** The token a request bears if this emulator's Entra issued it (any tenant, expired or not). */
+  bearer(authorization: string | undefined): IssuedToken | undefined {
     const m = /^Bearer (.+)$/i.exec(authorization ?? '');
-    const issued = m ? this.tokens.get(m[1]) : undefined;
-    if (!issued || issued.expiresAt <= Date.now()) return undefined;
+    return m ? this.tokens.get(m[1]) : undefined;
+  }
+
+  /**
+   * The bearer token of a request if this emulator issued it, in the subscription's tenant, it has not expired, and
+   * (when given) its audience is one of `audiences`.
+   */
+  validToken(authorization: string | undefined, audiences?: string[]): IssuedToken | undefined {
+    const issued = this.bearer(authorization);
+    if (!issued || issued.expiresAt <= Date.now() || issued.tenantId !== this.tenantId) return undefined;
     return !audiences || audiences.includes(audienceOf(issued.scope)) ? issued : undefined;
   }
 

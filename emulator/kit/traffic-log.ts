@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { KNOWN_SECRETS } from './state';
+import { KNOWN_SECRETS, type EmulatorState } from './state';
 
 const SECRET_KEY = /(key|secret|token|password|assertion|sas|credential|authtoken|sig)$/i;
 const SECRET_HEADERS = new Set(['authorization', 'x-identity-header', 'secret', 'x-tfs-fedauthredirect-token', 'api-key', 'ocp-apim-subscription-key']);
@@ -58,12 +58,23 @@ export interface TrafficEntry {
   responseBody: string | undefined;
 }
 
+/**
+ * With EMULATOR_SUITE_TRAFFIC_LOG set (the test command sets it), every emulator of the process also logs there and
+ * is listed here, so one test can scan the whole suite's traffic for every secret those emulators held.
+ */
+export const AUDITED_STATES: EmulatorState[] = [];
+
 /** Appends one JSON line per answered request to the file named by EMULATOR_TRAFFIC_LOG, secrets replaced. */
 export class TrafficLog {
-  constructor(private readonly file: string | undefined) {}
+  private readonly files: string[];
+
+  constructor(file: string | undefined, state: EmulatorState, suiteFile = process.env.EMULATOR_SUITE_TRAFFIC_LOG) {
+    this.files = [file, suiteFile].filter((f): f is string => Boolean(f));
+    if (suiteFile) AUDITED_STATES.push(state);
+  }
 
   write(entry: TrafficEntry): void {
-    if (!this.file) return;
+    if (this.files.length === 0) return;
     const line = {
       method: entry.method,
       url: redactText(entry.url),
@@ -73,6 +84,7 @@ export class TrafficLog {
       responseHeaders: redactHeaders(entry.responseHeaders),
       responseBody: bodyForLog(entry.responseBody),
     };
-    fs.appendFileSync(this.file, `${maskKnown(JSON.stringify(line))}\n`);
+    const text = `${maskKnown(JSON.stringify(line))}\n`;
+    for (const file of this.files) fs.appendFileSync(file, text);
   }
 }

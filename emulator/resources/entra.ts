@@ -43,7 +43,7 @@ function certificateAssertionValid(assertion: string, certificatePem: string, au
 
 /** Entra ID (discovery and client-credentials token), Azure Pipelines OIDC, and managed identity. */
 function entraRoutes(state: EmulatorState): Route[] {
-  const tenantOk = (tenant: string) => tenant.toLowerCase() === state.tenantId.toLowerCase();
+  const tenantOk = (tenant: string) => [state.tenantId, state.otherTenantId].some((t) => t === tenant.toLowerCase());
   return [
     route('GET', '/{tenant}/v2.0/.well-known/openid-configuration', (req) => {
       if (!tenantOk(req.params.tenant)) return oauthError(400, 'invalid_tenant', 90002, `Tenant '${req.params.tenant}' not found.`);
@@ -83,7 +83,7 @@ function entraRoutes(state: EmulatorState): Route[] {
       } else {
         return oauthError(401, 'invalid_client', 7000216, "'client_assertion' or 'client_secret' is required.");
       }
-      const issued = state.issueToken(client.clientId, form.scope ?? '');
+      const issued = state.issueToken(client.clientId, form.scope ?? '', { tenantId: req.params.tenant.toLowerCase() });
       return json(200, { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.token });
     }),
     route('POST', '/ado/{project}/_apis/distributedtask/hubs/{hub}/plans/{plan}/jobs/{job}/oidctoken', (req) => {

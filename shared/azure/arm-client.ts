@@ -102,6 +102,8 @@ export interface ArmClientOptions {
   log: (message: string) => void;
   retry?: RetrySettings;
   credential?: TokenCredential;
+  /** Called with every access token obtained, so the agent masks it wherever an error might quote a request. */
+  secret?: (value: string) => void;
 }
 
 /**
@@ -111,7 +113,13 @@ export interface ArmClientOptions {
  */
 export function createArmClients(connection: ArmConnection, options: ArmClientOptions): ArmClients {
   let made = options.credential;
-  const credential: TokenCredential = { getToken: (scopes, opts) => (made ??= createCredential(connection)).getToken(scopes, opts) };
+  const credential: TokenCredential = {
+    getToken: async (scopes, opts) => {
+      const token = await (made ??= createCredential(connection)).getToken(scopes, opts);
+      if (token) options.secret?.(token.token);
+      return token;
+    },
+  };
   let send: SendRequest | undefined;
   const sendRequest: SendRequest = (request) => {
     if (!send) {

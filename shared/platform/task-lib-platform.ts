@@ -24,6 +24,18 @@ function required<T>(name: string, read: () => T): T {
 /** The real platform: the agent's task-lib. Constructed once per process by `runTask`. */
 export class TaskLibPlatform implements Platform {
   private summaryCount = 0;
+  /** Values registered with setSecret, longest first: replaced in everything this task prints or writes itself. */
+  private secrets: string[] = [];
+
+  /**
+   * The agent masks registered secrets in the log, but not in attachments or output variables, and a run outside an
+   * agent (the local runner, a plain shell) masks nothing: so the task masks what it prints and writes too.
+   */
+  private mask(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('***');
+    return out;
+  }
 
   input(name: string, isRequired: boolean): string | undefined {
     if (isRequired) return required(name, () => tl.getInputRequired(name));
@@ -54,31 +66,33 @@ export class TaskLibPlatform implements Platform {
   }
 
   setOutput(name: string, value: string): void {
-    tl.setVariable(name, value, false, true);
+    tl.setVariable(name, this.mask(value), false, true);
   }
 
   setSecret(value: string): void {
-    if (value) tl.setSecret(value);
+    if (!value || this.secrets.includes(value)) return;
+    tl.setSecret(value);
+    this.secrets = [...this.secrets, value].sort((a, b) => b.length - a.length);
   }
 
   debug(message: string): void {
-    tl.debug(message);
+    tl.debug(this.mask(message));
   }
 
   info(message: string): void {
-    console.log(message);
+    console.log(this.mask(message));
   }
 
   warning(message: string): void {
-    tl.warning(message);
+    tl.warning(this.mask(message));
   }
 
   error(message: string): void {
-    tl.error(message);
+    tl.error(this.mask(message));
   }
 
   startGroup(title: string): void {
-    console.log(`##[group]${title}`);
+    console.log(`##[group]${this.mask(title)}`);
   }
 
   endGroup(): void {
@@ -89,12 +103,12 @@ export class TaskLibPlatform implements Platform {
     this.summaryCount += 1;
     const safe = title.replace(/[^A-Za-z0-9._-]+/g, '-');
     const file = path.join(this.tempDir(), `${safe}-${process.pid}-${this.summaryCount}.md`);
-    fs.writeFileSync(file, markdown, 'utf8');
+    fs.writeFileSync(file, this.mask(markdown), 'utf8');
     tl.addAttachment('Distributedtask.Core.Summary', title, file);
   }
 
   setResult(outcome: TaskOutcome, message: string): void {
-    tl.setResult(RESULTS[outcome], message, true);
+    tl.setResult(RESULTS[outcome], this.mask(message), true);
   }
 
   tempDir(): string {

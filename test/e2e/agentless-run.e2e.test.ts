@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
-import { REPO_ROOT, runBundle } from '../../scripts/lib/run-bundle';
+import { REPO_ROOT, runBundle, visibleText } from '../../scripts/lib/run-bundle';
 import { ServerTaskSimulator } from '../../scripts/lib/server-task-simulator';
 
 const TASK_JSON = path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json');
@@ -17,6 +17,8 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
   this.timeout(120_000);
   let emulator: Emulator;
   let ids: Record<string, string>;
+  /** The System.AccessToken the first run's server task sent inside the job (its webhook's AuthToken). */
+  let accessToken = '';
 
   async function publish(file: string, name: string): Promise<string> {
     const run = await runBundle('PublishAmlPipeline', {
@@ -97,6 +99,7 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
       'AuthToken',
     ]);
     assert.equal(hook.AuthToken, sim.accessToken);
+    accessToken = sim.accessToken;
     assert.deepEqual(body.properties.tags, {
       BuildId: '101',
       BuildUri: 'vstfs:///Build/Build/101',
@@ -130,6 +133,7 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     });
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.modelVersion, '1');
+    assert.ok(accessToken.length > 20 && !visibleText(run).includes(accessToken) && !JSON.stringify(run.outputs).includes(accessToken), 'the job carries System.AccessToken; reading the job never shows it');
     const decision = JSON.parse(run.outputs.decision);
     assert.equal(decision.job, name);
     assert.ok(decision.rules[1].candidate > 0.3);

@@ -151,4 +151,20 @@ describe('bad inputs: a clear error naming the input, and nothing written', func
     assert.match(run.message ?? '', /Input 'azureSubscription'.*UsernamePassword/);
     assert.deepEqual(bed.writesSince(from), []);
   });
+
+  it("a connection whose tenant is not the subscription's is refused as ARM refuses it, nothing written", async () => {
+    const conn = bed.connection();
+    const from = bed.traffic().length;
+    const tenant = bed.emulator.state.otherTenantId;
+    const run = await (
+      await import('../../scripts/lib/run-bundle')
+    ).runBundle('DeployToAks', {
+      inputs: { resourceGroupName: bed.emulator.info.resourceGroup, workspaceName: bed.emulator.info.workspace, ...SCENARIOS.DeployToAks('tenant') },
+      connection: { ...conn, endpoint: { ...conn.endpoint, auth: { ...conn.endpoint.auth, tenantid: tenant } } },
+    });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /InvalidAuthenticationTokenTenant/);
+    assert.match(run.message ?? '', new RegExp(`wrong issuer 'https://sts.windows.net/${tenant}/'`));
+    assert.deepEqual(bed.writesSince(from), []);
+  });
 });

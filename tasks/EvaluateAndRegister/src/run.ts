@@ -231,7 +231,7 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
   if (promoted) platform.info(`Promoted ${promoted.tag} to v${promoted.to}${promoted.from.length ? `; removed from v${promoted.from.join(', v')}` : ''}.`);
   report(params, deps, decision, registered);
 
-  const against = champion ? `not better than the champion v${champion.version.name}` : 'fails its thresholds (no champion)';
+  const against = champion ? `not better than the champion v${champion.version.name}` : 'below its thresholds (no champion)';
   const failedRules = results
     .filter((r) => !r.pass)
     .map((r) => `${r.rule} (candidate ${r.candidate}, required ${r.required})`)
