@@ -133,7 +133,10 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     });
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.modelVersion, '1');
-    assert.ok(accessToken.length > 20 && !visibleText(run).includes(accessToken) && !JSON.stringify(run.outputs).includes(accessToken), 'the job carries System.AccessToken; reading the job never shows it');
+    assert.ok(
+      accessToken.length > 20 && !visibleText(run).includes(accessToken) && !JSON.stringify(run.outputs).includes(accessToken),
+      'the job carries System.AccessToken; reading the job never shows it',
+    );
     const decision = JSON.parse(run.outputs.decision);
     assert.equal(decision.job, name);
     assert.ok(decision.rules[1].candidate > 0.3);
