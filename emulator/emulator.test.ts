@@ -23,7 +23,19 @@ describe('emulator', function () {
     const info = JSON.parse(stdout.trim()) as Record<string, string>;
     assert.deepEqual(
       Object.keys(info).sort(),
-      ['armUrl', 'authorityHost', 'caCertFile', 'clientId', 'clientSecret', 'planEventsUrl', 'resourceGroup', 'subscriptionId', 'tenantId', 'workspace'].sort(),
+      [
+        'armUrl',
+        'authorityHost',
+        'caCertFile',
+        'clientId',
+        'clientSecret',
+        'planEventsUrl',
+        'resourceGroup',
+        'subscriptionId',
+        'tenantId',
+        'timeScale',
+        'workspace',
+      ].sort(),
     );
     assert.match(info.armUrl, /^https:\/\/127\.0\.0\.1:\d+\/$/);
     assert.ok(fs.readFileSync(info.caCertFile, 'utf8').includes('BEGIN CERTIFICATE'));

@@ -34,6 +34,8 @@ export interface EmulatorInfo {
   workspace: string;
   caCertFile: string;
   planEventsUrl: string;
+  /** Simulated time: clients shorten their waits by this factor (AML_TASKS_SIMULATED_TIME_SCALE). */
+  timeScale: number;
 }
 
 export interface Emulator {
@@ -112,6 +114,7 @@ async function serve(
     return;
   }
   if (fault?.type === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
+  ctx.state.settleDue();
   let response: EmulatorResponse;
   if (fault?.type === 'status') response = faultResponse(fault);
   else if (fault?.type === 'echo') {
@@ -193,6 +196,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       workspace: ws.name,
       caCertFile: tls.certFile,
       planEventsUrl: `${url}/ado/`,
+      timeScale: state.timeScale,
     },
     addRoutes: (extra) => routes.push(...extra),
     stop: async () => {

@@ -75,7 +75,7 @@ function emulatorConnection(info: EmulatorInfo): TestConnection {
       auth: { tenantid: info.tenantId, serviceprincipalid: info.clientId, authenticationType: 'spnKey', serviceprincipalkey: info.clientSecret },
       data: { subscriptionId: info.subscriptionId, environmentAuthorityUrl: info.authorityHost },
     },
-    env: {},
+    env: info.timeScale ? { AML_TASKS_SIMULATED_TIME_SCALE: String(info.timeScale) } : {},
     secrets: [info.clientSecret],
   };
 }

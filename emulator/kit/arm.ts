@@ -1,5 +1,5 @@
 import { ARM_AUDIENCES, audienceOf, type EmulatorState, type Workspace } from './state';
-import { armError, fail, json, type EmulatorRequest, type EmulatorResponse } from './http';
+import { armError, fail, HttpError, json, type EmulatorRequest, type EmulatorResponse, type Handler } from './http';
 
 /**
  * The ARM kit every resource family builds on: supported api-versions and the preflight checks, the request's
@@ -28,6 +28,16 @@ export const WS = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.
 export function armPreflight(state: EmulatorState, req: EmulatorRequest): EmulatorResponse | undefined {
   const refused = tokenRefusal(state, req);
   if (refused) return refused;
+  const action = actionOf(req);
+  if (action && state.deniedActions.has(action.toLowerCase())) {
+    const principal = state.bearer(req.headers.authorization)?.clientId;
+    const scope = req.path.split('/').slice(0, -1).join('/');
+    return armError(
+      403,
+      'AuthorizationFailed',
+      `The client '${principal}' with object id '${principal}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    );
+  }
   const apiVersion = req.url.searchParams.get('api-version');
   if (!apiVersion) {
     return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
@@ -38,6 +48,20 @@ export function armPreflight(state: EmulatorState, req: EmulatorRequest): Emulat
     return armError(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(',')}'.`);
   }
   return undefined;
+}
+
+/**
+ * The Azure RBAC action a request needs: the provider and resource types of its path, then read, write, delete or
+ * the POST action (`.../onlineEndpoints/listKeys/action`).
+ */
+export function actionOf(req: EmulatorRequest): string | undefined {
+  const m = /\/providers\/([^/]+)\/(.+)$/i.exec(req.path);
+  if (!m) return undefined;
+  const segments = m[2].split('/');
+  const types = segments.filter((_, i) => i % 2 === 0);
+  if (req.method === 'POST') return `${m[1]}/${types.join('/')}/action`;
+  const verb = req.method === 'DELETE' ? 'delete' : req.method === 'GET' ? 'read' : 'write';
+  return `${m[1]}/${types.join('/')}/${verb}`;
 }
 
 /**
@@ -72,6 +96,27 @@ function tokenRefusal(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
     );
   }
   return undefined;
+}
+
+/**
+ * A write to a resource while an earlier operation on it is still running gets 409, as Azure answers it: ACI's
+ * ContainerGroupTransitioning ("still transitioning, please retry later"), ARM's AnotherOperationInProgress for
+ * Azure ML endpoints and deployments. The answer carries Retry-After.
+ */
+export function whenIdle(state: EmulatorState, handler: Handler): Handler {
+  return (req) => {
+    refuseWhileBusy(state, req);
+    return handler(req);
+  };
+}
+
+function refuseWhileBusy(state: EmulatorState, req: EmulatorRequest): void {
+  if (!state.operationOn(req.path)) return;
+  const name = req.path.split('/').pop();
+  const error = /containerinstance/i.test(req.path)
+    ? armError(409, 'ContainerGroupTransitioning', `The container group '${name}' is still transitioning, please retry later.`)
+    : armError(409, 'AnotherOperationInProgress', `Another operation is in progress on '${name}'; retry after it completes.`);
+  throw new HttpError({ ...error, headers: { 'Retry-After': String(state.retryAfterSeconds) } });
 }
 
 export function baseUrl(req: EmulatorRequest): string {

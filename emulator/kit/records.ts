@@ -70,8 +70,14 @@ export interface ModelPackage {
 }
 
 export interface Operation {
-  /** Status polls still answered InProgress. */
+  /** Status polls still answered InProgress (unless `doneAt` has passed). */
   remainingPolls: number;
+  /** When the work ends on its own if nobody polls it (a few times polls x Retry-After, time-scaled). */
+  doneAt: number;
+  /** Whether it has ended (`complete` ran when it succeeded). */
+  settled: boolean;
+  /** The resource it writes (lower-case ARM path): another write to it meanwhile gets 409. */
+  resource?: string;
   outcome: 'Succeeded' | 'Failed';
   error?: { code: string; message: string };
   /** Body of the final Location answer (actions such as model package). */

@@ -131,11 +131,21 @@ export class EmulatorState {
   identityHeader = secretValue('idh-');
   /** Client id of the user-assigned managed identity (the system-assigned one needs none). */
   managedIdentityClientId = randomUUID();
-  /** Status polls before an emulated long-running operation finishes. */
-  lroPolls = 1;
-  /** Retry-After (seconds) on long-running operation responses. */
-  retryAfterSeconds = 0;
+  /** Status polls before an emulated long-running operation finishes (Azure's take minutes: several polls). */
+  lroPolls = 3;
+  /** Retry-After (seconds) on long-running operation responses: ARM's published range is 10 to 600. */
+  retryAfterSeconds = 10;
+  /**
+   * Simulated time: the factor the tasks run against this emulator shorten their waits by (passed to them as
+   * AML_TASKS_SIMULATED_TIME_SCALE), so a Retry-After of 10 s costs 20 ms. EMULATOR_TIME_SCALE overrides it.
+   */
+  timeScale = Number(process.env.EMULATOR_TIME_SCALE) > 0 ? Number(process.env.EMULATOR_TIME_SCALE) : 0.002;
   pageSize = 100;
+  /**
+   * RBAC actions the service principal lacks (a missing role assignment), lower case, e.g.
+   * `microsoft.machinelearningservices/workspaces/onlineendpoints/write`: ARM answers them 403 AuthorizationFailed.
+   */
+  readonly deniedActions = new Set<string>();
   /** When set, the next long-running operation ends Failed with this error (then it is cleared). */
   failNextOperation: { code: string; message: string } | undefined;
 
@@ -207,11 +217,32 @@ export class EmulatorState {
     return !audiences || audiences.includes(audienceOf(issued.scope)) ? issued : undefined;
   }
 
-  startOperation(op: Omit<Operation, 'remainingPolls'>): string {
+  startOperation(op: Omit<Operation, 'remainingPolls' | 'doneAt' | 'settled'>): string {
     const id = randomUUID();
     const failure = this.failNextOperation;
     this.failNextOperation = undefined;
-    this.operations.set(id, { ...op, remainingPolls: this.lroPolls, ...(failure ? { outcome: 'Failed', error: failure } : {}) });
+    // Polled as asked, it ends after `lroPolls` polls; unpolled (an answer lost), it ends on its own, later.
+    const doneAt = Date.now() + 5 * this.lroPolls * this.retryAfterSeconds * 1000 * this.timeScale;
+    this.operations.set(id, { ...op, remainingPolls: this.lroPolls, doneAt, settled: false, ...(failure ? { outcome: 'Failed', error: failure } : {}) });
     return id;
+  }
+
+  /** Ends an operation (once): a succeeded one applies its result. */
+  settle(op: Operation): void {
+    if (op.settled) return;
+    op.settled = true;
+    if (op.outcome === 'Succeeded') op.complete();
+  }
+
+  /** Ends the operations whose time has come, polled or not, as Azure's do. */
+  settleDue(): void {
+    const now = Date.now();
+    for (const op of this.operations.values()) if (!op.settled && now >= op.doneAt) this.settle(op);
+  }
+
+  /** The unfinished operation writing the resource at `path`, if any. */
+  operationOn(path: string): Operation | undefined {
+    const resource = path.toLowerCase();
+    return [...this.operations.values()].find((op) => !op.settled && op.resource === resource);
   }
 }

@@ -1,4 +1,4 @@
-import { asyncOperationHeaders } from '../kit/arm';
+import { asyncOperationHeaders, whenIdle } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { assetById, rememberSecret, type ContainerGroup, type EmulatorState } from '../kit/state';
 import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
@@ -105,6 +105,7 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
   const failed = port === undefined;
   const opId = state.startOperation({
     outcome: failed ? 'Failed' : 'Succeeded',
+    resource: req.path.toLowerCase(),
     error: failed
       ? { code: 'ContainerGroupFailed', message: `Container '${container.name}' terminated: ${(group.logs?.() ?? '').trim().split('\n').pop() ?? 'no output'}` }
       : undefined,
@@ -166,15 +167,23 @@ function groupRoutes(state: EmulatorState): Route[] {
       const group = groupOf(state, req);
       return json(200, group.resource);
     }),
-    route('PUT', ACI, (req) => putContainerGroup(state, req)),
-    route('DELETE', ACI, (req) => {
-      const key = groupKey(req);
-      const group = state.containerGroups.get(key);
-      if (!group) return { status: 204 };
-      state.containerGroups.delete(key);
-      void group.stop?.();
-      return json(200, group.resource);
-    }),
+    route(
+      'PUT',
+      ACI,
+      whenIdle(state, (req) => putContainerGroup(state, req)),
+    ),
+    route(
+      'DELETE',
+      ACI,
+      whenIdle(state, (req) => {
+        const key = groupKey(req);
+        const group = state.containerGroups.get(key);
+        if (!group) return { status: 204 };
+        state.containerGroups.delete(key);
+        void group.stop?.();
+        return json(200, group.resource);
+      }),
+    ),
     route('GET', `${ACI}/containers/{container}/logs`, (req) => {
       const group = groupOf(state, req);
       return json(200, { content: lastLines(group.logs?.() ?? '', Number(req.url.searchParams.get('tail') ?? '0')) });

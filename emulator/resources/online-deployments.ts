@@ -1,4 +1,4 @@
-import { asyncOperationHeaders, locationHeaders, page, systemData, workspaceOf, WS } from '../kit/arm';
+import { asyncOperationHeaders, locationHeaders, page, systemData, whenIdle, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { assetById, workspaceId, type Deployment, type EmulatorState, type Workspace } from '../kit/state';
 import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
@@ -107,6 +107,7 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
   const opId = state.startOperation({
     outcome: failure ? 'Failed' : 'Succeeded',
     error: failure,
+    resource: req.path.toLowerCase(),
     complete: () => (resource.properties.provisioningState = 'Succeeded'),
   });
   if (failure) resource.properties.provisioningState = 'Failed';
@@ -118,7 +119,11 @@ const EP = `${WS}/onlineEndpoints/{name}/deployments`;
 /** Online deployments that really serve the scoring script, with their logs. */
 function deploymentRoutes(state: EmulatorState): Route[] {
   return [
-    route('PUT', `${EP}/{deployment}`, (req) => putDeployment(state, req)),
+    route(
+      'PUT',
+      `${EP}/{deployment}`,
+      whenIdle(state, (req) => putDeployment(state, req)),
+    ),
     route('GET', `${EP}/{deployment}`, (req) => json(200, deploymentOf(state, req).resource)),
     route('GET', EP, (req) =>
       page(
@@ -127,30 +132,40 @@ function deploymentRoutes(state: EmulatorState): Route[] {
         state.pageSize,
       ),
     ),
-    route('PATCH', `${EP}/{deployment}`, (req) => {
-      const d = deploymentOf(state, req);
-      const body = (req.body ?? {}) as Record<string, any>;
-      if (body.tags) d.resource = { ...d.resource, tags: body.tags };
-      if (body.sku) d.resource = { ...d.resource, sku: body.sku };
-      const opId = state.startOperation({ outcome: 'Succeeded', complete: () => undefined });
-      return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', String(d.resource?.location), opId) };
-    }),
-    route('DELETE', `${EP}/{deployment}`, (req) => {
-      const ep = endpointOf(state, req);
-      const d = ep.deployments.get(req.params.deployment);
-      if (!d?.resource) return { status: 204 };
-      const traffic = ((ep.resource.properties as Record<string, unknown>).traffic ?? {}) as Record<string, number>;
-      if ((traffic[d.name] ?? 0) > 0) fail(400, 'BadArgument', `Deployment '${d.name}' has ${traffic[d.name]}% traffic; move its traffic before deleting it.`);
-      const opId = state.startOperation({
-        outcome: 'Succeeded',
-        complete: () => {
-          ep.deployments.delete(d.name);
-          (ep.resource.properties as Record<string, unknown>).traffic = Object.fromEntries(Object.entries(traffic).filter(([n]) => n !== d.name));
-          void d.stop?.();
-        },
-      });
-      return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', String(d.resource.location), opId) };
-    }),
+    route(
+      'PATCH',
+      `${EP}/{deployment}`,
+      whenIdle(state, (req) => {
+        const d = deploymentOf(state, req);
+        const body = (req.body ?? {}) as Record<string, any>;
+        if (body.tags) d.resource = { ...d.resource, tags: body.tags };
+        if (body.sku) d.resource = { ...d.resource, sku: body.sku };
+        const opId = state.startOperation({ outcome: 'Succeeded', resource: req.path.toLowerCase(), complete: () => undefined });
+        return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', String(d.resource?.location), opId) };
+      }),
+    ),
+    route(
+      'DELETE',
+      `${EP}/{deployment}`,
+      whenIdle(state, (req) => {
+        const ep = endpointOf(state, req);
+        const d = ep.deployments.get(req.params.deployment);
+        if (!d?.resource) return { status: 204 };
+        const traffic = ((ep.resource.properties as Record<string, unknown>).traffic ?? {}) as Record<string, number>;
+        if ((traffic[d.name] ?? 0) > 0)
+          fail(400, 'BadArgument', `Deployment '${d.name}' has ${traffic[d.name]}% traffic; move its traffic before deleting it.`);
+        const opId = state.startOperation({
+          outcome: 'Succeeded',
+          resource: req.path.toLowerCase(),
+          complete: () => {
+            ep.deployments.delete(d.name);
+            (ep.resource.properties as Record<string, unknown>).traffic = Object.fromEntries(Object.entries(traffic).filter(([n]) => n !== d.name));
+            void d.stop?.();
+          },
+        });
+        return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', String(d.resource.location), opId) };
+      }),
+    ),
     route('POST', `${EP}/{deployment}/getLogs`, (req) => {
       const d = deploymentOf(state, req);
       return json(200, { content: lastLines(d.logs?.() ?? '', Number(((req.body ?? {}) as { tail?: number }).tail ?? 0)) });

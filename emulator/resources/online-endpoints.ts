@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asyncOperationHeaders, baseUrl, locationHeaders, page, systemData, workspaceOf, WS } from '../kit/arm';
+import { asyncOperationHeaders, baseUrl, locationHeaders, page, systemData, whenIdle, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { ML_AUDIENCE, secretValue, workspaceId, type EmulatorState, type OnlineEndpoint, type Workspace } from '../kit/state';
 import { echoPredictions, forwardScore } from '../runtime/scoring';
@@ -81,6 +81,7 @@ function putOnlineEndpoint(state: EmulatorState, req: EmulatorRequest): Emulator
   state.onlineEndpoints.set(key, endpoint);
   const opId = state.startOperation({
     outcome: 'Succeeded',
+    resource: req.path.toLowerCase(),
     complete: () => ((endpoint.resource.properties as Record<string, unknown>).provisioningState = 'Succeeded'),
   });
   return json(existing ? 200 : 201, resource, asyncOperationHeaders(state, req, 'Microsoft.MachineLearningServices', ws.location, opId));
@@ -92,7 +93,7 @@ function deleteOnlineEndpoint(state: EmulatorState, req: EmulatorRequest): Emula
   const endpoint = state.onlineEndpoints.get(key);
   if (!endpoint) return { status: 204 };
   (endpoint.resource.properties as Record<string, unknown>).provisioningState = 'Deleting';
-  const opId = state.startOperation({ outcome: 'Succeeded', complete: () => state.onlineEndpoints.delete(key) });
+  const opId = state.startOperation({ outcome: 'Succeeded', resource: req.path.toLowerCase(), complete: () => state.onlineEndpoints.delete(key) });
   return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', ws.location, opId) };
 }
 
@@ -109,7 +110,7 @@ function patchOnlineEndpoint(state: EmulatorState, req: EmulatorRequest): Emulat
   }
   if (body.tags) endpoint.resource.tags = body.tags;
   if (body.identity) endpoint.resource.identity = body.identity;
-  const opId = state.startOperation({ outcome: 'Succeeded', complete: () => undefined });
+  const opId = state.startOperation({ outcome: 'Succeeded', resource: req.path.toLowerCase(), complete: () => undefined });
   return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', endpoint.workspace.location, opId) };
 }
 
@@ -126,9 +127,21 @@ function endpointRoutes(state: EmulatorState): Route[] {
       return page(req, items, state.pageSize);
     }),
     route('GET', `${WS}/onlineEndpoints/{name}`, (req) => json(200, endpointOf(state, req).resource)),
-    route('PUT', `${WS}/onlineEndpoints/{name}`, (req) => putOnlineEndpoint(state, req)),
-    route('PATCH', `${WS}/onlineEndpoints/{name}`, (req) => patchOnlineEndpoint(state, req)),
-    route('DELETE', `${WS}/onlineEndpoints/{name}`, (req) => deleteOnlineEndpoint(state, req)),
+    route(
+      'PUT',
+      `${WS}/onlineEndpoints/{name}`,
+      whenIdle(state, (req) => putOnlineEndpoint(state, req)),
+    ),
+    route(
+      'PATCH',
+      `${WS}/onlineEndpoints/{name}`,
+      whenIdle(state, (req) => patchOnlineEndpoint(state, req)),
+    ),
+    route(
+      'DELETE',
+      `${WS}/onlineEndpoints/{name}`,
+      whenIdle(state, (req) => deleteOnlineEndpoint(state, req)),
+    ),
     route('POST', `${WS}/onlineEndpoints/{name}/listKeys`, (req) => {
       const endpoint = endpointOf(state, req);
       if (authModeOf(endpoint) !== 'Key')

@@ -12,12 +12,11 @@ function operationRoutes(state: EmulatorState, provider: string): Route[] {
   };
   const advance = (req: EmulatorRequest): boolean => {
     const op = find(req);
-    if (op.remainingPolls > 0) {
+    if (!op.settled && op.remainingPolls > 0) {
       op.remainingPolls -= 1;
       return false;
     }
-    if (op.outcome === 'Succeeded') op.complete();
-    state.operations.delete(req.params.id);
+    state.settle(op);
     return true;
   };
   const retryAfter = { 'Retry-After': String(state.retryAfterSeconds) };

@@ -46,7 +46,7 @@ export function emulatorConnection(emulator: Emulator, scheme: Scheme, id = 'con
     environmentAuthorityUrl: info.authorityHost,
     activeDirectoryServiceEndpointResourceId: 'https://management.core.windows.net/',
   };
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { AML_TASKS_SIMULATED_TIME_SCALE: String(info.timeScale) };
   const secrets: string[] = [];
   let auth: Record<string, string> = {};
   let authScheme = 'ServicePrincipal';

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Emulator } from '../../emulator/server';
 import { emulatorClients, endpointPath } from '../../test/support/arm';
 import { startTrustedEmulator } from '../../emulator/seed';
-import { systemClock, type Clock } from '../clock';
+import { scaledClock, type Clock } from '../clock';
 import { AzureError, TimeoutError } from '../errors';
 import { sendAndWait } from './lro';
 
@@ -15,7 +15,7 @@ describe('long-running operations against the emulator', function () {
   after(() => emulator.stop());
   afterEach(() => {
     emulator.faults.clear();
-    emulator.state.lroPolls = 1;
+    emulator.state.lroPolls = 3;
   });
 
   it('PUT: polls Azure-AsyncOperation, then reads the resource', async () => {
@@ -25,7 +25,7 @@ describe('long-running operations against the emulator', function () {
     const res = await sendAndWait<{ properties: { provisioningState: string } }>(clients.rest(), 'PUT', endpointPath(emulator, 'ep-lro'), BODY, {
       operation: "Create online endpoint 'ep-lro'",
       deadlineMs: 30_000,
-      clock: systemClock,
+      clock: scaledClock(emulator.info.timeScale),
       pollIntervalMs: 10,
       onProgress: (m) => progress.push(m),
     });
@@ -40,7 +40,12 @@ describe('long-running operations against the emulator', function () {
   it('DELETE: polls Location until it stops answering 202, through injected 429, 503 and a reset', async () => {
     const { clients, log } = emulatorClients(emulator);
     const rest = clients.rest();
-    await sendAndWait(rest, 'PUT', endpointPath(emulator, 'ep-del'), BODY, { operation: 'create', deadlineMs: 30_000, clock: systemClock, pollIntervalMs: 10 });
+    await sendAndWait(rest, 'PUT', endpointPath(emulator, 'ep-del'), BODY, {
+      operation: 'create',
+      deadlineMs: 30_000,
+      clock: scaledClock(emulator.info.timeScale),
+      pollIntervalMs: 10,
+    });
     emulator.state.lroPolls = 2;
     emulator.faults.add({ path: '/mfeOperationResults/', fault: { type: 'status', status: 429, retryAfterSeconds: 0 }, times: 1 });
     emulator.faults.add({ path: '/mfeOperationResults/', fault: { type: 'status', status: 503 }, times: 1 });
@@ -48,7 +53,7 @@ describe('long-running operations against the emulator', function () {
     const res = await sendAndWait(rest, 'DELETE', endpointPath(emulator, 'ep-del'), undefined, {
       operation: "Delete online endpoint 'ep-del'",
       deadlineMs: 30_000,
-      clock: systemClock,
+      clock: scaledClock(emulator.info.timeScale),
       pollIntervalMs: 10,
     });
     assert.equal(res.status, 200);
@@ -63,7 +68,7 @@ describe('long-running operations against the emulator', function () {
       sendAndWait(clients.rest(), 'PUT', endpointPath(emulator, 'ep-fail'), BODY, {
         operation: "Create online endpoint 'ep-fail'",
         deadlineMs: 30_000,
-        clock: systemClock,
+        clock: scaledClock(emulator.info.timeScale),
         pollIntervalMs: 10,
       }),
       (e: unknown) => e instanceof AzureError && e.message === "Create online endpoint 'ep-fail' ended Failed: QuotaExceeded: Not enough quota in westeurope.",
@@ -78,11 +83,11 @@ describe('long-running operations against the emulator', function () {
     await assert.rejects(
       sendAndWait(clients.rest(), 'PUT', endpointPath(emulator, 'ep-slow'), BODY, {
         operation: "Create online endpoint 'ep-slow'",
-        deadlineMs: 5_000,
+        deadlineMs: 35_000,
         clock,
         pollIntervalMs: 10,
       }),
-      (e: unknown) => e instanceof TimeoutError && e.message === "Create online endpoint 'ep-slow' did not finish within 5 s (last state: InProgress).",
+      (e: unknown) => e instanceof TimeoutError && e.message === "Create online endpoint 'ep-slow' did not finish within 35 s (last state: InProgress).",
     );
   });
 });

@@ -70,10 +70,23 @@ export function describeUrl(url: string): string {
 interface Failure {
   reason: string;
   waitMs?: number;
+  /** The resource is busy: waiting does not use up an attempt (an update can take minutes), only time. */
+  busy?: boolean;
 }
+
+/** Busy waits allowed per request, within maxTotalMs as well. */
+const MAX_BUSY_WAITS = 60;
+
+/**
+ * A 409 that only says an earlier operation on the resource is still running (ours, when a lost answer made us
+ * resend a write; or another pipeline's): wait and resend, as for throttling.
+ */
+const BUSY_CODES = /"code"\s*:\s*"(AnotherOperationInProgress|ContainerGroupTransitioning)"/;
 
 function transientFailure(request: PipelineRequest, response: PipelineResponse | undefined, error: unknown, now: number): Failure | undefined {
   if (response) {
+    if (response.status === 409 && BUSY_CODES.test(response.bodyAsText ?? ''))
+      return { reason: 'HTTP 409 (another operation in progress)', waitMs: retryAfterMs(response.headers, now), busy: true };
     if (!RETRY_STATUSES.has(response.status)) return undefined;
     return { reason: `HTTP ${response.status}`, waitMs: retryAfterMs(response.headers, now) };
   }
@@ -99,6 +112,7 @@ export function retryPolicy(settings: RetrySettings, clock: Clock, log: (message
     async sendRequest(request: PipelineRequest, next: SendRequest): Promise<PipelineResponse> {
       const started = clock.now();
       if (!request.timeout) request.timeout = settings.attemptTimeoutMs;
+      let busyWaits = 0;
       for (let attempt = 1; ; attempt++) {
         let response: PipelineResponse | undefined;
         let error: unknown;
@@ -110,7 +124,12 @@ export function retryPolicy(settings: RetrySettings, clock: Clock, log: (message
         const failure = transientFailure(request, response, error, clock.now());
         const backoff = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
         const waitMs = failure?.waitMs ?? Math.round(backoff * (0.5 + Math.random() * 0.5));
-        const exhausted = attempt >= settings.maxAttempts || clock.now() - started + waitMs > settings.maxTotalMs;
+        if (failure?.busy) {
+          busyWaits += 1;
+          attempt -= 1;
+        }
+        const outOfAttempts = failure?.busy ? busyWaits > MAX_BUSY_WAITS : attempt >= settings.maxAttempts;
+        const exhausted = outOfAttempts || clock.now() - started + waitMs > settings.maxTotalMs;
         if (!failure || exhausted) {
           if (failure) {
             log(`${request.method} ${describeUrl(request.url)}: ${failure.reason}; giving up after ${attempt} attempt(s).`);

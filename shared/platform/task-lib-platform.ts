@@ -72,7 +72,9 @@ export class TaskLibPlatform implements Platform {
   setSecret(value: string): void {
     if (!value || this.secrets.includes(value)) return;
     tl.setSecret(value);
-    this.secrets = [...this.secrets, value].sort((a, b) => b.length - a.length);
+    // Our own pass skips values under 8 characters: masking every "k" would garble every message (the agent still
+    // masks them in the log).
+    if (value.length >= 8) this.secrets = [...this.secrets, value].sort((x, y) => y.length - x.length);
   }
 
   debug(message: string): void {

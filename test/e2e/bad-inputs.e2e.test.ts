@@ -167,4 +167,19 @@ describe('bad inputs: a clear error naming the input, and nothing written', func
     assert.match(run.message ?? '', new RegExp(`wrong issuer 'https://sts.windows.net/${tenant}/'`));
     assert.deepEqual(bed.writesSince(from), []);
   });
+
+  it("a missing role assignment fails the deploy with ARM's AuthorizationFailed naming the action, and no endpoint is left behind", async () => {
+    const s = bed.emulator.state;
+    s.deniedActions.add('microsoft.machinelearningservices/workspaces/onlineendpoints/deployments/write');
+    try {
+      const run = await bed.run('DeployToAks', SCENARIOS.DeployToAks('denied'));
+      assert.equal(run.result, 'Failed');
+      assert.match(run.message ?? '', /AuthorizationFailed/);
+      assert.match(run.message ?? '', /Microsoft\.MachineLearningServices\/workspaces\/onlineEndpoints\/deployments\/write/);
+      const left = [...s.onlineEndpoints.values()].filter((e) => e.name === 'aks-denied' && [...e.deployments.values()].some((d) => d.resource));
+      assert.deepEqual(left, [], 'no deployment was created');
+    } finally {
+      s.deniedActions.clear();
+    }
+  });
 });

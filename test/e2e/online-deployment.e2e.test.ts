@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
 import { sendAndWait } from '../../shared/azure/lro';
-import { systemClock } from '../../shared/clock';
+import { scaledClock } from '../../shared/clock';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle } from '../../scripts/lib/run-bundle';
 import { ROW, trainAndRegisterSample } from '../support/trained-model';
@@ -46,7 +46,7 @@ describe('emulator online deployments serve the real scoring script', function (
       { operation: 'get compute' },
     );
     assert.equal(compute.body.properties.computeType, 'Kubernetes');
-    const wait = { deadlineMs: 30_000, clock: systemClock, pollIntervalMs: 10 };
+    const wait = { deadlineMs: 30_000, clock: scaledClock(emulator.info.timeScale), pollIntervalMs: 10 };
     await sendAndWait(
       rest,
       'PUT',
@@ -95,7 +95,7 @@ describe('emulator online deployments serve the real scoring script', function (
       sendAndWait(rest, 'PUT', `${endpointPath(emulator, 'diabetes-prod')}/deployments/green`, deploymentBody(), {
         operation: "Create deployment 'green'",
         deadlineMs: 30_000,
-        clock: systemClock,
+        clock: scaledClock(emulator.info.timeScale),
         pollIntervalMs: 10,
       }),
       /Create deployment 'green' ended Failed: ResourceNotReady: User container has crashed or terminated/,

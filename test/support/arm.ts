@@ -2,7 +2,7 @@ import type { Emulator } from '../../emulator/server';
 import { createArmClients, type ArmClients } from '../../shared/azure/arm-client';
 import { readArmConnection } from '../../shared/azure/connection';
 import type { RetrySettings } from '../../shared/azure/retry-policy';
-import { systemClock } from '../../shared/clock';
+import { scaledClock } from '../../shared/clock';
 import { FakePlatform } from '../../shared/platform/fake-platform';
 import { TaskInputs } from '../../shared/platform/inputs';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
@@ -15,7 +15,7 @@ export function emulatorClients(emulator: Emulator, retry: RetrySettings = FAST_
   const platform = new FakePlatform({ inputs: { azureSubscription: conn.id }, endpoints: { [conn.id]: conn.endpoint } });
   const connection = readArmConnection(new TaskInputs(platform));
   const log: string[] = [];
-  return { clients: createArmClients(connection, { clock: systemClock, log: (m) => log.push(m), retry }), log };
+  return { clients: createArmClients(connection, { clock: scaledClock(emulator.info.timeScale), log: (m) => log.push(m), retry }), log };
 }
 
 export function endpointPath(emulator: Emulator, name: string): string {
