@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { startTrustedEmulator } from '../emulator/seed';
 import type { Emulator } from '../emulator/server';
 import { emulatorConnection } from '../scripts/lib/emulator-connection';
 import { REPO_ROOT, runBundle } from '../scripts/lib/run-bundle';
-import { ServerTaskSimulator } from '../scripts/lib/server-task-simulator';
+import { PipelineRun } from '../scripts/lib/pipeline-runner';
 import { readArmConnection } from '../shared/azure/connection';
 import { FakePlatform } from '../shared/platform/fake-platform';
 import { TaskInputs } from '../shared/platform/inputs';
@@ -14,8 +13,10 @@ export interface AgentTimeFigures {
   trainingSeconds: number;
   agentlessWallSeconds: number;
   agentlessAgentSeconds: number;
+  agentlessProcesses: number;
   pollingWallSeconds: number;
   pollingAgentSeconds: number;
+  pollingProcesses: number;
 }
 
 export interface FanOutFigures {
@@ -33,8 +34,9 @@ function ws(emulator: Emulator): Record<string, string> {
 }
 
 /**
- * Agent time held while a training job of `seconds` runs: the agentless task (server side only: no agent
- * process exists while it waits for the callback) against an agent task that submits and polls.
+ * Agent time held while a training job of `seconds` runs, from the pipeline runner's own accounting (agent jobs'
+ * wall time, task and script processes' lifetimes): the agentless task in a server job against an agent job that
+ * submits and polls.
  */
 export async function measureAgentTime(seconds: number): Promise<AgentTimeFigures> {
   const emulator = await startTrustedEmulator();
@@ -46,42 +48,46 @@ export async function measureAgentTime(seconds: number): Promise<AgentTimeFigure
     });
     if (published.result !== 'Succeeded') throw new Error(published.stdout);
     const { info } = emulator;
-    const sim = new ServerTaskSimulator(
-      path.join(REPO_ROOT, 'tasks', 'RunAmlPipelineAgentless', 'task.json'),
-      {
-        ...ws(emulator),
-        componentId: published.outputs.componentId,
-        jobName: 'bench-agentless',
-        pipelineInputs: JSON.stringify({ seconds: { jobInputType: 'literal', value: String(seconds) } }),
-      },
-      {
-        id: 'arm',
-        url: info.armUrl,
-        data: { subscriptionId: info.subscriptionId },
-        token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
-      },
-    );
-    const agentless = Date.now();
-    const { result } = await sim.run(seconds * 1000 + 60_000);
-    if (result !== 'Succeeded') throw new Error(`agentless run ended ${result}`);
-    const agentlessWallSeconds = (Date.now() - agentless) / 1000;
-
     const platform = new FakePlatform({ inputs: { azureSubscription: connection.id }, endpoints: { [connection.id]: connection.endpoint } });
-    const arm = readArmConnection(new TaskInputs(platform));
     const jobPath = `/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${info.workspace}/jobs/bench-polling`;
-    const polling = Date.now();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'out', 'bench', 'poll-job.js')], {
-      env: { ...process.env, POLL_JOB: JSON.stringify({ connection: arm, jobPath, componentId: published.outputs.componentId, seconds, pollMs: 1000 }) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise((resolve) => child.on('exit', resolve));
-    const pollingSeconds = (Date.now() - polling) / 1000;
+    const pollJob = { connection: readArmConnection(new TaskInputs(platform)), jobPath, componentId: published.outputs.componentId, seconds, pollMs: 1000 };
+    const pipeline = (file: string) =>
+      new PipelineRun({
+        file: path.join(REPO_ROOT, 'bench', 'fixtures', file),
+        variables: {
+          RESOURCE_GROUP: info.resourceGroup,
+          WORKSPACE_NAME: info.workspace,
+          COMPONENT_ID: published.outputs.componentId,
+          SECONDS: String(seconds),
+          POLL_JOB: JSON.stringify(pollJob),
+        },
+        connections: { arm: connection },
+        serverEndpoint: (id) => ({
+          id,
+          url: info.armUrl,
+          data: { subscriptionId: info.subscriptionId },
+          token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
+        }),
+        buildId: '1',
+        log: () => undefined,
+      });
+    const measure = async (file: string) => {
+      const run = pipeline(file);
+      const started = Date.now();
+      const result = await run.run();
+      if (result !== 'Succeeded') throw new Error(`${file} ended ${result}: ${run.steps.map((s) => s.message).join('; ')}`);
+      return { wall: (Date.now() - started) / 1000, agent: run.agent.jobMs / 1000, processes: run.agent.processes };
+    };
+    const agentless = await measure('wait-agentless.yml');
+    const polling = await measure('wait-polling.yml');
     return {
       trainingSeconds: seconds,
-      agentlessWallSeconds,
-      agentlessAgentSeconds: 0,
-      pollingWallSeconds: pollingSeconds,
-      pollingAgentSeconds: pollingSeconds,
+      agentlessWallSeconds: agentless.wall,
+      agentlessAgentSeconds: agentless.agent,
+      agentlessProcesses: agentless.processes,
+      pollingWallSeconds: polling.wall,
+      pollingAgentSeconds: polling.agent,
+      pollingProcesses: polling.processes,
     };
   } finally {
     await emulator.stop();

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../scripts/lib/run-bundle';
+import { measureReady } from './ready';
 import { measureAgentTime, measureFanOut } from './flows';
 import { measureColdStart, measureSizes } from './sizes';
 
@@ -102,27 +103,41 @@ async function main(): Promise<void> {
   print(`${runs} runs each, interleaved. Target: at most 1.5x bare node -e 0.`);
   print();
 
+  print('## Ready: process start to "inputs validated and the Azure client loaded" (median)');
+  print();
+  const ready = await measureReady(quick ? 1 : 5);
+  table(
+    ['task', 'first output (bundle)', 'first Azure request (bundle)'],
+    ready.map((r) => [r.task, `${(cold.find((c) => c.task === r.task)?.bundledMs ?? NaN).toFixed(0)} ms`, `${r.readyMs.toFixed(0)} ms`]),
+  );
+  print('The first Azure request is the token request: every input has been read and checked, and @azure/identity is loaded.');
+  print();
+
   print('## Agent time held while training runs');
   print();
   const agent = await measureAgentTime(quick ? 1 : 20);
   table(
-    ['way to wait', 'training job', 'wall time', 'agent time held'],
+    ['way to wait', 'training job', 'wall time', 'agent time held', 'agent processes'],
     [
       [
         'RunAmlPipelineAgentless (server job, callback)',
         `${agent.trainingSeconds} s`,
         `${agent.agentlessWallSeconds.toFixed(1)} s`,
-        `${agent.agentlessAgentSeconds} s`,
+        `${agent.agentlessAgentSeconds.toFixed(1)} s`,
+        String(agent.agentlessProcesses),
       ],
       [
-        'agent task that submits and polls every 1 s',
+        'agent job that submits and polls every 1 s',
         `${agent.trainingSeconds} s`,
         `${agent.pollingWallSeconds.toFixed(1)} s`,
         `${agent.pollingAgentSeconds.toFixed(1)} s`,
+        String(agent.pollingProcesses),
       ],
     ],
   );
-  print('The agentless run starts no agent process: the server sends one request and waits for the callback. Target: 0 agent seconds.');
+  print(
+    'Both pipelines run through the local pipeline runner; the agent time is its own accounting (agent jobs from start to end, task and script processes counted). Target: 0 agent seconds for the agentless run.',
+  );
   print();
 
   print('## GroupManyModels plan (500 models per container; each size in a process of its own)');
@@ -177,10 +192,12 @@ async function main(): Promise<void> {
   const p100k = plans.find((p) => p.models === 100_000);
   const growth = plans.length > 1 ? plans[plans.length - 1].firstPlanMs / plans[plans.length - 1].models / (plans[0].firstPlanMs / plans[0].models) : 1;
   const fanRatio = fan.rolloutSeconds / fan.idealSeconds;
-  const verdict = (ok: boolean, text: string, limit: string) => print(`- ${ok ? 'met' : '**missed**'}: ${text}${ok ? '' : ` Limited by ${limit}`}`);
+  // A figure that was not measured (NaN, undefined) is never "met".
+  const verdict = (ok: boolean | undefined, text: string, limit: string) =>
+    print(ok === undefined ? `- **not measured**: ${text}` : `- ${ok ? 'met' : '**missed**'}: ${text}${ok ? '' : ` Limited by ${limit}`}`);
   print('## Against the targets');
   print();
-  verdict(vsix === undefined || vsix <= 2.5 * 2 ** 20, `VSIX ${vsix ? mb(vsix) : '(not packed)'} (at most 2.5 MB).`, 'the seven bundles.');
+  verdict(vsix === undefined ? undefined : vsix <= 2.5 * 2 ** 20, `VSIX ${vsix ? mb(vsix) : '(not packed)'} (at most 2.5 MB).`, 'the seven bundles.');
   verdict(
     sizes.every((z) => z.bundleBytes <= 1.5 * 2 ** 20),
     `largest bundle ${kb(Math.max(...sizes.map((z) => z.bundleBytes)))} (at most 1.5 MB).`,
@@ -191,7 +208,11 @@ async function main(): Promise<void> {
     `cold start at most ${x(worstCold)} node -e 0 (at most 1.5x).`,
     'azure-pipelines-task-lib, which loads its own dependencies and prints the first line when it initialises; the rest of each task already waits until it is needed (dist/vendor.js).',
   );
-  verdict(agent.agentlessAgentSeconds === 0, `${agent.agentlessAgentSeconds} agent seconds held while training (0).`, 'nothing.');
+  verdict(
+    agent.agentlessAgentSeconds === 0 && agent.pollingAgentSeconds >= agent.trainingSeconds,
+    `${agent.agentlessAgentSeconds} agent seconds held while training (0), against ${agent.pollingAgentSeconds.toFixed(1)} s for polling.`,
+    'an agent job in the agentless pipeline.',
+  );
   if (p100k)
     verdict(
       p100k.firstPlanMs <= 1000 && p100k.peakRssMb <= 500,

@@ -121,7 +121,10 @@ describe('emulator', function () {
       assert.equal(put.status, 201);
       assert.match(put.headers.get('azure-asyncoperation') ?? '', /mfeOperationsStatus/);
       assert.equal(put.headers.get('x-ms-async-operation-timeout'), 'PT1H');
-      const patch = await call(emulator, 'PATCH', `${endpointPath(emulator, 'ep-hdr')}?api-version=2024-04-01`, { tags: { a: '1' } });
+      const patchTags = () => call(emulator, 'PATCH', `${endpointPath(emulator, 'ep-hdr')}?api-version=2024-04-01`, { tags: { a: '1' } });
+      let patch = await patchTags();
+      assert.equal(patch.status, 409, 'the create is still in progress');
+      for (const until = Date.now() + 5_000; patch.status === 409 && Date.now() < until; await new Promise((r) => setTimeout(r, 20))) patch = await patchTags();
       assert.equal(patch.status, 202);
       assert.match(patch.headers.get('location') ?? '', /mfeOperationResults/);
       assert.ok(patch.headers.get('retry-after') !== null);

@@ -88,8 +88,19 @@ function jobName(job: Yaml): string {
   return String(job.job ?? job.deployment);
 }
 
+/** What the run held agents for, as its own accounting measures it. */
+export interface AgentAccounting {
+  /** Agent jobs run, and the wall time an agent was held for them (job start to end). */
+  jobs: number;
+  jobMs: number;
+  /** Task processes started on an agent, and their summed lifetimes. */
+  processes: number;
+  processMs: number;
+}
+
 export class PipelineRun {
   readonly steps: StepRecord[] = [];
+  readonly agent: AgentAccounting = { jobs: 0, jobMs: 0, processes: 0, processMs: 0 };
   /** Markdown the script steps uploaded to the run summary (##vso[task.uploadsummary]). */
   readonly summaries: { step: string; markdown: string }[] = [];
   private readonly stageResults = new Map<string, Result>();
@@ -214,8 +225,11 @@ export class PipelineRun {
       this.options.log(
         `  environment ${typeof job.environment === 'string' ? job.environment : job.environment.name}: approvals and checks passed (simulated)`,
       );
-    this.options.log(`  job ${name}${job.pool === 'server' || job.pool?.name === 'server' ? ' (server job: no agent)' : ''}`);
+    const server = job.pool === 'server' || job.pool?.name === 'server';
+    this.options.log(`  job ${name}${server ? ' (server job: no agent)' : ''}`);
+    const begun = Date.now();
     results.set(name, await this.runJob(stage, name, job, jobVars));
+    if (!server) Object.assign(this.agent, { jobs: this.agent.jobs + 1, jobMs: this.agent.jobMs + Date.now() - begun });
   }
 
   /**
@@ -350,6 +364,7 @@ export class PipelineRun {
       connection: connection && { ...connection, id: connectionName },
       env: { ...this.env(), SYSTEM_DEFAULTWORKINGDIRECTORY: expand('$(System.DefaultWorkingDirectory)') },
     });
+    Object.assign(this.agent, { processes: this.agent.processes + 1, processMs: this.agent.processMs + run.durationMs });
     return {
       ...base,
       result: (run.result as Result) ?? 'Failed',
@@ -396,6 +411,7 @@ export class PipelineRun {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    Object.assign(this.agent, { processes: this.agent.processes + 1, processMs: this.agent.processMs + Date.now() - started });
     const outputs: Record<string, string> = {};
     for (const m of output.matchAll(/##vso\[task\.setvariable variable=([\w.]+);[^\]]*isOutput=true[^\]]*\](.*)/g)) outputs[m[1]] = m[2].trim();
     for (const m of output.matchAll(/##vso\[task\.uploadsummary\](.*)/g)) this.summaries.push({ step, markdown: fs.readFileSync(m[1].trim(), 'utf8') });
