@@ -110,7 +110,7 @@ export function whenIdle(state: EmulatorState, handler: Handler): Handler {
   };
 }
 
-function refuseWhileBusy(state: EmulatorState, req: EmulatorRequest): void {
+export function refuseWhileBusy(state: EmulatorState, req: EmulatorRequest): void {
   if (!state.operationOn(req.path)) return;
   const name = req.path.split('/').pop();
   const error = /containerinstance/i.test(req.path)

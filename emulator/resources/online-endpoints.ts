@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asyncOperationHeaders, baseUrl, locationHeaders, page, systemData, whenIdle, workspaceOf, WS } from '../kit/arm';
+import { asyncOperationHeaders, baseUrl, locationHeaders, page, systemData, refuseWhileBusy, whenIdle, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { ML_AUDIENCE, secretValue, workspaceId, type EmulatorState, type OnlineEndpoint, type Workspace } from '../kit/state';
 import { echoPredictions, forwardScore } from '../runtime/scoring';
@@ -108,6 +108,8 @@ function patchOnlineEndpoint(state: EmulatorState, req: EmulatorRequest): Emulat
       `PATCH of an online endpoint accepts only tags and identity, not: ${unknownKeys.join(', ')}. Change traffic with a PUT of the endpoint.`,
     );
   }
+  // The body is validated first (400), then the state (409), as the service answers.
+  refuseWhileBusy(state, req);
   if (body.tags) endpoint.resource.tags = body.tags;
   if (body.identity) endpoint.resource.identity = body.identity;
   const opId = state.startOperation({ outcome: 'Succeeded', resource: req.path.toLowerCase(), complete: () => undefined });
@@ -132,11 +134,7 @@ function endpointRoutes(state: EmulatorState): Route[] {
       `${WS}/onlineEndpoints/{name}`,
       whenIdle(state, (req) => putOnlineEndpoint(state, req)),
     ),
-    route(
-      'PATCH',
-      `${WS}/onlineEndpoints/{name}`,
-      whenIdle(state, (req) => patchOnlineEndpoint(state, req)),
-    ),
+    route('PATCH', `${WS}/onlineEndpoints/{name}`, (req) => patchOnlineEndpoint(state, req)),
     route(
       'DELETE',
       `${WS}/onlineEndpoints/{name}`,
