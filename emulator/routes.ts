@@ -1,6 +1,7 @@
 import { assets } from './resources/assets';
 import { blobStorage } from './resources/blob-storage';
 import { containerGroups } from './resources/container-groups';
+import { containerRegistries } from './resources/container-registries';
 import { control } from './resources/control';
 import { entra } from './resources/entra';
 import type { ResourceFamily } from './resources/family';
@@ -28,6 +29,7 @@ export const FAMILIES: ResourceFamily[] = [
   workspaces,
   operations,
   containerGroups,
+  containerRegistries,
   assets,
   models,
   modelPackages,

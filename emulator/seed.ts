@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createRun } from './kit/state';
+import { createRun, rememberSecret } from './kit/state';
 import { startEmulator, type Emulator } from './server';
 
 /** Starts an emulator on the certificate the run trusts (scripts/trusted-node.js makes it). */
@@ -103,4 +103,21 @@ export function seedJob(emulator: Emulator, seed: SeedJob): void {
     createRun(state, `${seed.name}_${step}`, 'gate', step, { 'mlflow.parentRunId': seed.name, 'azureml.nodeid': step });
     log(`${seed.name}_${step}`, metrics);
   }
+}
+
+/** A team's private registry holding `images` (`repository:tag`), with an admin login and pulling identities. */
+export function seedRegistry(
+  emulator: Emulator,
+  server: string,
+  seed: { images: string[]; username: string; password: string; pullIdentities?: string[] },
+): void {
+  rememberSecret(seed.password);
+  emulator.state.registries.set(server.toLowerCase(), {
+    server: server.toLowerCase(),
+    anonymous: false,
+    images: new Set(seed.images),
+    username: seed.username,
+    password: seed.password,
+    pullIdentities: new Set((seed.pullIdentities ?? []).map((i) => i.toLowerCase())),
+  });
 }

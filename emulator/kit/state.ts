@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Registry } from './registries';
 import type {
   AssetVersion,
   Compute,
@@ -110,6 +111,8 @@ export class EmulatorState {
   /** Blob store of the workspace's storage account: blob path -> content. */
   readonly blobs = new Map<string, Buffer>();
   readonly sasTokens = new Set<string>();
+  /** Container registries by server (lower case): MCR, the workspace's, and any a test adds. */
+  readonly registries = new Map<string, Registry>();
   /** Images built by model package, by image name. */
   readonly packages = new Map<string, ModelPackage>();
   /** Workspace computes by name (lower case): a Kubernetes (AKS) compute and a cluster are seeded. */
@@ -171,6 +174,7 @@ export class EmulatorState {
       ...this.sasTokens,
       ...this.runTokens,
       ...[...this.onlineEndpoints.values()].flatMap((e) => [e.keys.primaryKey, e.keys.secondaryKey]),
+      ...[...this.registries.values()].map((r) => r.password),
       ...webhookTokens,
     ];
     return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= 8))];

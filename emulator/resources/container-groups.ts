@@ -1,4 +1,5 @@
 import { asyncOperationHeaders, whenIdle } from '../kit/arm';
+import { pullRefusal, type PullCredential } from '../kit/registries';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { assetById, rememberSecret, type ContainerGroup, type EmulatorState } from '../kit/state';
 import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
@@ -18,6 +19,14 @@ interface GroupBody {
   tags?: Record<string, string>;
   identity?: { userAssignedIdentities?: Record<string, unknown> };
   properties?: Record<string, unknown>;
+}
+
+/** The secure values and registry passwords a group PUT carries, registered before anything can refuse it. */
+function rememberGroupSecrets(req: EmulatorRequest): void {
+  const props = ((req.body ?? {}) as GroupBody).properties ?? {};
+  for (const cred of (props.imageRegistryCredentials ?? []) as { password?: string }[]) rememberSecret(cred.password);
+  for (const c of (props.containers ?? []) as { properties?: { environmentVariables?: { secureValue?: string }[] } }[])
+    for (const v of c.properties?.environmentVariables ?? []) rememberSecret(v.secureValue);
 }
 
 /** ACI's checks of a container group PUT: the resource group, the name, containers, registry identities. */
@@ -50,11 +59,24 @@ function validateGroup(state: EmulatorState, req: EmulatorRequest): { body: Grou
       );
     }
   }
+  if (!body.location) fail(400, 'LocationRequired', 'The location property is required for this definition.');
+  // ACI refuses at once a group whose image it cannot pull (InaccessibleImage, as its error reads in Azure SDK and CLI reports).
+  const credentials = (props.imageRegistryCredentials ?? []) as PullCredential[];
+  for (const c of props.containers as { properties: { image: string } }[]) {
+    if (pullRefusal(state, c.properties.image, credentials)) {
+      fail(
+        400,
+        'InaccessibleImage',
+        `The image '${c.properties.image}' in container group '${name}' is not accessible. Please check the image and registry credential.`,
+      );
+    }
+  }
   return { body, props };
 }
 
 async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Promise<EmulatorResponse> {
   const { sub, rg, name } = req.params;
+  rememberGroupSecrets(req);
   const { body, props } = validateGroup(state, req);
   const key = groupKey(req);
   const existing = state.containerGroups.get(key);
@@ -73,7 +95,6 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
   for (const c of props.containers as { properties: { environmentVariables?: { secureValue?: string }[] } }[]) {
     // Secure values are never returned by GET, as in ACI.
     for (const v of c.properties.environmentVariables ?? []) {
-      rememberSecret(v.secureValue);
       if (v.secureValue !== undefined) v.secureValue = undefined;
     }
   }
@@ -86,10 +107,7 @@ async function putContainerGroup(state: EmulatorState, req: EmulatorRequest): Pr
     ...(body.identity ? { identity: body.identity } : {}),
     properties: props,
   };
-  for (const cred of (props.imageRegistryCredentials ?? []) as { password?: string }[]) {
-    rememberSecret(cred.password);
-    delete cred.password;
-  }
+  for (const cred of (props.imageRegistryCredentials ?? []) as { password?: string }[]) delete cred.password;
   const group: ContainerGroup = {
     subscriptionId: sub,
     resourceGroup: rg,

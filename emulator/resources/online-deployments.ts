@@ -1,5 +1,6 @@
 import { asyncOperationHeaders, locationHeaders, page, systemData, whenIdle, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
+import { pullRefusal, WORKSPACE_IDENTITY, WORKSPACE_REGISTRY } from '../kit/registries';
 import { assetById, workspaceId, type Deployment, type EmulatorState, type Workspace } from '../kit/state';
 import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
 import type { ResourceFamily } from './family';
@@ -57,6 +58,17 @@ function whatItRuns(state: EmulatorState, ws: Workspace, props: Record<string, a
   }
 }
 
+/**
+ * Why the deployment's environment image cannot be had, if it cannot: Azure ML builds every environment on its
+ * image and reports a base it cannot pull as ImageBuildFailure (its online endpoint troubleshooting guide). The
+ * service pulls from the workspace's own registry with the workspace identity.
+ */
+function imageProblem(state: EmulatorState, props: Record<string, any>): string | undefined {
+  const image = String(assetById(state, String(props.environmentId ?? ''))?.resource.properties.image ?? '');
+  const refusal = image ? pullRefusal(state, image, [{ server: WORKSPACE_REGISTRY, identity: WORKSPACE_IDENTITY }]) : undefined;
+  return refusal && `The environment image '${image}' could not be pulled: ${refusal}.`;
+}
+
 async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promise<EmulatorResponse> {
   const ws: Workspace = workspaceOf(state, req);
   const ep = endpointOf(state, req);
@@ -75,12 +87,14 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
   const existing = ep.deployments.get(name);
   await existing?.stop?.();
   const unhealthy = state.unhealthyDeployments.has(name);
-  const server = unhealthy
-    ? undefined
-    : await startScoringServer(state, `${ep.name}-${name}`, {
-        ...run,
-        environmentVariables: { ...run.environmentVariables, ...(props.environmentVariables ?? {}) },
-      });
+  const noImage = imageProblem(state, props);
+  const server =
+    unhealthy || noImage
+      ? undefined
+      : await startScoringServer(state, `${ep.name}-${name}`, {
+          ...run,
+          environmentVariables: { ...run.environmentVariables, ...(props.environmentVariables ?? {}) },
+        });
   const healthy = server?.port !== undefined;
   const resource = {
     id: `${workspaceId(ws)}/onlineEndpoints/${ep.name}/deployments/${name}`,
@@ -94,16 +108,22 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     properties: { ...props, provisioningState: existing ? 'Updating' : 'Creating' },
   };
   const logs = () =>
-    unhealthy ? 'Starting inference server...\nReadiness probe failed: GET / returned 502 (container restarting).\n' : (server?.logs() ?? '');
+    noImage
+      ? `${noImage}\n`
+      : unhealthy
+        ? 'Starting inference server...\nReadiness probe failed: GET / returned 502 (container restarting).\n'
+        : (server?.logs() ?? '');
   const record: Deployment = { name, healthy, resource, port: server?.port, logs, stop: server ? stopper(server) : async () => undefined };
   ep.deployments.set(name, record);
   if (server) state.stopOnClose.push(record.stop as () => Promise<void>);
-  const failure = healthy
-    ? undefined
-    : {
-        code: 'ResourceNotReady',
-        message: `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.`,
-      };
+  const failure = noImage
+    ? { code: 'ImageBuildFailure', message: noImage }
+    : healthy
+      ? undefined
+      : {
+          code: 'ResourceNotReady',
+          message: `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.`,
+        };
   const opId = state.startOperation({
     outcome: failure ? 'Failed' : 'Succeeded',
     error: failure,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { baseUrl, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type Route } from '../kit/http';
+import { WORKSPACE_REGISTRY } from '../kit/registries';
+import { STORAGE_ACCOUNT } from './blob-storage';
 import { workspaceId, type EmulatorState } from '../kit/state';
 import type { ResourceFamily } from './family';
 
@@ -22,6 +24,21 @@ function workspaceRoutes(state: EmulatorState): Route[] {
           mlFlowTrackingUri: `azureml://${req.headers.host}/mlflow/v1.0${workspaceId(ws)}`,
           provisioningState: 'Succeeded',
           publicNetworkAccess: 'Enabled',
+          containerRegistry: `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/${WORKSPACE_REGISTRY.split('.')[0]}`,
+        },
+      });
+    }),
+    // ListWorkspaceKeysResult: the storage key and the workspace registry's admin credentials.
+    route('POST', `${WS}/listKeys`, (req) => {
+      const ws = workspaceOf(state, req);
+      const registry = state.registries.get(WORKSPACE_REGISTRY);
+      return json(200, {
+        userStorageKey: state.storageKey,
+        userStorageResourceId: `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${STORAGE_ACCOUNT}`,
+        containerRegistryCredentials: {
+          location: ws.location,
+          username: registry?.username,
+          passwords: registry?.password ? [{ name: 'password', value: registry.password }] : [],
         },
       });
     }),

@@ -54,3 +54,23 @@ export async function checkWorkspace(clients: ArmClients, ws: WorkspaceRef): Pro
     );
   }
 }
+
+export interface RegistryLogin {
+  username: string;
+  password: string;
+}
+
+/**
+ * The admin login of the workspace's container registry, from the workspace's `listKeys` action
+ * (ListWorkspaceKeysResult.containerRegistryCredentials); undefined when the registry's admin user is disabled.
+ */
+export async function workspaceRegistryLogin(clients: ArmClients, ws: WorkspaceRef): Promise<RegistryLogin | undefined> {
+  const res = await clients
+    .rest()
+    .request<{ containerRegistryCredentials?: { username?: string; passwords?: { value?: string }[] } }>('POST', `${workspacePath(ws)}/listKeys`, {
+      operation: `List the keys of workspace '${ws.workspace}'`,
+    });
+  const credentials = res.body.containerRegistryCredentials;
+  const password = credentials?.passwords?.find((p) => p.value)?.value;
+  return credentials?.username && password ? { username: credentials.username, password } : undefined;
+}

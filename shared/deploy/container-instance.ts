@@ -1,6 +1,7 @@
 import type { ArmClients } from '../azure/arm-client';
 import type { Wait } from '../azure/lro';
-import { AzureError, TaskError, TimeoutError, errorMessage } from '../errors';
+import { workspaceRegistryLogin, type WorkspaceRef } from '../aml/workspace';
+import { AzureError, InputError, TaskError, TimeoutError, errorMessage } from '../errors';
 import { sendScoringRequest } from '../scoring/http';
 import { containerLogs, deleteContainerGroup, findContainerGroup, getContainerGroup, putContainerGroup, type ContainerGroupRef } from './container-groups';
 
@@ -27,6 +28,36 @@ export interface InferenceContainerSpec {
   registry?: RegistryAuth;
   subnetIds: string[];
   tags: Record<string, string>;
+}
+
+/**
+ * How a container group pulls a model package's image, which lands in the workspace's registry: the registry
+ * access the task was given when it names that registry, else the registry's admin login from the workspace's keys
+ * (masked). Access given for another registry is an input error: a group takes one credential per container.
+ */
+export async function packageImageRegistry(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  image: string,
+  given: { auth?: RegistryAuth; input: string },
+  secret: (value: string) => void,
+): Promise<RegistryAuth> {
+  const server = image.split('/')[0].toLowerCase();
+  if (given.auth) {
+    if (given.auth.server.toLowerCase() === server) return given.auth;
+    throw new InputError(
+      given.input,
+      `the model package image '${image}' is in the workspace's registry '${server}', but the registry access given is for '${given.auth.server}'.`,
+    );
+  }
+  const login = await workspaceRegistryLogin(clients, ws);
+  if (!login) {
+    throw new AzureError(
+      `The workspace's registry '${server}' has no admin login to pull '${image}' with: give registryServer '${server}' and registryIdentity (a user-assigned identity with AcrPull on it).`,
+    );
+  }
+  secret(login.password);
+  return { server, ...login };
 }
 
 /** A deployment that did not come up, with the last lines of its logs for the failure report. */

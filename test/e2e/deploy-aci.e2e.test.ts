@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
-import { startTrustedEmulator } from '../../emulator/seed';
+import { seedRegistry, startTrustedEmulator } from '../../emulator/seed';
+import { acrPullIdentity } from '../../emulator/resources/container-registries';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
 import { ROW, SAMPLE, trainAndRegisterSample } from '../support/trained-model';
@@ -15,6 +16,7 @@ describe('DeployToAci bundle against the emulator', function () {
   let emulator: Emulator;
   let log: string;
 
+  const uami = () => acrPullIdentity(emulator.state);
   const ws = () => ({ resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace });
   const deploy = (inputs: Record<string, string>): Promise<BundleRun> =>
     runBundle('DeployToAci', {
@@ -35,6 +37,7 @@ describe('DeployToAci bundle against the emulator', function () {
   before(async () => {
     log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aci-')), 'traffic.jsonl');
     emulator = await startTrustedEmulator(log);
+    seedRegistry(emulator, 'contoso.azurecr.io', { images: ['diabetes:7'], username: 'contoso', password: 'acr-pass-98765', pullIdentities: [uami()] });
     await trainAndRegisterSample(emulator, 'train-aci');
   });
   after(() => emulator.stop());
@@ -74,9 +77,43 @@ describe('DeployToAci bundle against the emulator', function () {
   });
 
   it('runs a given image (imageSource: image)', async () => {
-    const run = await deploy({ imageSource: 'image', image: 'myregistry.azurecr.io/diabetes:7', containerGroupName: 'diabetes-image', modelVersion: '1' });
+    const image = 'mcr.microsoft.com/azuredocs/aci-helloworld:latest';
+    const run = await deploy({ imageSource: 'image', image, containerGroupName: 'diabetes-image', modelVersion: '1' });
     assert.equal(run.result, 'Succeeded', run.stdout);
-    assert.equal(run.outputs.image, 'myregistry.azurecr.io/diabetes:7');
+    assert.equal(run.outputs.image, image);
+  });
+
+  it('an image no registry holds, or a private one without credentials, is refused as ACI refuses it, and nothing is created', async () => {
+    for (const image of ['mcr.microsoft.com/azureml/no-such-image:1', 'contoso.azurecr.io/diabetes:7', 'contoso.azurecr.io/diabetes:8']) {
+      const run = await deploy({ imageSource: 'image', image, containerGroupName: 'diabetes-unpullable', modelVersion: '1' });
+      assert.equal(run.result, 'Failed', image);
+      assert.match(
+        run.message ?? '',
+        new RegExp(
+          `InaccessibleImage: The image '${image.replace(/\./g, '\\.')}' in container group 'diabetes-unpullable(-next)?' is not accessible\\. Please check the image and registry credential\\.`,
+        ),
+      );
+      assert.ok(![...emulator.state.containerGroups.values()].some((g) => g.name.startsWith('diabetes-unpullable')));
+    }
+  });
+
+  it("pulls a model package's image from the workspace's registry with its admin login from the workspace's keys, masked", async () => {
+    const run = await deploy({ containerGroupName: 'diabetes-ws-registry', modelVersion: '1' });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const group = [...emulator.state.containerGroups.values()].find((g) => g.name === 'diabetes-ws-registry')!;
+    const registry = emulator.state.registries.get('emuacr.azurecr.io')!;
+    assert.deepEqual(
+      (group.resource as { properties: { imageRegistryCredentials: unknown[] } }).properties.imageRegistryCredentials,
+      [{ server: 'emuacr.azurecr.io', username: 'emuacr' }],
+      'the password is not kept on the group, as ACI answers',
+    );
+    assert.ok(run.secrets.includes(registry.password!) && !visibleText(run).includes(registry.password!));
+    const other = await deploy({ containerGroupName: 'diabetes-ws-other', modelVersion: '1', registryServer: 'contoso.azurecr.io', registryIdentity: uami() });
+    assert.equal(other.result, 'Failed');
+    assert.match(
+      other.message ?? '',
+      /Input 'registryServer': the model package image 'emuacr\.azurecr\.io\/.*' is in the workspace's registry 'emuacr\.azurecr\.io', but the registry access given is for 'contoso\.azurecr\.io'/,
+    );
   });
 
   it('pulls with a Docker registry service connection (password masked) or a user-assigned identity', async () => {
@@ -105,18 +142,17 @@ describe('DeployToAci bundle against the emulator', function () {
       };
     assert.equal(group().properties.imageRegistryCredentials[0].server, 'contoso.azurecr.io');
     assert.equal(group().properties.imageRegistryCredentials[0].username, 'contoso');
-    const uami = `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/rg-mlops/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull`;
     const identity = await deploy({
       modelVersion: '1',
       imageSource: 'image',
       image: 'contoso.azurecr.io/diabetes:7',
       containerGroupName: 'diabetes-registry',
       registryServer: 'contoso.azurecr.io',
-      registryIdentity: uami,
+      registryIdentity: uami(),
     });
     assert.equal(identity.result, 'Succeeded', identity.stdout);
-    assert.deepEqual(group().properties.imageRegistryCredentials, [{ server: 'contoso.azurecr.io', identity: uami }]);
-    assert.deepEqual(group().identity, { type: 'UserAssigned', userAssignedIdentities: { [uami]: {} } });
+    assert.deepEqual(group().properties.imageRegistryCredentials, [{ server: 'contoso.azurecr.io', identity: uami() }]);
+    assert.deepEqual(group().identity, { type: 'UserAssigned', userAssignedIdentities: { [uami()]: {} } });
   });
 
   it('a scoring script that fails at start fails the task and prints the container logs', async () => {

@@ -99,6 +99,17 @@ describe('DeployToAks bundle against the emulator', function () {
     }
   });
 
+  it('an environment image no registry holds fails the new deployment with ImageBuildFailure; traffic stays on the old one', async () => {
+    const image = 'mcr.microsoft.com/azureml/no-such-base:1';
+    const run = await deploy({ trafficStrategy: 'replace', instanceCount: '2', environment: image });
+    assert.equal(run.result, 'Failed');
+    assert.match(
+      run.message ?? '',
+      /ended Failed: ImageBuildFailure: The environment image 'mcr\.microsoft\.com\/azureml\/no-such-base:1' could not be pulled: no registry holds it/,
+    );
+    assert.deepEqual(traffic(), { green: 100 });
+  });
+
   it('rollback mid-canary: the endpoint fails its probe after the first step, and traffic goes back', async () => {
     const before = { ...traffic() };
     // The three smoke requests through the header pass; every request after them fails.

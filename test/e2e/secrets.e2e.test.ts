@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FaultRule } from '../../emulator/kit/faults';
+import { seedRegistry } from '../../emulator/seed';
 import type { InputOf } from '../../tasks/contracts.generated';
 import type { Scheme } from '../../scripts/lib/emulator-connection';
 import { spnCertificatePem } from '../../scripts/lib/emulator-connection';
@@ -74,17 +75,24 @@ describe('secret scan: no secret in output, summaries, files or output variables
 
   before(async () => {
     await bed.start();
+    seedRegistry(bed.emulator, 'contoso.azurecr.io', { images: ['diabetes:7'], username: 'contoso', password: KNOWN_SECRETS.dockerPassword });
     for (const task of AGENT_TASKS) {
       for (const scheme of SCHEMES) {
         const id = `sec-${scheme.toLowerCase()}`;
         const env = task === 'DeployToAci' ? ACR_ENV : {};
-        const extra = task === 'DeployToAci' ? { dockerRegistryConnection: 'acr' } : task === 'SmokeTest' ? urlTarget(bed) : {};
+        // DeployToAci succeeds with a team registry's image and its connection; it fails with a model package.
+        const extra =
+          task === 'DeployToAci'
+            ? { imageSource: 'image', image: 'contoso.azurecr.io/diabetes:7', dockerRegistryConnection: 'acr' }
+            : task === 'SmokeTest'
+              ? urlTarget(bed)
+              : {};
         const run = await bed.run(task, { ...SCENARIOS[task](id), ...extra }, scheme, env);
         assert.equal(run.result, 'Succeeded', `${task} (${scheme}): ${run.stdout.slice(-2000)}`);
         runs.push({ name: `${task} (${scheme}) succeeding`, run });
         const failure = FAILURES[task](`fail-${scheme.toLowerCase()}`, bed);
         if (failure.fault) bed.emulator.faults.add(failure.fault);
-        const failed = await bed.run(task, { ...extra, ...failure.inputs }, scheme, env);
+        const failed = await bed.run(task, failure.inputs, scheme, env);
         bed.emulator.faults.clear();
         assert.equal(failed.result, 'Failed', `${task} (${scheme}) should fail: ${failed.stdout.slice(-2000)}`);
         runs.push({ name: `${task} (${scheme}) failing`, run: failed });
@@ -149,7 +157,8 @@ describe('secret scan: no secret in output, summaries, files or output variables
     const s = bed.emulator.state;
     const registered = (name: string) => runs.find((r) => r.name === name)!.run.secrets;
     for (const outcome of ['succeeding', 'failing']) {
-      assert.ok(registered(`DeployToAci (spnKey) ${outcome}`).includes(KNOWN_SECRETS.dockerPassword), 'registry password');
+      const registryPassword = outcome === 'succeeding' ? KNOWN_SECRETS.dockerPassword : s.registries.get('emuacr.azurecr.io')?.password;
+      assert.ok(registered(`DeployToAci (spnKey) ${outcome}`).includes(registryPassword as string), 'registry password');
       assert.ok(registered(`DeployToAci (spnKey) ${outcome}`).includes(KNOWN_SECRETS.apiSecret), 'secure environment variable');
       assert.ok(
         registered(`SmokeTest (spnKey) ${outcome}`).includes([...s.onlineEndpoints.values()].find((e) => e.name === 'bed-ep')!.keys.primaryKey),

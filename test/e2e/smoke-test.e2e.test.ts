@@ -102,7 +102,16 @@ describe('SmokeTest bundle against the emulator', function () {
         location: 'westeurope',
         properties: {
           osType: 'Linux',
-          containers: [{ name: 'model', properties: { image: 'img', ports: [{ port: 5001 }], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }],
+          containers: [
+            {
+              name: 'model',
+              properties: {
+                image: 'mcr.microsoft.com/azuredocs/aci-helloworld:latest',
+                ports: [{ port: 5001 }],
+                resources: { requests: { cpu: 1, memoryInGB: 1.5 } },
+              },
+            },
+          ],
           ipAddress: { type: 'Public', ports: [{ port: 5001 }] },
         },
       },

@@ -25,6 +25,8 @@ export interface AciParams {
   /** The container group's settings; the image and location are known only when the task runs. */
   container: Omit<InferenceContainerSpec, 'image' | 'location'>;
   overwrite: boolean;
+  /** The input that gave the registry access (for errors about it). */
+  registryInput: InputName;
   deadlineMs: number;
   tags: Record<string, string>;
 }
@@ -103,6 +105,7 @@ export function readInputs(inputs: TaskInputs<InputName>): AciParams {
       tags,
     },
     overwrite: inputs.bool('overwrite', true),
+    registryInput: inputs.optionalString('dockerRegistryConnection') ? 'dockerRegistryConnection' : 'registryServer',
     deadlineMs: inputs.int('timeoutMinutes', 20, { min: 1, max: 120 }) * 60_000,
     tags,
   };

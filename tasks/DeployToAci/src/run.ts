@@ -2,7 +2,7 @@ import { studioModelUrl } from '../../../shared/aml/studio';
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { containerGroupExists } from '../../../shared/deploy/container-groups';
-import { DeploymentFailedError, INFERENCE_CONTAINER, deployInferenceContainer } from '../../../shared/deploy/container-instance';
+import { DeploymentFailedError, INFERENCE_CONTAINER, deployInferenceContainer, packageImageRegistry } from '../../../shared/deploy/container-instance';
 import { packageModel, resolveEnvironment, resolveModel, uploadScoringCode, type EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { inGroup, printLogTail } from '../../../shared/platform/platform';
@@ -47,9 +47,15 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
     });
   }
 
+  const registry =
+    params.imageSource === 'modelPackage'
+      ? await packageImageRegistry(clients, params.workspace, image, { auth: params.container.registry, input: params.registryInput }, (v) =>
+          platform.setSecret(v),
+        )
+      : params.container.registry;
   try {
     const served = await inGroup(platform, `Container group ${params.group.name}`, () =>
-      deployInferenceContainer(clients, params.group, { ...params.container, image, location }, { deadlineMs: params.deadlineMs, clock, progress }),
+      deployInferenceContainer(clients, params.group, { ...params.container, registry, image, location }, { deadlineMs: params.deadlineMs, clock, progress }),
     );
     const { scoringUri } = served;
     platform.setOutput('scoringUri', scoringUri);

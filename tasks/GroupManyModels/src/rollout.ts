@@ -4,7 +4,7 @@ import type { ArmClients } from '../../../shared/azure/arm-client';
 import type { DatastoreBlobs } from './datastore-blobs';
 import { settleWithLimit } from '../../../shared/concurrency';
 import { deleteContainerGroup } from '../../../shared/deploy/container-groups';
-import { DeploymentFailedError, deployInferenceContainer } from '../../../shared/deploy/container-instance';
+import { DeploymentFailedError, deployInferenceContainer, packageImageRegistry } from '../../../shared/deploy/container-instance';
 import { packageModel } from '../../../shared/deploy/model-source';
 import { deleteEndpoint, deploymentBody, ensureEndpoint } from '../../../shared/aml/online-endpoints';
 import type { Wait } from '../../../shared/azure/lro';
@@ -87,6 +87,7 @@ async function deployContainer(r: Rollout, c: PlannedContainer): Promise<Service
       dnsNameLabel: c.name,
       environmentVariables: deploy.environmentVariables,
       secureEnvironmentVariables: {},
+      registry: await packageImageRegistry(clients, params.workspace, pkg.image, { input: 'target' }, (v) => platform.setSecret(v)),
       subnetIds: [],
       tags,
     };
