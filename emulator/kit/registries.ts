@@ -1,18 +1,4 @@
-import type { EmulatorState } from './state';
-
-/** A container registry as the emulator knows it: what it holds and who may pull. */
-export interface Registry {
-  server: string;
-  /** Anyone may pull (MCR); otherwise credentials or a pulling identity are needed. */
-  anonymous: boolean;
-  /** Repositories (any tag) or `repository:tag` references it holds. */
-  images: Set<string>;
-  /** The admin user (ACR `listCredentials`, a workspace's `listKeys`). */
-  username?: string;
-  password?: string;
-  /** User-assigned identities (lower-case ARM ids) with AcrPull on it. */
-  pullIdentities: Set<string>;
-}
+import type { EmulatorState, Registry } from './state';
 
 /** The workspace's own registry, where model packages land (a workspace's `containerRegistry`). */
 export const WORKSPACE_REGISTRY = 'emuacr.azurecr.io';

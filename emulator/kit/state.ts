@@ -1,5 +1,4 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Registry } from './registries';
 import type {
   AssetVersion,
   Compute,
@@ -13,6 +12,7 @@ import type {
   OnlineEndpoint,
   Operation,
   PlanEvent,
+  Registry,
   Workspace,
 } from './records';
 
@@ -106,6 +106,18 @@ export class EmulatorState {
   readonly assets = new Map<string, AssetVersion>();
   readonly jobs = new Map<string, JobRecord>();
   readonly mlflowRuns = new Map<string, MlflowRun>();
+  /** Model containers put on their own (ModelContainer PUT), by model container key. */
+  readonly modelContainers = new Map<
+    string,
+    {
+      name: string;
+      description: string | null;
+      tags: Record<string, string>;
+      properties: Record<string, string>;
+      isArchived: boolean;
+      systemData: Record<string, unknown>;
+    }
+  >();
   /** Model container key -> its versions in registration order. */
   readonly modelVersions = new Map<string, ModelVersionRecord[]>();
   /** Blob store of the workspace's storage account: blob path -> content. */

@@ -1,4 +1,4 @@
-import { asyncOperationHeaders, whenIdle } from '../kit/arm';
+import { asyncOperationHeaders, page, whenIdle } from '../kit/arm';
 import { pullRefusal, type PullCredential } from '../kit/registries';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { assetById, rememberSecret, type ContainerGroup, type EmulatorState } from '../kit/state';
@@ -202,6 +202,11 @@ function groupRoutes(state: EmulatorState): Route[] {
         return json(200, group.resource);
       }),
     ),
+    route('GET', '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerInstance/containerGroups', (req) => {
+      const prefix = `${req.params.sub}/${req.params.rg}/`.toLowerCase();
+      const groups = [...state.containerGroups.entries()].filter(([key]) => key.startsWith(prefix)).map(([, g]) => g.resource);
+      return page(req, groups, state.pageSize);
+    }),
     route('GET', `${ACI}/containers/{container}/logs`, (req) => {
       const group = groupOf(state, req);
       return json(200, { content: lastLines(group.logs?.() ?? '', Number(req.url.searchParams.get('tail') ?? '0')) });

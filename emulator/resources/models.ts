@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { page, systemData, workspaceOf, WS } from '../kit/arm';
-import { fail, json, route, type EmulatorRequest, type Route } from '../kit/http';
+import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import { workspaceId, type EmulatorState, type ModelVersionRecord, type Workspace } from '../kit/state';
 import type { ResourceFamily } from './family';
 
 const MODEL_TYPES = ['CustomModel', 'MLFlowModel', 'TritonModel', 'custom_model', 'mlflow_model', 'triton_model'];
 const MUTABLE = ['tags', 'description', 'isArchived', 'stage'];
+
+const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 
 function modelKey(ws: Workspace, name: string): string {
   return `${workspaceId(ws)}/models/${name}`.toLowerCase();
@@ -36,12 +38,47 @@ function containerResource(state: EmulatorState, ws: Workspace, name: string): R
   const versions = versionsOf(state, ws, name);
   const latest = [...versions].sort((a, b) => b.created - a.created)[0];
   const maxNumber = Math.max(0, ...versions.map((v) => numeric(v.version)));
+  const own = state.modelContainers.get(modelKey(ws, name));
   return {
-    id: `${workspaceId(ws)}/models/${name}`,
-    name,
+    id: `${workspaceId(ws)}/models/${own?.name ?? name}`,
+    name: own?.name ?? name,
     type: 'Microsoft.MachineLearningServices/workspaces/models',
-    properties: { description: null, tags: {}, properties: {}, isArchived: false, latestVersion: latest?.version, nextVersion: String(maxNumber + 1) },
+    systemData: own?.systemData ?? systemData(),
+    properties: {
+      description: own?.description ?? null,
+      tags: own?.tags ?? {},
+      properties: own?.properties ?? {},
+      isArchived: own?.isArchived ?? false,
+      latestVersion: latest?.version ?? null,
+      nextVersion: String(maxNumber + 1),
+      provisioningState: 'Succeeded',
+    },
   };
+}
+
+/** Whether the workspace has model `name`: a container put on its own, or one made by registering a version. */
+function containerExists(state: EmulatorState, ws: Workspace, name: string): boolean {
+  return state.modelContainers.has(modelKey(ws, name)) || versionsOf(state, ws, name).length > 0;
+}
+
+/** PUT of a model container (ModelContainer: description, tags, properties, isArchived), as the SDKs send it first. */
+function putModelContainer(state: EmulatorState, req: EmulatorRequest): EmulatorResponse {
+  const ws = workspaceOf(state, req);
+  const { name } = req.params;
+  if (!MODEL_NAME.test(name))
+    fail(400, 'UserError', `Model name '${name}' is invalid: letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
+  const props = (((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {}) as Record<string, any>;
+  const existed = containerExists(state, ws, name);
+  const previous = state.modelContainers.get(modelKey(ws, name));
+  state.modelContainers.set(modelKey(ws, name), {
+    name: previous?.name ?? name,
+    description: props.description ?? null,
+    tags: props.tags ?? {},
+    properties: props.properties ?? {},
+    isArchived: Boolean(props.isArchived),
+    systemData: systemData(previous?.systemData),
+  });
+  return json(existed ? 200 : 201, containerResource(state, ws, name));
 }
 
 function resolveModelUri(state: EmulatorState, req: EmulatorRequest, uri: string): void {
@@ -128,7 +165,7 @@ function modelRoutes(state: EmulatorState): Route[] {
     route('PUT', `${WS}/models/{name}/versions/{version}`, (req) => {
       const ws = workspaceOf(state, req);
       const { name, version } = req.params;
-      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name))
+      if (!MODEL_NAME.test(name))
         fail(400, 'UserError', `Model name '${name}' is invalid: letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
       const props = (((req.body ?? {}) as { properties?: Record<string, any> }).properties ?? {}) as Record<string, any>;
       if (!props.modelUri) fail(400, 'UserError', 'properties.modelUri is required.', 'properties.modelUri');
@@ -180,17 +217,21 @@ function modelRoutes(state: EmulatorState): Route[] {
         state.pageSize,
       );
     }),
+    route('PUT', `${WS}/models/{name}`, (req) => putModelContainer(state, req)),
     route('GET', `${WS}/models/{name}`, (req) => {
       const ws = workspaceOf(state, req);
-      if (!versionsOf(state, ws, req.params.name).length) fail(404, 'UserError', `Model '${req.params.name}' was not found in workspace '${ws.name}'.`);
+      if (!containerExists(state, ws, req.params.name)) fail(404, 'UserError', `Model '${req.params.name}' was not found in workspace '${ws.name}'.`);
       return json(200, containerResource(state, ws, req.params.name));
     }),
     route('GET', `${WS}/models`, (req) => {
       const ws = workspaceOf(state, req);
-      const names = [...state.modelVersions.values()]
-        .filter((v) => v[0]?.workspace === ws)
-        .map((v) => v[0].name)
-        .sort();
+      const prefix = `${workspaceId(ws)}/models/`.toLowerCase();
+      const names = [
+        ...new Set([
+          ...[...state.modelVersions.values()].filter((v) => v[0]?.workspace === ws).map((v) => v[0].name),
+          ...[...state.modelContainers.entries()].filter(([k]) => k.startsWith(prefix)).map(([, c]) => c.name),
+        ]),
+      ].sort();
       return page(
         req,
         names.map((n) => containerResource(state, ws, n)),

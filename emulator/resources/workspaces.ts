@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { baseUrl, workspaceOf, WS } from '../kit/arm';
+import { baseUrl, page, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type Route } from '../kit/http';
 import { WORKSPACE_REGISTRY } from '../kit/registries';
 import { STORAGE_ACCOUNT } from './blob-storage';
@@ -47,6 +47,14 @@ function workspaceRoutes(state: EmulatorState): Route[] {
       const c = state.computes.get(req.params.compute.toLowerCase());
       if (!c) fail(404, 'ResourceNotFound', `Compute '${req.params.compute}' was not found in the workspace.`, req.params.compute);
       return json(200, c.resource);
+    }),
+    route('GET', `${WS}/computes`, (req) => {
+      workspaceOf(state, req);
+      return page(
+        req,
+        [...state.computes.values()].map((c) => c.resource),
+        state.pageSize,
+      );
     }),
   ];
 }
