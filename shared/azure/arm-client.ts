@@ -107,6 +107,25 @@ export interface ArmClientOptions {
 }
 
 /**
+ * A credential's failure as a user reads it: which connection, which way of signing in, where, and why, without
+ * MSAL's empty placeholders ("[object Object]", "Timestamp: Not Available", ...). Still an AuthenticationError.
+ */
+function tokenFailure(connection: ArmConnection, err: unknown): Error {
+  const e = (err ?? {}) as { statusCode?: number; message?: string };
+  const reason = String(e.message ?? err)
+    .replace(/\[object Object\]:?\s*/g, '')
+    .replace(/\s*-?\s*(Error\(s\)|Timestamp|Description|Correlation ID|Trace ID): Not Available/g, '')
+    .replace(/^[\s-]+|[\s-]+$/g, '');
+  const status = e.statusCode && !reason.includes(String(e.statusCode)) ? `HTTP ${e.statusCode}` : '';
+  const where = connection.auth.kind === 'managedIdentity' ? 'the managed identity endpoint' : connection.authorityHost;
+  const failure = new Error(
+    `service connection '${connection.id}' (${connection.auth.kind}) got no token from ${where}: ${[status, reason].filter(Boolean).join(' ') || 'the token endpoint gave no usable answer (it may be failing or unreachable)'}`,
+  );
+  failure.name = 'AuthenticationError';
+  return failure;
+}
+
+/**
  * The ARM pipeline every Azure call of the tasks goes through: the connection's token for its own scope, our
  * retry policy in place of the default one, a user agent. The credential is made on the first token request, so
  * @azure/identity (and MSAL) load only once a task talks to Azure.
@@ -115,7 +134,9 @@ export function createArmClients(connection: ArmConnection, options: ArmClientOp
   let made = options.credential;
   const credential: TokenCredential = {
     getToken: async (scopes, opts) => {
-      const token = await (made ??= createCredential(connection)).getToken(scopes, opts);
+      const token = await (made ??= createCredential(connection)).getToken(scopes, opts).catch((err: unknown) => {
+        throw tokenFailure(connection, err);
+      });
       if (token) options.secret?.(token.token);
       return token;
     },

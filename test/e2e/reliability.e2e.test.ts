@@ -17,7 +17,23 @@ const FAULTS: [string, Omit<FaultRule, 'path'>][] = [
   ['connection reset, 3 times in a row on every call', { fault: { type: 'reset' }, times: 3, each: true }],
   ['lost response: every write applied, then the connection reset', { method: WRITES, fault: { type: 'lostResponse' }, times: 1, each: true }],
   ['slow response past the attempt timeout on every write (applied late)', { method: WRITES, fault: { type: 'latency', ms: 2600 }, times: 1, each: true }],
+  ['lost response on every read, then the connection reset', { method: 'GET', fault: { type: 'lostResponse' }, times: 1, each: true }],
+  ['slow response past the attempt timeout on the first reads', { method: 'GET', fault: { type: 'latency', ms: 2600 }, times: 2 }],
 ];
+
+/** The state's counts once they stop changing (a write slowed past its attempt timeout lands late): polled, not slept. */
+async function settled(counts: () => Record<string, number>): Promise<Record<string, number>> {
+  let last = JSON.stringify(counts());
+  let stableSince = Date.now();
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = JSON.stringify(counts());
+    if (now !== last) [last, stableSince] = [now, Date.now()];
+    // Stable for longer than the slowest injected answer (2.6 s): nothing is still on its way.
+    else if (Date.now() - stableSince > 3_000) break;
+  }
+  return JSON.parse(last) as Record<string, number>;
+}
 
 function delta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])].sort();
@@ -36,9 +52,8 @@ describe('reliability: re-runs converge, faults change nothing, past the bound t
     for (const f of faults) bed.emulator.faults.add(f);
     try {
       const run = await bed.run(task, SCENARIOS[task](id), 'spnKey', FAST_RETRY);
-      // A write slowed past the attempt timeout is still applied after the retry: let it land before counting.
-      if (faults.some((f) => f.fault.type === 'latency')) await new Promise((r) => setTimeout(r, 3000));
-      return { run, changed: delta(bed.counts(), before) };
+      const after = faults.some((f) => f.fault.type === 'latency') ? await settled(() => bed.counts()) : bed.counts();
+      return { run, changed: delta(after, before) };
     } finally {
       bed.emulator.faults.clear();
     }
