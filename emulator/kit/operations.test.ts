@@ -68,6 +68,28 @@ describe('emulator long-running operations, conflicts and role assignments', fun
     assert.equal([...emulator.state.onlineEndpoints.values()].filter((e) => e.name === 'ep-lost').length, 1);
   });
 
+  it("a container group without location, osType or resource requests is refused with ACI's codes", async () => {
+    const group = `/subscriptions/${emulator.info.subscriptionId}/resourceGroups/${emulator.info.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/bad-group?api-version=2023-05-01`;
+    const container = {
+      name: 'c',
+      properties: { image: 'mcr.microsoft.com/azuredocs/aci-helloworld:latest', resources: { requests: { cpu: 1, memoryInGB: 1 } } },
+    };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ properties: { osType: 'Linux', containers: [container] } }, 'LocationRequired'],
+      [{ location: 'westeurope', properties: { containers: [container] } }, 'InvalidOsType'],
+      [
+        { location: 'westeurope', properties: { osType: 'Linux', containers: [{ ...container, properties: { image: container.properties.image } }] } },
+        'ResourceRequestsNotSpecified',
+      ],
+    ];
+    for (const [body, code] of cases) {
+      const res = await armCall(emulator, 'PUT', group, body);
+      assert.equal(res.status, 400, code);
+      assert.equal(res.body?.error.code, code);
+    }
+    assert.ok(![...emulator.state.containerGroups.values()].some((g) => g.name === 'bad-group'));
+  });
+
   it('a missing role assignment is 403 AuthorizationFailed naming the action and scope, as ARM words it', async () => {
     emulator.state.deniedActions.add('microsoft.machinelearningservices/workspaces/onlineendpoints/write');
     try {

@@ -60,6 +60,18 @@ function validateGroup(state: EmulatorState, req: EmulatorRequest): { body: Grou
     }
   }
   if (!body.location) fail(400, 'LocationRequired', 'The location property is required for this definition.');
+  // ACI's wording for both, as `az container create` users report them (Azure CLI issues 30439 and 30496).
+  if (props.osType !== 'Linux' && props.osType !== 'Windows')
+    fail(400, 'InvalidOsType', `The 'osType' for container group '${props.osType ?? '<null>'}' is invalid. The value must be one of 'Windows,Linux'.`);
+  for (const c of props.containers as { name: string; properties: { resources?: { requests?: { cpu?: number; memoryInGB?: number } } } }[]) {
+    const requests = c.properties.resources?.requests;
+    if (!requests?.cpu || !requests.memoryInGB)
+      fail(
+        400,
+        'ResourceRequestsNotSpecified',
+        `The resource requests are not specified in container '${c.name}' of contain group '${name}'. Both memory and CPU requests are required since API version '2017-07-01-preview'.`,
+      );
+  }
   // ACI refuses at once a group whose image it cannot pull (InaccessibleImage, as its error reads in Azure SDK and CLI reports).
   const credentials = (props.imageRegistryCredentials ?? []) as PullCredential[];
   for (const c of props.containers as { properties: { image: string } }[]) {
