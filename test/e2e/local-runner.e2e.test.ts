@@ -13,6 +13,9 @@ const IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference
 interface CliRun {
   code: number | null;
   out: string;
+  /** Milliseconds from start to the first output, and to the end. */
+  firstOutputMs: number;
+  endMs: number;
 }
 
 /** `aml-tasks run` (the compiled runner), from a folder of its own, as a user starts it. */
@@ -24,9 +27,15 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out })));
+  const started = Date.now();
+  let firstOutputMs = -1;
+  const take = (d: Buffer) => {
+    if (firstOutputMs < 0) firstOutputMs = Date.now() - started;
+    out += d.toString();
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, firstOutputMs, endMs: Date.now() - started })));
 }
 
 describe('local task runner (aml-tasks run) against the emulator', function () {
@@ -136,6 +145,16 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
     assert.match(result.out, /tokens from the environment/);
     assert.match(result.out, /\[result\] Succeeded: Published from_env:1/);
     assert.ok(!result.out.includes(i.clientSecret));
+  });
+
+  it("prints the task's lines as they come, not when it ends (a call that hangs 4 s shows the lines before it)", async () => {
+    emulator.faults.add({ path: '/onlineEndpoints/', method: 'GET', fault: { type: 'latency', ms: 4_000 }, times: 1 });
+    try {
+      const r = await run('SmokeTest', { target: 'onlineEndpoint', endpointName: 'nowhere', payload: '{}', requestCount: '1' });
+      assert.ok(r.firstOutputMs >= 0 && r.endMs - r.firstOutputMs >= 3_000, `first output at ${r.firstOutputMs} ms, end at ${r.endMs} ms`);
+    } finally {
+      emulator.faults.clear();
+    }
   });
 
   it('explains bad usage: unknown task or input, a server task, a missing inputs file', async () => {
