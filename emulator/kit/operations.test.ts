@@ -81,6 +81,7 @@ describe('emulator long-running operations, conflicts and role assignments', fun
         { location: 'westeurope', properties: { osType: 'Linux', containers: [{ ...container, properties: { image: container.properties.image } }] } },
         'ResourceRequestsNotSpecified',
       ],
+      [{ location: 'westeurope', properties: { osType: 'Linux', containers: [container], ipAddress: { type: 'Public', ports: [] } } }, 'MissingIpAddressPorts'],
     ];
     for (const [body, code] of cases) {
       const res = await armCall(emulator, 'PUT', group, body);

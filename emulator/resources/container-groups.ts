@@ -63,6 +63,8 @@ function validateGroup(state: EmulatorState, req: EmulatorRequest): { body: Grou
   // ACI's wording for both, as `az container create` users report them (Azure CLI issues 30439 and 30496).
   if (props.osType !== 'Linux' && props.osType !== 'Windows')
     fail(400, 'InvalidOsType', `The 'osType' for container group '${props.osType ?? '<null>'}' is invalid. The value must be one of 'Windows,Linux'.`);
+  const ipAddress = props.ipAddress as { ports?: unknown[] } | undefined;
+  if (ipAddress && !ipAddress.ports?.length) fail(400, 'MissingIpAddressPorts', `The ports in the 'ipAddress' of container group '${name}' cannot be empty.`);
   for (const c of props.containers as { name: string; properties: { resources?: { requests?: { cpu?: number; memoryInGB?: number } } } }[]) {
     const requests = c.properties.resources?.requests;
     if (!requests?.cpu || !requests.memoryInGB)
