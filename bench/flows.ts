@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { startTrustedEmulator } from '../emulator/seed';
 import type { Emulator } from '../emulator/server';
-import { emulatorConnection } from '../scripts/lib/emulator-connection';
+import { emulatorConnection, emulatorServerEndpoint } from '../scripts/lib/emulator-connection';
 import { REPO_ROOT, runBundle } from '../scripts/lib/run-bundle';
 import { PipelineRun } from '../scripts/lib/pipeline-runner';
 import { readArmConnection } from '../shared/azure/connection';
@@ -62,12 +62,7 @@ export async function measureAgentTime(seconds: number): Promise<AgentTimeFigure
           POLL_JOB: JSON.stringify(pollJob),
         },
         connections: { arm: connection },
-        serverEndpoint: (id) => ({
-          id,
-          url: info.armUrl,
-          data: { subscriptionId: info.subscriptionId },
-          token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
-        }),
+        serverEndpoint: emulatorServerEndpoint(emulator),
         buildId: '1',
         log: () => undefined,
       });

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { startTrustedEmulator } from '../emulator/seed';
 import type { Emulator } from '../emulator/server';
-import { emulatorConnection, type Scheme, type TestConnection } from './lib/emulator-connection';
+import { emulatorConnection, emulatorServerEndpoint, type Scheme, type TestConnection } from './lib/emulator-connection';
 import { PipelineRun, type Result, type StepRecord } from './lib/pipeline-runner';
 import { REPO_ROOT } from './lib/run-bundle';
 
@@ -105,12 +105,7 @@ async function main(): Promise<void> {
           AKS_ENDPOINT_NAME: 'diabetes-prod',
         },
         connections: { [connectionName]: connection },
-        serverEndpoint: (id) => ({
-          id,
-          url: info.armUrl,
-          data: { subscriptionId: info.subscriptionId },
-          token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
-        }),
+        serverEndpoint: emulatorServerEndpoint(emulator),
         buildId: String(101 + index),
         log: (line) => console.log(`  ${line}`),
       });

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import type { FakeEndpoint } from '../../shared/platform/fake-platform';
+import type { SimulatedEndpoint } from './server-task-simulator';
 
 export type Scheme = 'spnKey' | 'spnCertificate' | 'wif' | 'msi';
 
@@ -72,4 +73,15 @@ export function emulatorConnection(emulator: Emulator, scheme: Scheme, id = 'con
     secrets.push(state.identityHeader);
   }
   return { id, endpoint: { url: info.armUrl, scheme: authScheme, auth, data }, env, secrets };
+}
+
+/** How a server task reaches the emulator for connection `id`: its ARM URL, subscription, and a fresh ARM token. */
+export function emulatorServerEndpoint(emulator: Emulator): (id: string) => SimulatedEndpoint {
+  const { info } = emulator;
+  return (id) => ({
+    id,
+    url: info.armUrl,
+    data: { subscriptionId: info.subscriptionId },
+    token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
+  });
 }

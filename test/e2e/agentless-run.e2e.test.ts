@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
-import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { emulatorConnection, emulatorServerEndpoint } from '../../scripts/lib/emulator-connection';
 import { REPO_ROOT, runBundle, visibleText } from '../../scripts/lib/run-bundle';
 import { ServerTaskSimulator } from '../../scripts/lib/server-task-simulator';
 
@@ -46,12 +46,7 @@ describe('RunAmlPipelineAgentless through the server-task simulator', function (
     return new ServerTaskSimulator(
       taskJson,
       { resourceGroupName: info.resourceGroup, workspaceName: info.workspace, ...inputs },
-      {
-        id: 'arm',
-        url: info.armUrl,
-        data: { subscriptionId: info.subscriptionId },
-        token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
-      },
+      emulatorServerEndpoint(emulator)('arm'),
       variables,
     );
   }

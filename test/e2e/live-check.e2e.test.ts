@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
-import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { emulatorConnection, emulatorServerEndpoint } from '../../scripts/lib/emulator-connection';
 import { PipelineRun } from '../../scripts/lib/pipeline-runner';
 import { REPO_ROOT } from '../../scripts/lib/run-bundle';
 
@@ -22,12 +22,7 @@ describe('live conformance check (samples/pipelines/live-check.yml) against the 
       variables: { AZURE_RM_SVC_CONNECTION: 'live-wif', RESOURCE_GROUP: info.resourceGroup, WORKSPACE_NAME: info.workspace },
       parameters: { holdSeconds: '4', attachAfterMinutes: '1' },
       connections: { 'live-wif': emulatorConnection(emulator, 'wif', 'live-wif') },
-      serverEndpoint: (id) => ({
-        id,
-        url: info.armUrl,
-        data: { subscriptionId: info.subscriptionId },
-        token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
-      }),
+      serverEndpoint: emulatorServerEndpoint(emulator),
       buildId: '901',
       log: (l) => lines.push(l),
       minuteMs: 1000,

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
-import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { emulatorConnection, emulatorServerEndpoint } from '../../scripts/lib/emulator-connection';
 import { PipelineRun } from '../../scripts/lib/pipeline-runner';
 import { REPO_ROOT } from '../../scripts/lib/run-bundle';
 
@@ -18,12 +18,7 @@ describe('sample pipelines run end to end (local pipeline runner)', function () 
       file: path.join(REPO_ROOT, 'samples', 'pipelines', file),
       variables: { AZURE_RM_SVC_CONNECTION: 'factory', RESOURCE_GROUP: info.resourceGroup, WORKSPACE_NAME: info.workspace },
       connections: { factory: emulatorConnection(emulator, 'spnKey', 'factory') },
-      serverEndpoint: (id) => ({
-        id,
-        url: info.armUrl,
-        data: { subscriptionId: info.subscriptionId },
-        token: () => emulator.state.issueToken(info.clientId, 'https://management.azure.com/.default').token,
-      }),
+      serverEndpoint: emulatorServerEndpoint(emulator),
       buildId,
       log: (l) => lines.push(l),
     });
