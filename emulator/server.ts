@@ -58,19 +58,11 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   }
 }
 
-/** The answer to a request: an intercepting family (the blob service), else ARM's checks and the route table. */
-async function answer(ctx: FamilyContext, routes: Route[], req: EmulatorRequest): Promise<EmulatorResponse> {
-  for (const family of FAMILIES) {
-    const intercepted = family.intercept?.(ctx, req);
-    if (intercepted) return intercepted;
-  }
-  const match = matchRoute(routes, req.method, req.path);
-  if (req.path.toLowerCase().startsWith('/subscriptions/')) {
-    const refused = armPreflight(ctx.state, req);
-    if (refused) return refused;
-    if (match === 'method') return json(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not supported on ${req.path}.` } });
-    if (!match) return json(404, { error: { code: 'InvalidResourceType', message: `The resource type for '${req.path}' could not be found.` } });
-  }
+/** The route's answer to a request that reached the route table (ARM's 405 and 404 for its own paths). */
+async function routed(req: EmulatorRequest, match: ReturnType<typeof matchRoute>): Promise<EmulatorResponse> {
+  const arm = req.path.toLowerCase().startsWith('/subscriptions/');
+  if (arm && match === 'method') return json(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not supported on ${req.path}.` } });
+  if (arm && !match) return json(404, { error: { code: 'InvalidResourceType', message: `The resource type for '${req.path}' could not be found.` } });
   if (!match || match === 'method') return json(404, { message: `No emulator route for ${req.method} ${req.path}` });
   try {
     return await match.route.handler({ ...req, params: match.params });
@@ -78,6 +70,25 @@ async function answer(ctx: FamilyContext, routes: Route[], req: EmulatorRequest)
     if (err instanceof HttpError) return err.response;
     throw err;
   }
+}
+
+/**
+ * The answer to a request: an intercepting family (the blob service), else ARM's checks and throttling (when on)
+ * and the route table.
+ */
+async function answer(ctx: FamilyContext, routes: Route[], req: EmulatorRequest): Promise<EmulatorResponse> {
+  for (const family of FAMILIES) {
+    const intercepted = family.intercept?.(ctx, req);
+    if (intercepted) return intercepted;
+  }
+  const match = matchRoute(routes, req.method, req.path);
+  if (!req.path.toLowerCase().startsWith('/subscriptions/')) return routed(req, match);
+  const refused = armPreflight(ctx.state, req);
+  if (refused) return refused;
+  const ticket = ctx.state.throttle?.take(req, req.path.split('/')[2], ctx.state.bearer(req.headers.authorization)?.clientId ?? '');
+  if (ticket && 'refused' in ticket) return ticket.refused;
+  const response = await routed(req, match);
+  return ticket ? { ...response, headers: { ...(response.headers ?? {}), ...ticket.headers } } : response;
 }
 
 /** An injected status fault as the service would send it, with its Retry-After headers. */

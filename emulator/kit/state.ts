@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { ArmThrottle } from './throttling';
 import type {
   AssetVersion,
   Compute,
@@ -161,6 +162,8 @@ export class EmulatorState {
    * `microsoft.machinelearningservices/workspaces/onlineendpoints/write`: ARM answers them 403 AuthorizationFailed.
    */
   readonly deniedActions = new Set<string>();
+  /** ARM's throttling, off by default so tests stay fast: `throttleLikeArm()` turns it on (the benchmark does). */
+  throttle: ArmThrottle | undefined;
   /** When set, the next long-running operation ends Failed with this error (then it is cleared). */
   failNextOperation: { code: string; message: string } | undefined;
 
@@ -190,6 +193,11 @@ export class EmulatorState {
       ...webhookTokens,
     ];
     return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= 8))];
+  }
+
+  throttleLikeArm(): ArmThrottle {
+    this.throttle = new ArmThrottle(() => this.timeScale);
+    return this.throttle;
   }
 
   /** The default app registration (service principal) the emulator starts with. */

@@ -15,7 +15,9 @@ export function emulatorClients(emulator: Emulator, retry: RetrySettings = FAST_
   const platform = new FakePlatform({ inputs: { azureSubscription: conn.id }, endpoints: { [conn.id]: conn.endpoint } });
   const connection = readArmConnection(new TaskInputs(platform));
   const log: string[] = [];
-  return { clients: createArmClients(connection, { clock: scaledClock(emulator.info.timeScale), log: (m) => log.push(m), retry }), log };
+  // The emulator's time scale when each wait starts: a test may switch it to real time.
+  const clock = { now: () => Date.now(), sleep: (ms: number) => scaledClock(emulator.state.timeScale).sleep(ms) };
+  return { clients: createArmClients(connection, { clock, log: (m) => log.push(m), retry }), log };
 }
 
 export function endpointPath(emulator: Emulator, name: string): string {

@@ -1,0 +1,56 @@
+import { strict as assert } from 'node:assert';
+import { armCall, emulatorClients, endpointPath } from '../../test/support/arm';
+import { mapWithLimit } from '../../shared/concurrency';
+import { startTrustedEmulator } from '../seed';
+import type { Emulator } from '../server';
+
+describe('emulator ARM throttling (token buckets)', function () {
+  this.timeout(60_000);
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startTrustedEmulator();
+    // Real time for these tests: the buckets refill 25 reads a second, as ARM's do.
+    emulator.state.timeScale = 1;
+  });
+  after(() => emulator.stop());
+
+  it('answers 250 reads from a full bucket, counting down in x-ms-ratelimit-remaining-subscription-reads, then 429 with Retry-After', async () => {
+    const throttle = emulator.state.throttleLikeArm();
+    const path = `${endpointPath(emulator, 'none').replace('/onlineEndpoints/none', '')}?api-version=2024-04-01`;
+    // A burst, as a fan-out sends it: 300 reads at once against a bucket of 250.
+    const answers = await Promise.all(Array.from({ length: 300 }, () => armCall(emulator, 'GET', path)));
+    const ok = answers.filter((a) => a.status === 200);
+    const refused = answers.find((a) => a.status === 429);
+    assert.ok(refused, 'the bucket ran dry');
+    assert.ok(ok.length >= 250 && ok.length < 300, `${ok.length} reads answered`);
+    const remaining = ok.map((a) => Number(a.headers.get('x-ms-ratelimit-remaining-subscription-reads'))).sort((a, b) => b - a);
+    assert.equal(remaining[0], 249, 'the first read leaves 249');
+    assert.ok(remaining.at(-1)! <= 1, 'the count went down to the bottom of the bucket');
+    assert.equal(refused.body?.error.code, 'SubscriptionRequestsThrottled');
+    assert.equal(refused.headers.get('retry-after'), '1');
+    assert.ok(throttle.counts.throttled >= 1);
+    const write = await armCall(emulator, 'PUT', `${endpointPath(emulator, 'ep-throttle')}?api-version=2024-04-01`, {
+      location: 'westeurope',
+      properties: { authMode: 'Key' },
+    });
+    assert.equal(write.headers.get('x-ms-ratelimit-remaining-subscription-writes'), '199', 'writes have their own bucket');
+  });
+
+  it('a client reading past the bucket slows down on Retry-After instead of failing', async () => {
+    emulator.state.throttleLikeArm();
+    const { clients, log } = emulatorClients(emulator, { maxAttempts: 6, maxTotalMs: 60_000, baseDelayMs: 50, maxDelayMs: 1_000, attemptTimeoutMs: 5_000 });
+    const ws = endpointPath(emulator, 'x').replace('/onlineEndpoints/x', '');
+    const started = Date.now();
+    const results = await mapWithLimit(
+      Array.from({ length: 300 }, (_, i) => i),
+      8,
+      async () => (await clients.rest().request('GET', ws, { operation: 'Read the workspace' })).status,
+    );
+    assert.deepEqual(new Set(results), new Set([200]), 'every read succeeded');
+    assert.ok(
+      log.some((l) => /HTTP 429; retrying in/.test(l)),
+      'some were throttled and waited',
+    );
+    assert.ok(Date.now() - started >= 1_000, 'the 50 reads past the bucket waited for its refill');
+  });
+});
