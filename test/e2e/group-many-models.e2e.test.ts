@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
-import { startTrustedEmulator } from '../../emulator/seed';
+import { seedEndpoint, startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
 import { emulatorClients, endpointPath } from '../support/arm';
@@ -303,6 +303,37 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
       h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)),
       [],
     );
+  });
+
+  it('a plan past the quota of 60 endpoints per Kubernetes cluster stops before any write, in a dry run too', async () => {
+    const { state } = h.emulator;
+    const compute = `${endpointPath(h.emulator, 'x').replace('/onlineEndpoints/x', '')}/computes/aks-prod`;
+    const seeded = Array.from({ length: 58 }, (_, i) => `other-${i}`);
+    for (const name of seeded) seedEndpoint(h.emulator, { name, compute });
+    try {
+      for (const dryRun of ['true', 'false']) {
+        const from = h.traffic().length;
+        const run = await h.group({ dryRun });
+        assert.equal(run.result, 'Failed');
+        assert.match(
+          run.message ?? '',
+          /The plan exceeds Azure ML's quotas: 61 online endpoints \(3 in the plan \+ 58 others in the workspace\) exceed the quota of 60 per Kubernetes cluster/,
+        );
+        const plan = JSON.parse(fs.readFileSync(run.outputs.planFile, 'utf8')) as { quotas: { endpoints: number; problems: string[] } };
+        assert.equal(plan.quotas.endpoints, 61);
+        assert.equal(plan.quotas.problems.length, 1);
+        assert.deepEqual(
+          h
+            .traffic()
+            .slice(from)
+            .filter((t) => t.method !== 'GET' && !/oauth2|listSecrets/.test(t.url)),
+          [],
+          'nothing written',
+        );
+      }
+    } finally {
+      for (const [key, e] of state.onlineEndpoints) if (seeded.includes(e.name)) state.onlineEndpoints.delete(key);
+    }
   });
 
   it('deploys one endpoint per container; each answers for its models with the endpoint key', async () => {

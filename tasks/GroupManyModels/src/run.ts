@@ -17,6 +17,7 @@ import type { TaskDeps } from '../../../shared/task-deps';
 import { guardPlan, type ChangeGuard } from './change-guard';
 import type { GroupParams } from './inputs';
 import { guardError, logPlan, planMarkdown } from './report';
+import { checkQuotas, type QuotaCheck } from './quotas';
 import { roll, type Rollout } from './rollout';
 import { settleRouting, type Outcome } from './routing-map';
 import { ROUTING_FILE, loadRoutingMap, routingMapContent, saveRoutingMap, type PreviousMap } from './routing-store';
@@ -44,10 +45,17 @@ interface Planned {
   previous?: PreviousMap;
   plan: Plan;
   guard: ChangeGuard;
+  quota: QuotaCheck;
 }
 
 /** Everything read and decided before any write: the listing, the previous map, the plan and its guard verdict. */
-async function makePlan(params: GroupParams, deps: TaskDeps<OutputName>, clients: ArmClients, store: ReturnType<typeof fileModelStore>): Promise<Planned> {
+async function makePlan(
+  params: GroupParams,
+  deps: TaskDeps<OutputName>,
+  clients: ArmClients,
+  store: ReturnType<typeof fileModelStore>,
+  computeId: string | undefined,
+): Promise<Planned> {
   const { platform, clock } = deps;
   const target = params.deploy.target;
   const models = await listModels(params, clients, platform);
@@ -73,17 +81,18 @@ async function makePlan(params: GroupParams, deps: TaskDeps<OutputName>, clients
   );
   const guard = guardPlan(plan, previous?.map, params.guard);
   logPlan(platform, plan, guard, clock.now() - started);
-  return { models, previous, plan, guard };
+  const quota = await checkQuotas(clients, params.workspace, plan, target, computeId);
+  return { models, previous, plan, guard, quota };
 }
 
 /** plan.json, plan.md and the plan's output variables: written locally before anything changes in Azure. */
-function writePlan(params: GroupParams, platform: Platform<OutputName>, { plan, guard }: Planned): void {
+function writePlan(params: GroupParams, platform: Platform<OutputName>, { plan, guard, quota }: Planned): void {
   fs.mkdirSync(params.outputDirectory, { recursive: true });
   const planFile = path.join(params.outputDirectory, 'plan.json');
   const settings = { ...params.plan, ...params.guard };
   fs.writeFileSync(
     planFile,
-    `${JSON.stringify({ target: params.deploy.target, settings, counts: plan.counts, changeGuard: guard, containers: plan.containers, missingTags: plan.missingTags }, null, 2)}\n`,
+    `${JSON.stringify({ target: params.deploy.target, settings, counts: plan.counts, changeGuard: guard, quotas: quota, containers: plan.containers, missingTags: plan.missingTags }, null, 2)}\n`,
   );
   fs.writeFileSync(path.join(params.outputDirectory, 'plan.md'), planMarkdown(plan, guard, `Many-models plan (${params.deploy.target})`));
   platform.setOutput('planFile', planFile);
@@ -124,9 +133,13 @@ export async function run(params: GroupParams, deps: TaskDeps<OutputName>): Prom
   const workspace = await checkWorkspace(clients, params.workspace);
   const computeId = deploy.target === 'kubernetes' ? await kubernetesComputeId(clients, params.workspace, deploy.computeName as string) : undefined;
 
-  const planned = await makePlan(params, deps, clients, store);
-  const { models, previous, plan, guard } = planned;
+  const planned = await makePlan(params, deps, clients, store, computeId);
+  const { models, previous, plan, guard, quota } = planned;
   writePlan(params, platform, planned);
+  if (quota.problems.length) {
+    platform.uploadSummary('Many models', planMarkdown(plan, guard, `Many-models plan (${deploy.target}): over quota, nothing changed`));
+    throw new CheckFailedError(`The plan exceeds Azure ML's quotas: ${quota.problems.join('; ')}. Nothing was changed (see plan.json, quotas).`);
+  }
   if (guard.verdict === 'blocked') {
     platform.uploadSummary('Many models', planMarkdown(plan, guard, `Many-models plan (${deploy.target}): stopped by the change check, nothing changed`));
     throw new CheckFailedError(guardError(plan, guard, params.dryRun));
