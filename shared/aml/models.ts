@@ -64,10 +64,21 @@ export interface LatestModel {
 }
 
 /** The names of the workspace's active models. */
-export async function listModelNames(clients: ArmClients, ws: WorkspaceRef): Promise<string[]> {
-  return (await clients.rest().list<{ name: string }>(`${workspacePath(ws)}/models?listViewType=ActiveOnly`, 'List the models of the workspace')).map(
-    (m) => m.name,
-  );
+export interface ModelContainer {
+  name: string;
+  /** The container's newest version (ModelContainer.latestVersion), when the service gives it. */
+  latestVersion?: string;
+}
+
+/** The workspace's active model containers, paged: one call per page, each container with its newest version. */
+export async function listModelContainers(clients: ArmClients, ws: WorkspaceRef): Promise<ModelContainer[]> {
+  const containers = await clients
+    .rest()
+    .list<{ name: string; properties?: { latestVersion?: string | null } }>(
+      `${workspacePath(ws)}/models?listViewType=ActiveOnly`,
+      'List the models of the workspace',
+    );
+  return containers.map((c) => ({ name: c.name, latestVersion: c.properties?.latestVersion ?? undefined }));
 }
 
 /**

@@ -60,6 +60,13 @@ function harness(job: string, training: Record<string, number>, defaults: Record
         : [],
     /** Requests that change something (token and key reads aside). */
     writes: () => h.traffic().filter((t) => t.method !== 'GET' && !/listKeys|listSecrets|getLogs|oauth2/.test(t.url)),
+    /** ARM calls of the run (token requests, storage and scoring aside), and the models whose versions it read. */
+    armCalls: () => h.traffic().filter((t) => new URL(t.url).pathname.startsWith('/subscriptions/')),
+    versionReads: () =>
+      h
+        .traffic()
+        .map((t) => /\/models\/([^/]+)\/versions$/.exec(new URL(t.url).pathname)?.[1])
+        .filter((m): m is string => m !== undefined && m !== 'deployed_models_info'),
     routing: (): RoutingMap => JSON.parse(fs.readFileSync(path.join(h.out, 'routing-map.json'), 'utf8')),
   };
   before(async () => {
@@ -153,6 +160,9 @@ describe('GroupManyModels bundle against the emulator', function () {
     assert.deepEqual(h.writes(), [], 'no write at all');
     assert.deepEqual(routingVersions(), ['1']);
     assert.match(run.message ?? '', /Nothing to change: 20 container\(s\) up to date/);
+    assert.deepEqual(h.versionReads(), [], 'no model version read: every container still names the version the listing index saw');
+    assert.match(run.stdout, /versions read for 0 of 300 model\(s\), 300 unchanged since the last listing/);
+    assert.ok(h.armCalls().length <= 300 / 100 + 10, `${h.armCalls().length} ARM calls for 300 models`);
   });
 
   // A mistake never takes production down: each of these stops before any write.
@@ -215,6 +225,7 @@ describe('GroupManyModels bundle against the emulator', function () {
     const run = await h.group({});
     assert.equal(run.result, 'Succeeded', run.stdout.slice(-3000));
     assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.unchangedGroups, run.outputs.deletedGroups], ['0', '1', '19', '0']);
+    assert.deepEqual(h.versionReads(), ['diabetes-s07-b3'], 'only the bumped model is read');
     const groupPuts = h.writes().filter((t) => t.method === 'PUT' && t.url.includes('/containerGroups/'));
     assert.deepEqual(
       groupPuts.map((t) => new URL(t.url).pathname.split('/').pop()),
@@ -375,7 +386,7 @@ describe('GroupManyModels bundle on Kubernetes online endpoints', function () {
     assert.equal(run.outputs.changeGuard, 'passed');
     assert.deepEqual([run.outputs.newGroups, run.outputs.updatedGroups, run.outputs.deletedGroups], ['0', '0', '0']);
     assert.deepEqual(
-      h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets|listKeys/.test(t.url)),
+      h.traffic().filter((t) => t.method !== 'GET' && !/oauth2|listSecrets|listKeys|model-index\.json/.test(t.url)),
       [],
       'nothing deleted or redeployed',
     );

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_DATASTORE, fileModelStore } from './model-files';
-import { listLatestModels, listModelNames, type LatestModel } from '../../../shared/aml/models';
+import { DEFAULT_DATASTORE, fileModelStore, type FileModelStore } from './model-files';
+import { listWithIndex, loadModelIndex, saveModelIndex, type Listing } from './model-index';
+import { listLatestModels, listModelContainers, type LatestModel } from '../../../shared/aml/models';
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
@@ -25,23 +26,33 @@ import { HINT_SAMPLE, checkTagCase, noMatchError } from './tag-checks';
 
 const LIST_CONCURRENCY = 16;
 
-/** The newest version of every model carrying the filter; a filter that matches nothing is an input error. */
-async function listModels(params: GroupParams, clients: ArmClients, platform: Platform<OutputName>): Promise<LatestModel[]> {
+/**
+ * The newest version of every model carrying the filter: the model containers paged, and versions read only for
+ * models whose newest version is new or changed since the last run's listing index. A filter that matches nothing
+ * is an input error.
+ */
+async function listModels(params: GroupParams, clients: ArmClients, platform: Platform<OutputName>, store: FileModelStore): Promise<IndexedListing> {
   const excluded = params.routingModelName.toLowerCase();
-  const names = (await listModelNames(clients, params.workspace)).filter((n) => n.toLowerCase() !== excluded);
-  const models = await listLatestModels(clients, params.workspace, names, { tags: params.modelTagFilter, concurrency: LIST_CONCURRENCY });
+  const containers = (await listModelContainers(clients, params.workspace)).filter((c) => c.name.toLowerCase() !== excluded);
+  const previous = await loadModelIndex(store, params.routingModelName);
+  const listing = await listWithIndex(clients, params.workspace, containers, params.modelTagFilter ?? '', previous?.index, LIST_CONCURRENCY);
+  const { models } = listing;
   if (!models.length && params.modelTagFilter) {
+    const names = containers.map((c) => c.name);
     const sample = await listLatestModels(clients, params.workspace, names.slice(0, HINT_SAMPLE), { concurrency: LIST_CONCURRENCY });
     throw noMatchError(params.modelTagFilter, params.workspace.workspace, names.length, sample);
   }
   platform.info(
-    `${models.length} registered model(s)${params.modelTagFilter ? ` carrying ${params.modelTagFilter}` : ''} (the routing model '${params.routingModelName}' excluded).`,
+    `${models.length} registered model(s)${params.modelTagFilter ? ` carrying ${params.modelTagFilter}` : ''} (the routing model '${params.routingModelName}' excluded); versions read for ${listing.read} of ${containers.length} model(s), ${listing.reused} unchanged since the last listing.`,
   );
-  return models;
+  return { ...listing, previousIndexSha: previous?.sha };
 }
+
+type IndexedListing = Listing & { previousIndexSha?: string };
 
 interface Planned {
   models: LatestModel[];
+  listing: IndexedListing;
   previous?: PreviousMap;
   plan: Plan;
   guard: ChangeGuard;
@@ -58,7 +69,8 @@ async function makePlan(
 ): Promise<Planned> {
   const { platform, clock } = deps;
   const target = params.deploy.target;
-  const models = await listModels(params, clients, platform);
+  const listing = await listModels(params, clients, platform, store);
+  const { models } = listing;
   const previous = await loadRoutingMap(store, params.routingModelName);
   platform.info(
     previous
@@ -82,7 +94,7 @@ async function makePlan(
   const guard = guardPlan(plan, previous?.map, params.guard);
   logPlan(platform, plan, guard, clock.now() - started);
   const quota = await checkQuotas(clients, params.workspace, plan, target, computeId);
-  return { models, previous, plan, guard, quota };
+  return { models, listing, previous, plan, guard, quota };
 }
 
 /** plan.json, plan.md and the plan's output variables: written locally before anything changes in Azure. */
@@ -178,7 +190,7 @@ async function finish(
   params: GroupParams,
   platform: Platform<OutputName>,
   store: ReturnType<typeof fileModelStore>,
-  { models, previous, plan, guard }: Planned,
+  { models, listing, previous, plan, guard }: Planned,
   outcomes: Map<string, Outcome>,
 ): Promise<RunResult> {
   const { map, unrouted } = settleRouting(plan, previous?.map, outcomes, new Set(models.map((m) => m.name)), params.deploy.target);
@@ -186,6 +198,7 @@ async function finish(
   fs.writeFileSync(routingMapFile, routingMapContent(map));
   platform.setOutput('routingMapFile', routingMapFile);
   const registered = await saveRoutingMap(store, params.routingModelName, map, previous, params.tags);
+  await saveModelIndex(store, params.routingModelName, listing.index, listing.previousIndexSha);
   if (registered) platform.info(`Registered the routing map as model '${params.routingModelName}' version ${registered}.`);
   else if (previous) platform.info(`The routing map is unchanged (version ${previous.version}).`);
 
