@@ -59,6 +59,18 @@ describe('retry policy (unit)', () => {
     assert.equal(clock.slept.length, 2);
   });
 
+  it("throttled with Retry-After (ARM's token buckets), it waits as often as told within the time budget: no attempt is used up", async () => {
+    const clock = fakeClock();
+    const policy = retryPolicy({ ...FAST_RETRY, maxAttempts: 3, maxTotalMs: 60_000 }, clock, () => undefined);
+    let calls = 0;
+    const res = await policy.sendRequest(createPipelineRequest({ url: 'https://arm/x' }), async () =>
+      ++calls <= 10 ? response(429, { 'retry-after': '1' }) : response(200),
+    );
+    assert.equal(res.status, 200);
+    assert.equal(calls, 11);
+    assert.deepEqual(clock.slept, Array(10).fill(1000));
+  });
+
   it('gives up at once when Retry-After exceeds the total time budget', async () => {
     const clock = fakeClock();
     const policy = retryPolicy({ ...FAST_RETRY, maxTotalMs: 10_000 }, clock, () => undefined);

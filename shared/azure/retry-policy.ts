@@ -70,7 +70,7 @@ export function describeUrl(url: string): string {
 interface Failure {
   reason: string;
   waitMs?: number;
-  /** The resource is busy: waiting does not use up an attempt (an update can take minutes), only time. */
+  /** Busy or throttled with a Retry-After: waiting does not use up an attempt (an update can take minutes), only time. */
   busy?: boolean;
 }
 
@@ -88,7 +88,9 @@ function transientFailure(request: PipelineRequest, response: PipelineResponse |
     if (response.status === 409 && BUSY_CODES.test(response.bodyAsText ?? ''))
       return { reason: 'HTTP 409 (another operation in progress)', waitMs: retryAfterMs(response.headers, now), busy: true };
     if (!RETRY_STATUSES.has(response.status)) return undefined;
-    return { reason: `HTTP ${response.status}`, waitMs: retryAfterMs(response.headers, now) };
+    const waitMs = retryAfterMs(response.headers, now);
+    // Throttled with a time to come back (ARM's token buckets): waiting is the cure, so it uses up no attempt.
+    return { reason: `HTTP ${response.status}`, waitMs, busy: response.status === 429 && waitMs !== undefined };
   }
   const err = error as { name?: string; code?: string; message?: string } | undefined;
   if (!err) return undefined;
