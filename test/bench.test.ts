@@ -8,7 +8,15 @@ describe('benchmarks', function () {
 
   it('the quick run completes and prints every table (figures are read, never asserted)', () => {
     const output = execFileSync(process.execPath, [path.join(REPO_ROOT, 'out', 'bench', 'run.js'), '--quick'], { encoding: 'utf8' });
-    for (const section of ['## Size', '## Cold start', '## Ready', '## Agent time held', '## GroupManyModels plan', '## Deployment fan-out'])
+    for (const section of [
+      '## Size',
+      '## Cold start',
+      '## Ready',
+      '## Agent time held',
+      '## Many-models listing',
+      '## GroupManyModels plan',
+      '## Deployment fan-out',
+    ])
       assert.ok(output.includes(section), section);
     for (const task of ['DeployToAci', 'DeployToAks', 'EvaluateAndRegister', 'GroupManyModels', 'PublishAmlPipeline', 'SmokeTest'])
       assert.match(output, new RegExp(`\\| ${task} +\\|`), task);

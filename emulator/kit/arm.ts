@@ -140,9 +140,9 @@ export function workspaceOf(state: EmulatorState, req: EmulatorRequest): Workspa
 }
 
 /** A page of `items` with an absolute `nextLink` carrying $skipToken, as ARM lists do. */
-export function page(req: EmulatorRequest, items: unknown[], pageSize: number): EmulatorResponse {
+export function page<T>(req: EmulatorRequest, items: T[], pageSize: number, render: (item: T) => unknown = (item) => item): EmulatorResponse {
   const start = Number(req.url.searchParams.get('$skipToken') ?? '0') || 0;
-  const value = items.slice(start, start + pageSize);
+  const value = items.slice(start, start + pageSize).map(render);
   const body: Record<string, unknown> = { value };
   if (start + pageSize < items.length) {
     const query = [...req.url.searchParams].filter(([k]) => k !== '$skipToken').map(([k, v]) => `${k}=${encodeURIComponent(v)}`);

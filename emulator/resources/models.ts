@@ -56,6 +56,24 @@ function containerResource(state: EmulatorState, ws: Workspace, name: string): R
   };
 }
 
+const namesMemo = new WeakMap<Workspace, { size: number; names: string[] }>();
+
+/** The workspace's model names, sorted; computed again only when a model is added (100,000 models page quickly). */
+function containerNames(state: EmulatorState, ws: Workspace): string[] {
+  const size = state.modelVersions.size + state.modelContainers.size;
+  const memo = namesMemo.get(ws);
+  if (memo?.size === size) return memo.names;
+  const prefix = `${workspaceId(ws)}/models/`.toLowerCase();
+  const names = [
+    ...new Set([
+      ...[...state.modelVersions.values()].filter((v) => v[0]?.workspace === ws).map((v) => v[0].name),
+      ...[...state.modelContainers.entries()].filter(([k]) => k.startsWith(prefix)).map(([, c]) => c.name),
+    ]),
+  ].sort();
+  namesMemo.set(ws, { size, names });
+  return names;
+}
+
 /** Whether the workspace has model `name`: a container put on its own, or one made by registering a version. */
 function containerExists(state: EmulatorState, ws: Workspace, name: string): boolean {
   return state.modelContainers.has(modelKey(ws, name)) || versionsOf(state, ws, name).length > 0;
@@ -225,18 +243,7 @@ function modelRoutes(state: EmulatorState): Route[] {
     }),
     route('GET', `${WS}/models`, (req) => {
       const ws = workspaceOf(state, req);
-      const prefix = `${workspaceId(ws)}/models/`.toLowerCase();
-      const names = [
-        ...new Set([
-          ...[...state.modelVersions.values()].filter((v) => v[0]?.workspace === ws).map((v) => v[0].name),
-          ...[...state.modelContainers.entries()].filter(([k]) => k.startsWith(prefix)).map(([, c]) => c.name),
-        ]),
-      ].sort();
-      return page(
-        req,
-        names.map((n) => containerResource(state, ws, n)),
-        state.pageSize,
-      );
+      return page(req, containerNames(state, ws), state.pageSize, (n) => containerResource(state, ws, n));
     }),
   ];
 }
