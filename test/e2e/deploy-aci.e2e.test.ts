@@ -8,6 +8,7 @@ import { acrPullIdentity } from '../../emulator/resources/container-registries';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
 import { ROW, SAMPLE, trainAndRegisterSample } from '../support/trained-model';
+import { readTraffic } from '../support/traffic';
 
 const BASE_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
 
@@ -24,15 +25,7 @@ describe('DeployToAci bundle against the emulator', function () {
       connection: emulatorConnection(emulator, 'spnKey'),
       env: { BUILD_BUILDID: '88' },
     });
-  const traffic = () =>
-    fs.existsSync(log)
-      ? fs
-          .readFileSync(log, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as { method: string; url: string })
-      : [];
+  const traffic = () => readTraffic(log);
 
   before(async () => {
     log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aci-')), 'traffic.jsonl');

@@ -7,6 +7,7 @@ import { startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
 import { ROW, SAMPLE, trainAndRegisterSample } from '../support/trained-model';
+import { readTraffic } from '../support/traffic';
 
 describe('DeployToAks bundle against the emulator', function () {
   this.timeout(240_000);
@@ -30,16 +31,7 @@ describe('DeployToAks bundle against the emulator', function () {
     });
   const endpoint = () => [...emulator.state.onlineEndpoints.values()].find((e) => e.name === 'diabetes-prod');
   const traffic = () => (endpoint()?.resource.properties as { traffic: Record<string, number> }).traffic;
-  const writes = () =>
-    (fs.existsSync(log)
-      ? fs
-          .readFileSync(log, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as { method: string; url: string })
-      : []
-    ).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
+  const writes = () => readTraffic(log).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
 
   before(async () => {
     log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aks-')), 'traffic.jsonl');

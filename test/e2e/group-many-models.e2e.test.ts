@@ -9,6 +9,7 @@ import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
 import { emulatorClients, endpointPath } from '../support/arm';
 import { ROW, SAMPLE, trainManyModels } from '../support/trained-model';
+import { readTraffic } from '../support/traffic';
 
 const BASE_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
 
@@ -49,15 +50,7 @@ function harness(job: string, training: Record<string, number>, defaults: Record
         connection: emulatorConnection(h.emulator, 'spnKey'),
         env: { BUILD_BUILDID: '301' },
       }),
-    traffic: () =>
-      fs.existsSync(h.log)
-        ? fs
-            .readFileSync(h.log, 'utf8')
-            .trim()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as { method: string; url: string })
-        : [],
+    traffic: () => readTraffic(h.log),
     /** Requests that change something (token and key reads aside). */
     writes: () => h.traffic().filter((t) => t.method !== 'GET' && !/listKeys|listSecrets|getLogs|oauth2/.test(t.url)),
     /** ARM calls of the run (token requests, storage and scoring aside), and the models whose versions it read. */

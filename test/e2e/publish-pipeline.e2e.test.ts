@@ -6,18 +6,12 @@ import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { REPO_ROOT, runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
+import { readTraffic } from '../support/traffic';
 
 const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml');
 
 function traffic(log: string): { method: string; url: string; status: number }[] {
-  return fs.existsSync(log)
-    ? fs
-        .readFileSync(log, 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
+  return readTraffic(log);
 }
 
 describe('PublishAmlPipeline bundle against the emulator', function () {

@@ -5,6 +5,7 @@ import type { Emulator } from '../../emulator/server';
 import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
 import { emulatorConnection, type Scheme } from '../../scripts/lib/emulator-connection';
 import { seedEndpoint, startTrustedEmulator } from '../../emulator/seed';
+import { readTraffic } from '../support/traffic';
 
 const PAYLOAD = JSON.stringify({
   data: [
@@ -203,12 +204,7 @@ describe('SmokeTest bundle against the emulator', function () {
         connection,
       });
       assertSucceeded(run);
-      const scoring = fs
-        .readFileSync(log, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l))
-        .filter((l) => l.url.endsWith('/inference/ep-trace/score'));
+      const scoring = readTraffic(log).filter((l) => l.url.endsWith('/inference/ep-trace/score'));
       assert.equal(scoring.length, 3, 'one readiness request and two measured ones');
       const traceIds = new Set(scoring.map((l) => /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(l.requestHeaders.traceparent)?.[1]));
       assert.equal(traceIds.size, 1, 'one trace for the run');

@@ -8,19 +8,13 @@ import { startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection, type Scheme, type TestConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
 import { ROW, SAMPLE, trainAndRegisterSample, trainManyModels } from './trained-model';
+import { readTraffic, type TrafficLine } from './traffic';
 
 export const BASE_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest';
 /** Known secret values the scenarios hand to the tasks; none may ever be shown or written. */
 export const KNOWN_SECRETS = { apiSecret: 'env-s3cr3t-7f3a91c2', dockerPassword: 'acr-passw0rd-5d7e20b8', apiKey: 'url-api-key-9c41e6d3' };
 
-export interface TrafficLine {
-  method: string;
-  url: string;
-  status: number;
-  requestHeaders: Record<string, unknown>;
-  requestBody: unknown;
-  responseBody: unknown;
-}
+export type { TrafficLine } from './traffic';
 
 /**
  * One emulator with what the task scenarios need: the diabetes sample trained and registered (job
@@ -67,14 +61,7 @@ export class ScenarioBed {
   }
 
   traffic(): TrafficLine[] {
-    return fs.existsSync(this.log)
-      ? fs
-          .readFileSync(this.log, 'utf8')
-          .trim()
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as TrafficLine)
-      : [];
+    return readTraffic(this.log);
   }
 
   /** Requests that change state (token requests and secret reads aside), from line `from` of the traffic log on. */
