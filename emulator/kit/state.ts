@@ -103,6 +103,8 @@ export class EmulatorState {
   readonly onlineEndpoints = new Map<string, OnlineEndpoint>();
   readonly containerGroups = new Map<string, ContainerGroup>();
   readonly operations = new Map<string, Operation>();
+  /** The operations still running: what every request checks, so it stays small however many have ended. */
+  private readonly running = new Set<Operation>();
   readonly planEvents: PlanEvent[] = [];
   readonly assets = new Map<string, AssetVersion>();
   readonly jobs = new Map<string, JobRecord>();
@@ -247,7 +249,9 @@ export class EmulatorState {
     this.failNextOperation = undefined;
     // Polled as asked, it ends after `lroPolls` polls; unpolled (an answer lost), it ends on its own, later.
     const doneAt = Date.now() + 5 * this.lroPolls * this.retryAfterSeconds * 1000 * this.timeScale;
-    this.operations.set(id, { ...op, remainingPolls: this.lroPolls, doneAt, settled: false, ...(failure ? { outcome: 'Failed', error: failure } : {}) });
+    const operation: Operation = { ...op, remainingPolls: this.lroPolls, doneAt, settled: false, ...(failure ? { outcome: 'Failed', error: failure } : {}) };
+    this.operations.set(id, operation);
+    this.running.add(operation);
     return id;
   }
 
@@ -255,18 +259,19 @@ export class EmulatorState {
   settle(op: Operation): void {
     if (op.settled) return;
     op.settled = true;
+    this.running.delete(op);
     if (op.outcome === 'Succeeded') op.complete();
   }
 
   /** Ends the operations whose time has come, polled or not, as Azure's do. */
   settleDue(): void {
     const now = Date.now();
-    for (const op of this.operations.values()) if (!op.settled && now >= op.doneAt) this.settle(op);
+    for (const op of [...this.running]) if (now >= op.doneAt) this.settle(op);
   }
 
   /** The unfinished operation writing the resource at `path`, if any. */
   operationOn(path: string): Operation | undefined {
     const resource = path.toLowerCase();
-    return [...this.operations.values()].find((op) => !op.settled && op.resource === resource);
+    return [...this.running].find((op) => op.resource === resource);
   }
 }
