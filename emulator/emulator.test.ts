@@ -1,11 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { armCall as call, emulatorClients, endpointPath } from '../test/support/arm';
 import { REPO_ROOT } from '../scripts/lib/run-bundle';
-import { startTrustedEmulator } from './seed';
+import { startTrustedEmulator, newTrafficLog } from './seed';
 import type { Emulator } from './server';
 
 describe('emulator', function () {
@@ -51,7 +49,7 @@ describe('emulator', function () {
     let emulator: Emulator;
     let log: string;
     before(async () => {
-      log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-')), 'traffic.jsonl');
+      log = newTrafficLog();
       emulator = await startTrustedEmulator(log);
     });
     after(() => emulator.stop());

@@ -12,6 +12,11 @@ export async function startTrustedEmulator(trafficLog?: string): Promise<Emulato
   return startEmulator({ tls: { certFile, keyFile }, trafficLog });
 }
 
+/** A traffic-log file in a fresh temporary folder of its own, for a test's emulator. */
+export function newTrafficLog(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-')), 'traffic.jsonl');
+}
+
 export interface SeedEndpoint {
   name: string;
   authMode?: 'Key' | 'AMLToken' | 'AADToken';

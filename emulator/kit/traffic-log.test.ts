@@ -1,9 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { armCall, endpointPath } from '../../test/support/arm';
-import { startTrustedEmulator } from '../seed';
+import { startTrustedEmulator, newTrafficLog } from '../seed';
 import type { Emulator } from '../server';
 
 describe('emulator traffic log', function () {
@@ -11,7 +9,7 @@ describe('emulator traffic log', function () {
   let emulator: Emulator;
   let log: string;
   before(async () => {
-    log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-')), 'traffic.jsonl');
+    log = newTrafficLog();
     emulator = await startTrustedEmulator(log);
   });
   after(() => emulator.stop());

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
-import { seedRegistry, startTrustedEmulator } from '../../emulator/seed';
+import { seedRegistry, startTrustedEmulator, newTrafficLog } from '../../emulator/seed';
 import { acrPullIdentity } from '../../emulator/resources/container-registries';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, visibleText, type BundleRun } from '../../scripts/lib/run-bundle';
@@ -28,7 +28,7 @@ describe('DeployToAci bundle against the emulator', function () {
   const traffic = () => readTraffic(log);
 
   before(async () => {
-    log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aci-')), 'traffic.jsonl');
+    log = newTrafficLog();
     emulator = await startTrustedEmulator(log);
     seedRegistry(emulator, 'contoso.azurecr.io', { images: ['diabetes:7'], username: 'contoso', password: 'acr-pass-98765', pullIdentities: [uami()] });
     await trainAndRegisterSample(emulator, 'train-aci');

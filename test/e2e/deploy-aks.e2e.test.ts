@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
-import { startTrustedEmulator } from '../../emulator/seed';
+import { startTrustedEmulator, newTrafficLog } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
 import { ROW, SAMPLE, trainAndRegisterSample } from '../support/trained-model';
@@ -34,7 +34,7 @@ describe('DeployToAks bundle against the emulator', function () {
   const writes = () => readTraffic(log).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
 
   before(async () => {
-    log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'aks-')), 'traffic.jsonl');
+    log = newTrafficLog();
     emulator = await startTrustedEmulator(log);
     await trainAndRegisterSample(emulator, 'train-aks');
   });

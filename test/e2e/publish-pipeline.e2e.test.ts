@@ -3,16 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
-import { startTrustedEmulator } from '../../emulator/seed';
+import { startTrustedEmulator, newTrafficLog } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { REPO_ROOT, runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
 import { readTraffic } from '../support/traffic';
 
 const SAMPLE = path.join(REPO_ROOT, 'samples', 'diabetes', 'pipeline.yml');
-
-function traffic(log: string): { method: string; url: string; status: number }[] {
-  return readTraffic(log);
-}
 
 describe('PublishAmlPipeline bundle against the emulator', function () {
   this.timeout(120_000);
@@ -20,7 +16,7 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
   let log: string;
 
   before(async () => {
-    log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'publish-')), 'traffic.jsonl');
+    log = newTrafficLog();
     emulator = await startTrustedEmulator(log);
   });
   after(() => emulator.stop());
@@ -51,7 +47,7 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.match(run.message ?? '', /Dry run: 6 asset\(s\) would be written; nothing was\./);
     assert.match(run.stdout, /code code-[0-9a-f]{12}:1 would upload \(\d+ files/);
-    const writes = traffic(log).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
+    const writes = readTraffic(log).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
     assert.deepEqual(writes, []);
     assert.equal(emulator.state.assets.size, 0);
   });
@@ -63,7 +59,7 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     const ws = emulator.info;
     const id = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/components/diabetes_pipeline/versions/101`;
     assert.deepEqual(run.outputs, { componentId: id, componentName: 'diabetes_pipeline', componentVersion: '101' });
-    const uploads = traffic(log).filter((l) => l.method === 'PUT' && l.url.includes('/emustorage/'));
+    const uploads = readTraffic(log).filter((l) => l.method === 'PUT' && l.url.includes('/emustorage/'));
     // Every file of the folder but what its .amlignore leaves out (Python byte-code).
     const kept = fs
       .readdirSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src'), { recursive: true })
@@ -96,7 +92,7 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     const again = await publish();
     assert.equal(again.result, 'Succeeded');
     assert.deepEqual(again.outputs, first.outputs);
-    const writes = traffic(log).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
+    const writes = readTraffic(log).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
     assert.deepEqual(writes, []);
     assert.match(again.message ?? '', /\(0 asset\(s\) written, 6 unchanged\)/);
   });
