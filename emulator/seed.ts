@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,7 +38,7 @@ export function seedEndpoint(emulator: Emulator, seed: SeedEndpoint): void {
   emulator.state.onlineEndpoints.set(id.toLowerCase(), {
     workspace: ws,
     name: seed.name,
-    keys: { primaryKey: `pk-${seed.name}-${Math.random().toString(36).slice(2)}`, secondaryKey: `sk-${Math.random().toString(36).slice(2)}` },
+    keys: { primaryKey: `pk-${seed.name}-${randomBytes(12).toString('hex')}`, secondaryKey: `sk-${randomBytes(12).toString('hex')}` },
     deployments,
     resource: {
       id,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,7 +100,7 @@ export class ServerTaskSimulator {
       'system.JobAttempt': '1',
       'system.TimelineId': '5b0c1d2e-3f40-4a5b-9c6d-7e8f90a1b2c3',
       'system.TaskInstanceId': '61153303-347e-5f06-a6a1-ce2102bd68eb',
-      'system.AccessToken': `job-token-${Math.random().toString(36).slice(2)}`,
+      'system.AccessToken': `job-token-${randomBytes(24).toString('base64url')}`,
       'Build.BuildId': '101',
       'Build.BuildUri': 'vstfs:///Build/Build/101',
       ...variables,
