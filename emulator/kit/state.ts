@@ -125,6 +125,8 @@ export class EmulatorState {
   readonly modelVersions = new Map<string, ModelVersionRecord[]>();
   /** Blob store of the workspace's storage account: blob path -> content. */
   readonly blobs = new Map<string, Buffer>();
+  /** Staged (uncommitted) blocks per blob, as Put Block leaves them until Put Block List. */
+  readonly blocks = new Map<string, Map<string, Buffer>>();
   readonly sasTokens = new Set<string>();
   /** Container registries by server (lower case): MCR, the workspace's, and any a test adds. */
   readonly registries = new Map<string, Registry>();

@@ -74,8 +74,11 @@ function blobHandler(state: EmulatorState, req: EmulatorRequest): EmulatorRespon
     const names = [...state.blobs.keys()].filter((n) => n.startsWith(prefixFilter)).sort();
     return { status: 200, body: { blobs: names.map((n) => ({ name: n, size: state.blobs.get(n)?.length })) } };
   }
+  const comp = req.url.searchParams.get('comp');
+  if (comp === 'block' || comp === 'blocklist') return blockHandler(state, req, blob, comp);
   if (req.method === 'PUT') {
     state.blobs.set(blob, req.rawBuffer);
+    state.blocks.delete(blob);
     return { status: 201, headers: { etag: `"${randomUUID()}"` } };
   }
   const data = state.blobs.get(blob);
@@ -83,6 +86,35 @@ function blobHandler(state: EmulatorState, req: EmulatorRequest): EmulatorRespon
   if (req.method === 'HEAD') return { status: 200, headers: { 'content-length': String(data.length) } };
   if (req.method === 'GET') return { status: 200, raw: data };
   return { status: 405 };
+}
+
+/**
+ * Put Block, Put Block List and Get Block List (uncommitted): staged blocks become the blob when a block list
+ * names them all; a list naming a block never staged is refused as the service refuses it (400 InvalidBlockList).
+ */
+function blockHandler(state: EmulatorState, req: EmulatorRequest, blob: string, comp: string): EmulatorResponse {
+  const staged = state.blocks.get(blob) ?? new Map<string, Buffer>();
+  if (comp === 'block' && req.method === 'PUT') {
+    const id = req.url.searchParams.get('blockid');
+    if (!id) return { status: 400, body: { code: 'InvalidQueryParameterValue', message: 'blockid is required.' } };
+    staged.set(id, req.rawBuffer);
+    state.blocks.set(blob, staged);
+    return { status: 201 };
+  }
+  if (req.method === 'GET') {
+    const names = [...staged.entries()].map(([id, data]) => `<Block><Name>${id}</Name><Size>${data.length}</Size></Block>`).join('');
+    return {
+      status: 200,
+      raw: Buffer.from(`<?xml version="1.0" encoding="utf-8"?><BlockList><CommittedBlocks/><UncommittedBlocks>${names}</UncommittedBlocks></BlockList>`),
+    };
+  }
+  if (req.method !== 'PUT') return { status: 405 };
+  const ids = [...req.rawBuffer.toString('utf8').matchAll(/<(?:Latest|Uncommitted)>([^<]+)<\/(?:Latest|Uncommitted)>/g)].map((m) => m[1]);
+  if (ids.length === 0 || ids.some((id) => !staged.has(id)))
+    return { status: 400, body: { code: 'InvalidBlockList', message: 'The specified block list is invalid.' } };
+  state.blobs.set(blob, Buffer.concat(ids.map((id) => staged.get(id) as Buffer)));
+  state.blocks.delete(blob);
+  return { status: 201, headers: { etag: `"${randomUUID()}"` } };
 }
 
 export const blobStorage: ResourceFamily = { name: 'blob storage', intercept: ({ state }, req) => blobHandler(state, req) };

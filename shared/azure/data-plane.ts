@@ -16,8 +16,22 @@ export class DataPlaneClient {
     this.pipeline.addPolicy(retryPolicy(retry, clock, log));
   }
 
-  async send(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}): Promise<number> {
-    return (await this.exchange(method, url, operation, body, headers)).status;
+  /** The status of a request; statuses in `expected` (such as 404 for a lookup) are answers, not errors. */
+  async send(
+    method: HttpMethods,
+    url: string,
+    operation: string,
+    body?: Buffer,
+    headers: Record<string, string> = {},
+    expected: number[] = [],
+  ): Promise<number> {
+    return (await this.exchange(method, url, operation, body, headers, expected)).status;
+  }
+
+  /** A GET's body, or undefined when the blob is not there. */
+  async getOrMissing(url: string, operation: string): Promise<Buffer | undefined> {
+    const response = await this.exchange('GET', url, operation, undefined, { 'x-ms-version': '2021-08-06' }, [404]);
+    return response.status === 404 ? undefined : Buffer.from(response.bodyAsText ?? '', 'utf8');
   }
 
   /** The body of a GET (a blob's content). */
@@ -25,7 +39,7 @@ export class DataPlaneClient {
     return Buffer.from((await this.exchange('GET', url, operation, undefined, { 'x-ms-version': '2021-08-06' })).bodyAsText ?? '', 'utf8');
   }
 
-  private async exchange(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}) {
+  private async exchange(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}, expected: number[] = []) {
     const request = corePipeline().createPipelineRequest({ url, method, headers: corePipeline().createHttpHeaders(headers), body });
     let response;
     try {
@@ -33,7 +47,8 @@ export class DataPlaneClient {
     } catch (err) {
       throw toAzureError(operation, err);
     }
-    if (response.status >= 400) throw armErrorFromResponse(operation, response.status, response.headers, response.bodyAsText ?? undefined);
+    if (response.status >= 400 && !expected.includes(response.status))
+      throw armErrorFromResponse(operation, response.status, response.headers, response.bodyAsText ?? undefined);
     return response;
   }
 

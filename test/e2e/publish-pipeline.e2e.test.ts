@@ -125,11 +125,11 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
 
   describe('bad input is a clear error, with nothing written', () => {
     const cases: [string, Record<string, string>, RegExp][] = [
-      ['unsupported key', { pipelineFile: 'bad.yml' }, /Input 'pipelineFile': bad\.yml:6: key 'jobs\.a\.distribution': is not supported here/],
+      ['unsupported key', { pipelineFile: 'bad.yml' }, /Input 'pipelineFile': bad\.yml:6: key 'jobs\.a\.max_retries': is not supported here/],
       [
         'missing component file',
         { pipelineFile: 'missing.yml' },
-        /Input 'pipelineFile': missing\.yml:5: key 'jobs\.a\.component': the file 'nope\.yml' does not exist/,
+        /Input 'pipelineFile': missing\.yml:5: key 'jobs\.a\.component': the local path 'file:\.\/nope\.yml' does not exist/,
       ],
       [
         'unknown binding',
@@ -150,10 +150,7 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     for (const [label, inputs, message] of cases) {
       it(label, async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-yaml-'));
-        fs.writeFileSync(
-          path.join(dir, 'bad.yml'),
-          'type: pipeline\njobs:\n  a:\n    command: echo hi\n    environment: azureml:e:1\n    distribution:\n      type: mpi\n',
-        );
+        fs.writeFileSync(path.join(dir, 'bad.yml'), 'type: pipeline\njobs:\n  a:\n    command: echo hi\n    environment: azureml:e:1\n    max_retries: 3\n');
         fs.writeFileSync(path.join(dir, 'missing.yml'), 'type: pipeline\njobs:\n  a:\n    type: command\n    component: file:./nope.yml\n');
         fs.writeFileSync(
           path.join(dir, 'binding.yml'),

@@ -2,7 +2,7 @@ import { sha256Hex } from '../../../shared/hash';
 import { type WorkspaceRef } from '../../../shared/aml/workspace';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import type { DataPlaneClient } from '../../../shared/azure/data-plane';
-import { DatastoreBlobs, parseDatastoreUri } from './datastore-blobs';
+import { DatastoreBlobs, parseDatastoreUri } from '../../../shared/aml/datastore-blobs';
 import { AzureError } from '../../../shared/errors';
 import { nextModelVersion, putModelVersion, type ModelVersion } from '../../../shared/aml/models';
 

@@ -1,7 +1,7 @@
 import type { OutputName } from '../contract.generated';
 import type { LatestModel } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
-import type { DatastoreBlobs } from './datastore-blobs';
+import type { DatastoreBlobs } from '../../../shared/aml/datastore-blobs';
 import { settleWithLimit } from '../../../shared/concurrency';
 import { deleteContainerGroup } from '../../../shared/deploy/container-groups';
 import { DeploymentFailedError, deployInferenceContainer, packageImageRegistry } from '../../../shared/deploy/container-instance';

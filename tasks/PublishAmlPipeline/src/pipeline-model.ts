@@ -1,42 +1,52 @@
 import { InputError } from '../../../shared/errors';
+import type { AssetRef } from './asset-refs';
 
 /** What the pipeline YAML reader produces and the publisher registers: environments, components, the pipeline. */
-export type EnvironmentRef =
-  | { kind: 'registered'; name: string; version: string }
-  | { kind: 'latest'; name: string }
-  | { kind: 'inline'; name: string; image: string; condaFile?: string; description?: string };
+export type EnvironmentSpec =
+  | { kind: 'ref'; ref: AssetRef }
+  | {
+      kind: 'inline';
+      name: string;
+      image?: string;
+      condaFile?: string;
+      /** A Docker build context folder and its Dockerfile, uploaded as `az ml` uploads it. */
+      build?: { dir: string; dockerfilePath: string };
+      description?: string;
+      osType?: string;
+    };
 
-export interface CommandComponent {
-  type: 'command';
+/** A command, parallel or spark component, from a component file or defined inline in a pipeline job. */
+export interface StepComponent {
+  type: 'command' | 'parallel' | 'spark';
   /** Defined inside a pipeline job rather than in a component file. */
   inline: boolean;
   key: string;
   file: string;
   name: string;
-  displayName?: string;
   description?: string;
-  command: string;
+  /** The code folder: a command's `code`, a parallel job's `task.code`, a spark job's `code`. */
   codeDir?: string;
-  environment: EnvironmentRef;
+  environment?: EnvironmentSpec;
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
-  environmentVariables?: Record<string, string>;
-  isDeterministic?: boolean;
-  tags?: Record<string, string>;
+  /** Every other key as written (snake_case, the component schema's names), sent in the componentSpec. */
+  fields: Record<string, unknown>;
 }
 
-export type ComponentRef =
-  | { kind: 'local'; component: CommandComponent | PipelineDefinition }
-  | { kind: 'registered'; name: string; version: string }
-  | { kind: 'latest'; name: string };
+export type ComponentRef = { kind: 'local'; component: StepComponent | PipelineDefinition } | { kind: 'ref'; ref: AssetRef };
+
+export type NodeType = 'command' | 'pipeline' | 'parallel' | 'sweep' | 'spark' | 'automl';
 
 export interface PipelineNode {
-  type: 'command' | 'pipeline';
-  component: ComponentRef;
+  type: NodeType;
+  /** The component the node runs (a sweep's trial); automl nodes have none. */
+  component?: ComponentRef;
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
   compute?: string;
   displayName?: string;
+  /** Node-level keys as written (resources, limits, search_space, task for automl, ...), sent on the node. */
+  fields: Record<string, unknown>;
 }
 
 export interface PipelineDefinition {
@@ -49,8 +59,10 @@ export interface PipelineDefinition {
   tags?: Record<string, string>;
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
-  settings: { defaultCompute?: string; continueOnStepFailure?: boolean };
+  settings: { defaultCompute?: string; continueOnStepFailure?: boolean; other: Record<string, unknown> };
   jobs: Record<string, PipelineNode>;
+  /** What `az ml` would only warn about (file:line: key: reason), shown as task warnings. */
+  warnings: string[];
 }
 
 export class PipelineYamlError extends InputError {

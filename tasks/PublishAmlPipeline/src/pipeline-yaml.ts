@@ -1,170 +1,141 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, YAMLMap } from 'yaml';
-import { yaml, YamlDocs, type Loaded } from './yaml-docs';
-import { type CommandComponent, type ComponentRef, type EnvironmentRef, type PipelineDefinition, type PipelineNode } from './pipeline-model';
+import { ComponentReader, join } from './component-yaml';
+import type { ComponentRef, NodeType, PipelineDefinition, PipelineNode } from './pipeline-model';
+import { checkSweep } from './sweep-yaml';
+import { BINDING_KEYS, COMPONENT_PORT_KEYS, NODE_KEYS, PIPELINE_KEYS, SETTINGS_KEYS } from './vocabulary';
+import { yaml, type Loaded } from './yaml-docs';
 
-/** The keys every component and pipeline file may carry, whatever its type. */
-const ASSET_KEYS = ['$schema', 'type', 'name', 'display_name', 'version', 'description', 'tags'];
+const NODE_TYPES: NodeType[] = ['command', 'pipeline', 'parallel', 'sweep', 'spark', 'automl'];
+/** Node keys that stay on the node when a job is written inline (the rest define its anonymous component). */
+const INLINE_NODE_KEYS = [
+  'compute',
+  'experiment_name',
+  'identity',
+  'services',
+  'queue_settings',
+  'limits',
+  'resources',
+  'distribution',
+  'display_name',
+  'tags',
+  'properties',
+];
+
+/** An inline job's bound inputs or outputs declared as a component's: literals typed by value, data by its type. */
+function declaredPorts(bound: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(bound).map(([name, v]) => {
+      if (v !== null && typeof v === 'object') return [name, { type: (v as Record<string, unknown>).type ?? 'uri_folder' }];
+      if (v === null || /^\$\{\{\s*parent\.(outputs|jobs)\./.test(String(v))) return [name, { type: 'uri_folder' }];
+      return [name, { type: typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string' }];
+    }),
+  );
+}
 
 /**
  * Reads an Azure ML CLI v2 pipeline YAML (what `az ml job create -f` / `az ml component create -f` take) and the
- * component files it references, into a model the publisher registers. Every key is checked: one this product
- * does not support is an error naming the key, the file and the line.
+ * component files it references, into a model the publisher registers. Every key is checked: one outside the
+ * schema is an error naming the key, the file and the line; an unknown setting is a warning, as `az ml` does.
  */
-class Reader extends YamlDocs {
-  private readonly cache = new Map<string, PipelineDefinition | CommandComponent>();
+class Reader extends ComponentReader {
+  readonly warnings: string[] = [];
 
-  private ports(doc: Loaded, node: Node | undefined, key: string, allowed: string[]): Record<string, unknown> {
-    if (node === undefined) return {};
-    if (!yaml().isMap(node)) this.fail(doc, node, key, 'expected a mapping of input or output names');
-    const out: Record<string, unknown> = {};
-    for (const pair of node.items) {
-      const name = String((pair.key as { value: unknown }).value);
-      const value = pair.value as Node;
-      if (yaml().isMap(value)) this.entries(doc, value, `${key}.${name}`, allowed);
-      else if (yaml().isSeq(value)) this.fail(doc, value, `${key}.${name}`, 'expected a literal value or a mapping');
-      out[name] = this.plain(value);
-    }
-    return out;
-  }
-
-  private environment(doc: Loaded, node: Node | undefined, key: string, fallbackName: string): EnvironmentRef {
-    if (node === undefined) this.fail(doc, undefined, key, 'is required');
+  private componentRef(doc: Loaded, node: Node, key: string, type: NodeType): ComponentRef {
     if (yaml().isMap(node)) {
-      const e = this.entries(doc, node, key, ['name', 'version', 'image', 'conda_file', 'description', '$schema']);
-      const image = this.str(doc, e.get('image'), `${key}.image`);
-      if (!image) this.fail(doc, node, `${key}.image`, 'an inline environment needs an image (docker build contexts are not supported)');
-      const conda = this.str(doc, e.get('conda_file'), `${key}.conda_file`);
-      let condaFile: string | undefined;
-      if (conda) {
-        const condaPath = path.resolve(path.dirname(doc.file), conda.replace(/^file:/, ''));
-        if (!fs.existsSync(condaPath)) this.fail(doc, e.get('conda_file'), `${key}.conda_file`, `the file '${conda}' does not exist`);
-        condaFile = fs.readFileSync(condaPath, 'utf8');
-      }
-      return {
-        kind: 'inline',
-        name: this.str(doc, e.get('name'), `${key}.name`) ?? fallbackName,
-        image,
-        condaFile,
-        description: this.str(doc, e.get('description'), `${key}.description`),
-      };
+      const nested = (node.get('type', true) as Node | undefined) ? this.str(doc, node.get('type', true) as Node, `${key}.type`) : 'command';
+      if (nested !== 'command' && nested !== 'parallel' && nested !== 'spark')
+        this.fail(doc, node, key, `an inline component must be command, parallel or spark; found '${nested}'`);
+      return { kind: 'local', component: this.step(doc, node, key, nested, `${doc.file}#${key}`, key.split('.').slice(-2, -1)[0] ?? 'component') };
     }
-    const text = this.str(doc, node, key) as string;
-    const latest = /^azureml:([\w.-]+)@latest$/.exec(text);
-    if (latest) return { kind: 'latest', name: latest[1] };
-    const versioned = /^azureml:([\w.-]+):([\w.-]+)$/.exec(text);
-    if (versioned) return { kind: 'registered', name: versioned[1], version: versioned[2] };
-    this.fail(
-      doc,
-      node,
-      key,
-      `'${text}' is not supported; use azureml:<name>:<version>, azureml:<name>@latest, or an inline mapping with image (and conda_file)`,
-    );
+    const ref = this.ref(doc, node, key, 'components');
+    if (ref) return { kind: 'ref', ref };
+    const file = this.localPath(doc, node, key, this.str(doc, node, key) as string);
+    const component = this.componentFile(file, { doc, node, key });
+    const expected = type === 'sweep' ? 'command' : type;
+    if (component.type !== expected)
+      this.fail(doc, node, key, `'${this.rel(file)}' is a ${component.type} component; a ${type} job needs a ${expected} component`);
+    return { kind: 'local', component };
   }
 
-  private command(doc: Loaded, map: YAMLMap, where: string, key: string, defaultName: string): CommandComponent {
-    const allowed = [...ASSET_KEYS, 'code', 'environment', 'inputs', 'outputs', 'command', 'environment_variables', 'is_deterministic', 'compute', 'component'];
-    const e = this.entries(doc, map, where, allowed);
-    const command = this.str(doc, e.get('command'), `${where ? `${where}.` : ''}command`);
-    if (!command) this.fail(doc, map, `${where ? `${where}.` : ''}command`, 'a command component needs a command');
-    const code = this.str(doc, e.get('code'), `${where}.code`);
-    let codeDir: string | undefined;
-    if (code) {
-      if (/^(azureml:|https?:)/.test(code)) this.fail(doc, e.get('code'), `${where ? `${where}.` : ''}code`, 'only local code folders are supported');
-      codeDir = path.resolve(path.dirname(doc.file), code.replace(/^file:/, ''));
-      if (!fs.existsSync(codeDir) || !fs.statSync(codeDir).isDirectory())
-        this.fail(doc, e.get('code'), `${where ? `${where}.` : ''}code`, `the folder '${code}' does not exist`);
+  private node(doc: Loaded, value: YAMLMap, nodeName: string): PipelineNode {
+    const where = `jobs.${nodeName}`;
+    const typeNode = value.get('type', true) as Node | undefined;
+    const type = (this.str(doc, typeNode, `${where}.type`) ?? 'command') as NodeType;
+    if (!NODE_TYPES.includes(type)) this.fail(doc, typeNode, `${where}.type`, `'${type}' is not a job type; allowed: ${NODE_TYPES.join(', ')}`);
+    const componentNode = (type === 'sweep' ? value.get('trial', true) : value.get('component', true)) as Node | undefined;
+    let component: ComponentRef | undefined;
+    let consumed: string[];
+    if (type === 'automl') {
+      this.entries(doc, value, where, NODE_KEYS.automl);
+      consumed = ['type', 'inputs', 'outputs', 'compute', 'display_name'];
+    } else if (componentNode !== undefined) {
+      this.entries(doc, value, where, NODE_KEYS[type]);
+      component = this.componentRef(doc, componentNode, `${where}.${type === 'sweep' ? 'trial' : 'component'}`, type);
+      consumed = ['type', 'component', 'trial', 'inputs', 'outputs', 'compute', 'display_name'];
+    } else if (type === 'command' || type === 'parallel' || type === 'spark') {
+      const step = this.step(doc, value, where, type, `${doc.file}#${nodeName}`, nodeName, INLINE_NODE_KEYS);
+      component = { kind: 'local', component: { ...step, inputs: declaredPorts(step.inputs), outputs: declaredPorts(step.outputs) } };
+      consumed = [...Object.keys(this.plain(value) as object).filter((k) => !INLINE_NODE_KEYS.includes(k)), 'compute', 'display_name'];
+    } else {
+      this.fail(doc, value, `${where}.${type === 'sweep' ? 'trial' : 'component'}`, `a ${type} job needs a ${type === 'sweep' ? 'trial' : 'component'}`);
     }
-    const name = this.str(doc, e.get('name'), `${where}.name`) ?? defaultName;
-    const portKeys = ['type', 'default', 'optional', 'description', 'min', 'max', 'enum', 'mode', 'path'];
+    if (type === 'sweep') checkSweep(this, doc, value, where);
+    const fields: Record<string, unknown> = {};
+    for (const pair of value.items) {
+      const k = String((pair.key as { value: unknown }).value);
+      if (!consumed.includes(k)) fields[k] = this.plain(pair.value as Node);
+    }
     return {
-      type: 'command',
-      inline: where !== '',
-      key,
-      file: doc.file,
-      name,
-      displayName: this.str(doc, e.get('display_name'), `${where}.display_name`),
-      description: this.str(doc, e.get('description'), `${where}.description`),
-      command,
-      codeDir,
-      environment: this.environment(doc, e.get('environment'), `${where ? `${where}.` : ''}environment`, `${name}-env`),
-      inputs: this.ports(doc, e.get('inputs'), `${where ? `${where}.` : ''}inputs`, portKeys),
-      outputs: this.ports(doc, e.get('outputs'), `${where ? `${where}.` : ''}outputs`, portKeys),
-      environmentVariables: this.stringMap(doc, e.get('environment_variables'), `${where}.environment_variables`),
-      isDeterministic: this.plain(e.get('is_deterministic')) as boolean | undefined,
-      tags: this.stringMap(doc, e.get('tags'), `${where}.tags`),
+      type,
+      component,
+      inputs: this.ports(doc, value.get('inputs', true) as Node | undefined, `${where}.inputs`, BINDING_KEYS),
+      outputs: this.ports(doc, value.get('outputs', true) as Node | undefined, `${where}.outputs`, BINDING_KEYS),
+      compute: this.str(doc, value.get('compute', true) as Node | undefined, `${where}.compute`)?.replace(/^azureml:/, ''),
+      displayName: this.str(doc, value.get('display_name', true) as Node | undefined, `${where}.display_name`),
+      fields,
     };
   }
 
-  private componentRef(doc: Loaded, node: Node, key: string): ComponentRef {
-    const text = this.str(doc, node, key) as string;
-    const latest = /^azureml:([\w.-]+)@latest$/.exec(text);
-    if (latest) return { kind: 'latest', name: latest[1] };
-    const versioned = /^azureml:([\w.-]+):([\w.-]+)$/.exec(text);
-    if (versioned) return { kind: 'registered', name: versioned[1], version: versioned[2] };
-    if (text.startsWith('azureml:')) this.fail(doc, node, key, `'${text}' is not supported; use azureml:<name>:<version> or azureml:<name>@latest`);
-    const file = path.resolve(path.dirname(doc.file), text.replace(/^file:/, ''));
-    return { kind: 'local', component: this.componentFile(file, { doc, node, key }) };
-  }
-
-  /** A component file: a command component or a pipeline component. Loaded once however often it is used. */
-  componentFile(file: string, from?: { doc: Loaded; node: Node; key: string }): CommandComponent | PipelineDefinition {
-    const cached = this.cache.get(file);
-    if (cached) return cached;
-    const doc = this.load(file, from);
-    const type = this.str(doc, doc.map.get('type', true) as Node | undefined, 'type') ?? 'command';
-    let component: CommandComponent | PipelineDefinition;
-    if (type === 'pipeline') component = this.pipeline(doc);
-    else if (type === 'command') component = this.command(doc, doc.map, '', file, path.basename(file).replace(/\.ya?ml$/, ''));
-    else this.fail(doc, doc.map.get('type', true) as Node, 'type', `'${type}' is not supported; supported types: command, pipeline`);
-    this.cache.set(file, component);
-    return component;
+  private settings(doc: Loaded, node: Node | undefined): PipelineDefinition['settings'] {
+    const settings: PipelineDefinition['settings'] = { other: {} };
+    if (node === undefined || (yaml().isScalar(node) && node.value === null)) return settings;
+    if (!yaml().isMap(node)) this.fail(doc, node, 'settings', 'expected a mapping');
+    for (const pair of node.items) {
+      const key = String((pair.key as { value: unknown }).value);
+      const value = pair.value as Node;
+      if (key === 'default_compute') settings.defaultCompute = this.str(doc, value, 'settings.default_compute')?.replace(/^azureml:/, '');
+      else if (key === 'continue_on_step_failure') settings.continueOnStepFailure = this.plain(value) as boolean;
+      else {
+        if (!SETTINGS_KEYS.includes(key))
+          this.warnings.push(
+            this.where(
+              doc,
+              pair.key as Node,
+              `settings.${key}`,
+              `is not a pipeline setting; az ml warns and sends it as written (known: ${SETTINGS_KEYS.join(', ')})`,
+            ),
+          );
+        settings.other[key] = this.plain(value);
+      }
+    }
+    return settings;
   }
 
   pipeline(doc: Loaded): PipelineDefinition {
-    const allowed = [...ASSET_KEYS, 'experiment_name', 'settings', 'inputs', 'outputs', 'jobs', 'compute'];
-    const e = this.entries(doc, doc.map, '', allowed);
-    const settingsNode = e.get('settings');
-    const settings: PipelineDefinition['settings'] = {};
-    if (settingsNode !== undefined) {
-      if (!yaml().isMap(settingsNode)) this.fail(doc, settingsNode, 'settings', 'expected a mapping');
-      const s = this.entries(doc, settingsNode, 'settings', ['default_compute', 'continue_on_step_failure', 'default_datastore', 'force_rerun']);
-      settings.defaultCompute = this.str(doc, s.get('default_compute'), 'settings.default_compute')?.replace(/^azureml:/, '');
-      settings.continueOnStepFailure = this.plain(s.get('continue_on_step_failure')) as boolean | undefined;
-    }
+    const e = this.entries(doc, doc.map, '', PIPELINE_KEYS);
+    const settings = this.settings(doc, e.get('settings'));
+    const compute = this.str(doc, e.get('compute'), 'compute')?.replace(/^azureml:/, '');
+    if (compute && !settings.defaultCompute) settings.defaultCompute = compute;
     const jobsNode = e.get('jobs');
     if (!jobsNode || !yaml().isMap(jobsNode) || jobsNode.items.length === 0) this.fail(doc, jobsNode ?? doc.map, 'jobs', 'a pipeline needs at least one job');
     const jobs: Record<string, PipelineNode> = {};
     for (const pair of jobsNode.items) {
       const nodeName = String((pair.key as { value: unknown }).value);
-      const where = `jobs.${nodeName}`;
       const value = pair.value as Node;
-      if (!yaml().isMap(value)) this.fail(doc, value, where, 'expected a mapping');
-      const type = this.str(doc, value.get('type', true) as Node | undefined, `${where}.type`) ?? 'command';
-      if (type !== 'command' && type !== 'pipeline')
-        this.fail(doc, value.get('type', true) as Node, `${where}.type`, `'${type}' is not supported; supported job types: command, pipeline`);
-      const componentNode = value.get('component', true) as Node | undefined;
-      let component: ComponentRef;
-      if (componentNode !== undefined) {
-        const nodeKeys = ['type', 'component', 'inputs', 'outputs', 'compute', 'display_name', 'description'];
-        this.entries(doc, value, where, nodeKeys);
-        component = this.componentRef(doc, componentNode, `${where}.component`);
-      } else if (type === 'command') {
-        component = { kind: 'local', component: this.command(doc, value, where, `${doc.file}#${nodeName}`, nodeName) };
-      } else {
-        this.fail(doc, value, `${where}.component`, 'a pipeline job needs a component');
-      }
-      const bindingKeys = ['type', 'path', 'mode', 'value'];
-      jobs[nodeName] = {
-        type,
-        component,
-        inputs: this.ports(doc, value.get('inputs', true) as Node | undefined, `${where}.inputs`, bindingKeys),
-        outputs: this.ports(doc, value.get('outputs', true) as Node | undefined, `${where}.outputs`, bindingKeys),
-        compute: this.str(doc, value.get('compute', true) as Node | undefined, `${where}.compute`)?.replace(/^azureml:/, ''),
-        displayName: this.str(doc, value.get('display_name', true) as Node | undefined, `${where}.display_name`),
-      };
-      this.checkBindings(doc, value, where, jobs[nodeName], e);
+      if (!yaml().isMap(value)) this.fail(doc, value, `jobs.${nodeName}`, 'expected a mapping');
+      jobs[nodeName] = this.node(doc, value, nodeName);
+      this.checkBindings(doc, value, `jobs.${nodeName}`, jobs[nodeName], e);
     }
     return {
       type: 'pipeline',
@@ -174,18 +145,18 @@ class Reader extends YamlDocs {
       displayName: this.str(doc, e.get('display_name'), 'display_name'),
       description: this.str(doc, e.get('description'), 'description'),
       tags: this.stringMap(doc, e.get('tags'), 'tags'),
-      inputs: this.ports(doc, e.get('inputs'), 'inputs', ['type', 'default', 'optional', 'description', 'min', 'max', 'enum', 'path', 'mode', 'value']),
-      outputs: this.ports(doc, e.get('outputs'), 'outputs', ['type', 'mode', 'description', 'path']),
+      inputs: this.ports(doc, e.get('inputs'), 'inputs', [...new Set([...COMPONENT_PORT_KEYS, ...BINDING_KEYS])]),
+      outputs: this.ports(doc, e.get('outputs'), 'outputs', BINDING_KEYS),
       settings,
       jobs,
+      warnings: this.warnings,
     };
   }
 
-  /** `${{parent.inputs.x}}` must name a pipeline input; `${{parent.jobs.a.outputs.y}}` an earlier-declared job. */
+  /** `${{parent.inputs.x}}` must name a pipeline input; `${{parent.jobs.a.outputs.y}}` a job of this pipeline. */
   private checkBindings(doc: Loaded, nodeMap: YAMLMap, where: string, node: PipelineNode, top: Map<string, Node>): void {
-    const pipelineInputs = new Set(Object.keys((this.plain(top.get('inputs')) ?? {}) as object));
-    const pipelineOutputs = new Set(Object.keys((this.plain(top.get('outputs')) ?? {}) as object));
-    const allJobs = new Set(Object.keys((this.plain(top.get('jobs')) ?? {}) as object));
+    const names = (key: string) => new Set(Object.keys((this.plain(top.get(key)) ?? {}) as object));
+    const [pipelineInputs, pipelineOutputs, allJobs] = [names('inputs'), names('outputs'), names('jobs')];
     for (const [section, values] of [
       ['inputs', node.inputs],
       ['outputs', node.outputs],
@@ -193,13 +164,13 @@ class Reader extends YamlDocs {
       for (const [name, value] of Object.entries(values)) {
         const text = typeof value === 'object' && value ? JSON.stringify(value) : String(value);
         for (const m of text.matchAll(/\$\{\{\s*parent\.(inputs|outputs|jobs)\.(\w+)(?:\.outputs\.(\w+))?\s*\}\}/g)) {
-          const node2 = (nodeMap.get(section, true) as YAMLMap | undefined)?.get(name, true) as Node | undefined;
-          const keyPath = `${where}.${section}.${name}`;
+          const at = (nodeMap.get(section, true) as YAMLMap | undefined)?.get(name, true) as Node | undefined;
+          const keyPath = join(where, `${section}.${name}`);
           if (m[1] === 'inputs' && !pipelineInputs.has(m[2]))
-            this.fail(doc, node2, keyPath, `binds to pipeline input '${m[2]}', which is not declared under inputs`);
+            this.fail(doc, at, keyPath, `binds to pipeline input '${m[2]}', which is not declared under inputs`);
           if (m[1] === 'outputs' && !pipelineOutputs.has(m[2]))
-            this.fail(doc, node2, keyPath, `binds to pipeline output '${m[2]}', which is not declared under outputs`);
-          if (m[1] === 'jobs' && !allJobs.has(m[2])) this.fail(doc, node2, keyPath, `binds to job '${m[2]}', which is not in this pipeline`);
+            this.fail(doc, at, keyPath, `binds to pipeline output '${m[2]}', which is not declared under outputs`);
+          if (m[1] === 'jobs' && !allJobs.has(m[2])) this.fail(doc, at, keyPath, `binds to job '${m[2]}', which is not in this pipeline`);
         }
       }
     }

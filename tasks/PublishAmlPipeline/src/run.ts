@@ -6,21 +6,14 @@ import type { RunResult } from '../../../shared/run-task';
 import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { PublishParams } from './inputs';
-import { PipelinePublisher, type PublishAction } from './publish';
+import { PipelinePublisher, VERB, type PublishAction } from './publish';
+import { DatastoreBlobs } from '../../../shared/aml/datastore-blobs';
 
 function studioLink(params: PublishParams, name: string, version: string): string {
   return `https://ml.azure.com/components/${encodeURIComponent(name)}/${encodeURIComponent(version)}/details?wsid=${workspacePath(params.workspace)}`;
 }
 
 function summary(params: PublishParams, componentId: string, actions: PublishAction[], archived: string[]): string {
-  const verb: Record<PublishAction['outcome'], string> = {
-    created: 'registered',
-    exists: 'unchanged',
-    wouldCreate: 'would register',
-    uploaded: 'uploaded',
-    reused: 'unchanged (same content hash)',
-    wouldUpload: 'would upload',
-  };
   return [
     `### ${params.dryRun ? 'Dry run: pipeline component not published' : 'Pipeline component published'}`,
     '',
@@ -30,7 +23,7 @@ function summary(params: PublishParams, componentId: string, actions: PublishAct
     '',
     '| Asset | Name | Version | Result | Detail |',
     '|---|---|---|---|---|',
-    ...actions.map((a) => `| ${a.kind} | ${a.name} | ${a.version} | ${verb[a.outcome]} | ${(a.detail ?? '').replace(/\|/g, '\\|')} |`),
+    ...actions.map((a) => `| ${a.kind} | ${a.name} | ${a.version} | ${VERB[a.outcome]} | ${(a.detail ?? '').replace(/\|/g, '\\|')} |`),
     ...(archived.length ? ['', `Archived previous versions: ${archived.join(', ')}`] : []),
     '',
   ].join('\n');
@@ -41,10 +34,13 @@ export async function run(params: PublishParams, deps: TaskDeps<OutputName>): Pr
   const clients = deps.arm(params.connection);
   await checkWorkspace(clients, params.workspace);
   const storage = new DataPlaneClient(deps.clock, (m) => platform.info(m));
+  for (const warning of params.pipeline.warnings) platform.warning(warning);
+  let blobs: Promise<DatastoreBlobs> | undefined;
   const publisher = new PipelinePublisher({
     clients,
     ws: params.workspace,
     storage,
+    blobs: () => (blobs ??= DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, (s) => platform.setSecret(s))),
     version: params.componentVersion,
     tags: params.tags,
     dryRun: params.dryRun,

@@ -41,8 +41,17 @@ export class YamlDocs {
   }
 
   fail(doc: Loaded, node: Node | null | undefined, key: string, reason: string): never {
-    const line = node?.range ? doc.lines.linePos(node.range[0]).line : undefined;
-    throw new PipelineYamlError(this.rel(doc.file), line, key, reason);
+    throw new PipelineYamlError(this.rel(doc.file), this.line(doc, node), key, reason);
+  }
+
+  private line(doc: Loaded, node: Node | null | undefined): number | undefined {
+    return node?.range ? doc.lines.linePos(node.range[0]).line : undefined;
+  }
+
+  /** `file:line: key 'k': reason`, as errors name a place, for a warning. */
+  where(doc: Loaded, node: Node | null | undefined, key: string, reason: string): string {
+    const line = this.line(doc, node);
+    return `${this.rel(doc.file)}${line ? `:${line}` : ''}: key '${key}': ${reason}`;
   }
 
   /** The map's entries, refusing keys outside `allowed`. */

@@ -1,0 +1,168 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Node, YAMLMap } from 'yaml';
+import { parseAssetRef, type AssetRef, type AssetType } from './asset-refs';
+import type { EnvironmentSpec, PipelineDefinition, StepComponent } from './pipeline-model';
+import { BINDING_KEYS, COMPONENT_KEYS, COMPONENT_PORT_KEYS, ENVIRONMENT_KEYS, PARALLEL_TASK_KEYS } from './vocabulary';
+import { yaml, YamlDocs, type Loaded } from './yaml-docs';
+
+/** A path `az ml` uploads from the machine (not an asset, datastore or web URI, nor a binding). */
+export function isLocalPath(value: string): boolean {
+  return !/^(azureml:|https?:|wasbs?:|abfss?:|adl:|\$\{\{)/.test(value);
+}
+
+export const join = (where: string, key: string) => (where ? `${where}.${key}` : key);
+
+/**
+ * Reads component files and inline component definitions (command, parallel, spark), their environments and
+ * asset references. Every key is checked against the component schema; errors name file:line:key.
+ */
+export abstract class ComponentReader extends YamlDocs {
+  private readonly cache = new Map<string, StepComponent | PipelineDefinition>();
+
+  abstract pipeline(doc: Loaded): PipelineDefinition;
+
+  protected ports(doc: Loaded, node: Node | undefined, key: string, allowed: string[]): Record<string, unknown> {
+    if (node === undefined || (yaml().isScalar(node) && node.value === null)) return {};
+    if (!yaml().isMap(node)) this.fail(doc, node, key, 'expected a mapping of input or output names');
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const name = String((pair.key as { value: unknown }).value);
+      const value = pair.value as Node | null;
+      if (value && yaml().isMap(value)) {
+        const e = this.entries(doc, value, `${key}.${name}`, allowed);
+        const p = this.str(doc, e.get('path'), `${key}.${name}.path`);
+        if (p && isLocalPath(p) && !key.endsWith('outputs')) this.localPath(doc, e.get('path') as Node, `${key}.${name}.path`, p);
+      } else if (value && yaml().isSeq(value)) this.fail(doc, value, `${key}.${name}`, 'expected a literal value or a mapping');
+      out[name] = value ? this.plain(value) : null;
+    }
+    return out;
+  }
+
+  /** A local file or folder the YAML names, resolved against the YAML's folder; it must exist. */
+  protected localPath(doc: Loaded, node: Node | undefined, key: string, text: string): string {
+    const full = path.resolve(path.dirname(doc.file), text.replace(/^file:/, ''));
+    if (!fs.existsSync(full)) this.fail(doc, node, key, `the local path '${text}' does not exist (relative to ${this.rel(doc.file)})`);
+    return full;
+  }
+
+  protected ref(doc: Loaded, node: Node | undefined, key: string, type: AssetType): AssetRef | undefined {
+    const text = this.str(doc, node, key);
+    if (text === undefined) return undefined;
+    const ref = parseAssetRef(text, type);
+    if (ref && 'error' in ref) this.fail(doc, node, key, ref.error);
+    return ref;
+  }
+
+  protected environment(doc: Loaded, node: Node | undefined, key: string, fallbackName: string): EnvironmentSpec {
+    if (node === undefined) this.fail(doc, undefined, key, 'is required');
+    if (!yaml().isMap(node)) {
+      const ref = this.ref(doc, node, key, 'environments');
+      if (!ref) this.fail(doc, node, key, `'${this.str(doc, node, key)}' is neither an environment reference (azureml:...) nor an inline mapping`);
+      return { kind: 'ref', ref };
+    }
+    const e = this.entries(doc, node, key, ENVIRONMENT_KEYS);
+    const image = this.str(doc, e.get('image'), `${key}.image`);
+    const conda = this.str(doc, e.get('conda_file'), `${key}.conda_file`);
+    let build: { dir: string; dockerfilePath: string } | undefined;
+    const buildNode = e.get('build');
+    if (buildNode !== undefined) {
+      if (!yaml().isMap(buildNode)) this.fail(doc, buildNode, `${key}.build`, 'expected a mapping with path (and dockerfile_path)');
+      const b = this.entries(doc, buildNode, `${key}.build`, ['path', 'dockerfile_path']);
+      const dirText = this.str(doc, b.get('path'), `${key}.build.path`);
+      if (!dirText) this.fail(doc, buildNode, `${key}.build.path`, 'is required: the Docker build context folder');
+      const dir = this.localPath(doc, b.get('path'), `${key}.build.path`, dirText);
+      const dockerfilePath = this.str(doc, b.get('dockerfile_path'), `${key}.build.dockerfile_path`) ?? 'Dockerfile';
+      if (!fs.existsSync(path.join(dir, dockerfilePath)))
+        this.fail(doc, b.get('dockerfile_path') ?? buildNode, `${key}.build.dockerfile_path`, `'${dockerfilePath}' is not in the build context '${dirText}'`);
+      build = { dir, dockerfilePath };
+    }
+    if (!image && !build) this.fail(doc, node, key, 'an inline environment needs an image or a build context (build.path)');
+    return {
+      kind: 'inline',
+      name: this.str(doc, e.get('name'), `${key}.name`) ?? fallbackName,
+      image,
+      condaFile: conda ? fs.readFileSync(this.localPath(doc, e.get('conda_file'), `${key}.conda_file`, conda), 'utf8') : undefined,
+      build,
+      description: this.str(doc, e.get('description'), `${key}.description`),
+      osType: this.str(doc, e.get('os_type'), `${key}.os_type`),
+    };
+  }
+
+  private codeDir(doc: Loaded, node: Node | undefined, key: string): string | undefined {
+    const code = this.str(doc, node, key);
+    if (!code) return undefined;
+    if (!isLocalPath(code)) this.fail(doc, node, key, 'only a local code folder is read here (the folder is uploaded as a code asset)');
+    const dir = this.localPath(doc, node, key, code);
+    if (!fs.statSync(dir).isDirectory()) this.fail(doc, node, key, `'${code}' is a file; code must be a folder`);
+    return dir;
+  }
+
+  /**
+   * A command, parallel or spark component (a file's top level or a job written inline); `extra` are node keys
+   * accepted beside the component's own, which the caller reads.
+   */
+  step(doc: Loaded, map: YAMLMap, where: string, type: StepComponent['type'], key: string, defaultName: string, extra: string[] = []): StepComponent {
+    const e = this.entries(doc, map, where, [...new Set([...COMPONENT_KEYS[type], ...extra])]);
+    const k = (name: string) => join(where, name);
+    let codeDir: string | undefined;
+    let environment: EnvironmentSpec | undefined;
+    const fields: Record<string, unknown> = {};
+    const name = this.str(doc, e.get('name'), k('name')) ?? defaultName;
+    if (type === 'parallel') {
+      const taskNode = e.get('task');
+      if (!taskNode || !yaml().isMap(taskNode))
+        this.fail(doc, taskNode ?? map, k('task'), 'a parallel job needs a task (type run_function, code, entry_script, environment)');
+      const t = this.entries(doc, taskNode, k('task'), PARALLEL_TASK_KEYS);
+      const taskType = this.str(doc, t.get('type'), k('task.type')) ?? 'run_function';
+      if (taskType !== 'run_function') this.fail(doc, t.get('type'), k('task.type'), `'${taskType}' is not a parallel task type; allowed: run_function`);
+      if (!this.str(doc, t.get('entry_script'), k('task.entry_script'))) this.fail(doc, taskNode, k('task.entry_script'), 'is required');
+      codeDir = this.codeDir(doc, t.get('code'), k('task.code'));
+      environment = this.environment(doc, t.get('environment'), k('task.environment'), `${name}-env`);
+      fields.task = Object.fromEntries(Object.entries(this.plain(taskNode) as object).filter(([x]) => x !== 'code' && x !== 'environment'));
+    } else {
+      codeDir = this.codeDir(doc, e.get('code'), k('code'));
+      if (type === 'command') {
+        if (!this.str(doc, e.get('command'), k('command'))) this.fail(doc, map, k('command'), 'a command job needs a command');
+        environment = this.environment(doc, e.get('environment'), k('environment'), `${name}-env`);
+      } else {
+        const entry = e.get('entry');
+        if (!entry || !yaml().isMap(entry)) this.fail(doc, entry ?? map, k('entry'), 'a spark job needs an entry (file or class_name)');
+        if (e.get('environment') !== undefined) environment = this.environment(doc, e.get('environment'), k('environment'), `${name}-env`);
+      }
+    }
+    // A job written inline binds its inputs where a component file declares them.
+    const portKeys = where ? [...new Set([...COMPONENT_PORT_KEYS, ...BINDING_KEYS])] : COMPONENT_PORT_KEYS;
+    const skip = new Set(['code', 'environment', 'inputs', 'outputs', 'name', 'description', 'type', 'task', '$schema', ...extra]);
+    for (const [x, node] of e) if (!skip.has(x)) fields[x] = this.plain(node);
+    return {
+      type,
+      inline: where !== '',
+      key,
+      file: doc.file,
+      name,
+      description: this.str(doc, e.get('description'), k('description')),
+      codeDir,
+      environment,
+      inputs: this.ports(doc, e.get('inputs'), k('inputs'), portKeys),
+      outputs: this.ports(doc, e.get('outputs'), k('outputs'), portKeys),
+      fields,
+    };
+  }
+
+  /** A component file: command, parallel, spark or pipeline. Loaded once however often it is used. */
+  componentFile(file: string, from?: { doc: Loaded; node: Node; key: string }): StepComponent | PipelineDefinition {
+    const cached = this.cache.get(file);
+    if (cached) return cached;
+    const doc = this.load(file, from);
+    const typeNode = doc.map.get('type', true) as Node | undefined;
+    const type = this.str(doc, typeNode, 'type') ?? 'command';
+    let component: StepComponent | PipelineDefinition;
+    if (type === 'pipeline') component = this.pipeline(doc);
+    else if (type === 'command' || type === 'parallel' || type === 'spark')
+      component = this.step(doc, doc.map, '', type, file, path.basename(file).replace(/\.ya?ml$/, ''));
+    else this.fail(doc, typeNode, 'type', `'${type}' is not a component type; allowed: command, parallel, spark, pipeline`);
+    this.cache.set(file, component);
+    return component;
+  }
+}
