@@ -78,6 +78,7 @@ export function seedJob(emulator: Emulator, seed: SeedJob): void {
     workspace: ws,
     name: seed.name,
     baseUrl: emulator.url,
+    processes: new Set(),
     cancelRequested: false,
     outputs: { model: modelDir },
     steps: {},

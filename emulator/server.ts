@@ -211,7 +211,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     addRoutes: (extra) => routes.push(...extra),
     stop: async () => {
-      for (const job of state.jobs.values()) job.process?.kill('SIGKILL');
+      for (const job of state.jobs.values()) for (const child of job.processes) child.kill('SIGKILL');
       await Promise.all(state.stopOnClose.map((stop) => stop()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -111,7 +111,8 @@ export interface JobRecord {
   resource: Record<string, any>;
   /** The emulator's own base URL, for the MLflow tracking URI given to steps. */
   baseUrl: string;
-  process?: ChildProcess;
+  /** The step processes running now (a sweep's trials and a parallel job's workers run side by side). */
+  processes: Set<ChildProcess>;
   cancelRequested: boolean;
   /** Pipeline output name -> local folder. */
   outputs: Record<string, string>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { page, systemData, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
+import { unresolvedReference, WORKSPACE_CURATED } from '../kit/aml-registry';
 import { workspaceId, type AssetKind, type EmulatorState, type Workspace } from '../kit/state';
 import { sasUrl, STORAGE_ACCOUNT } from './blob-storage';
 import type { ResourceFamily } from './family';
@@ -23,13 +24,20 @@ function putAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): 
   if (!NAME.test(name))
     fail(400, 'UserError', `The name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
   const body = (req.body ?? {}) as { properties?: Record<string, any> };
-  const props = body.properties ?? {};
+  // environmentType is read-only: the service sets 'UserCreated' on every environment a client writes.
+  const { environmentType: _readOnly, ...props } = body.properties ?? {};
   const key = assetKey(ws, kind, name, version);
   const existing = state.assets.get(key);
   if (kind === 'codes' && !props.codeUri) fail(400, 'UserError', 'properties.codeUri is required.', 'properties.codeUri');
   if (kind === 'components' && !props.componentSpec) fail(400, 'UserError', 'properties.componentSpec is required.', 'properties.componentSpec');
   if (kind === 'environments' && !props.image && !props.build)
     fail(400, 'UserError', 'An environment needs properties.image or properties.build.', 'properties.image');
+  if (kind === 'components') {
+    for (const [what, ref] of componentReferences(props.componentSpec)) {
+      const why = unresolvedReference(state, ref, what);
+      if (why) fail(400, 'UserError', why, 'properties.componentSpec');
+    }
+  }
   if (existing) {
     // Asset versions are immutable: only tags, description and the archive flag may change.
     const immutable = kind === 'codes' ? 'codeUri' : kind === 'components' ? 'componentSpec' : 'image';
@@ -38,6 +46,22 @@ function putAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): 
     }
   }
   return json(existing ? 200 : 201, storeAsset(state, ws, kind, name, version, props));
+}
+
+/**
+ * The assets a componentSpec names: its environment and code (a parallel job's under task), and for a pipeline
+ * component each job's component (a sweep's trial). The service resolves them when the component is created.
+ */
+function componentReferences(spec: Record<string, any>): [string, string][] {
+  const refs: [string, string][] = [];
+  const add = (what: string, value: unknown) => typeof value === 'string' && refs.push([what, value]);
+  add('Environment', spec.environment ?? spec.task?.environment);
+  add('Code', spec.code ?? spec.task?.code);
+  for (const node of Object.values((spec.jobs ?? {}) as Record<string, any>)) {
+    add('Component', node?.componentId);
+    add('Component', node?.trial?.componentId);
+  }
+  return refs;
 }
 
 /** Stores an asset version as the service would return it. */
@@ -61,8 +85,8 @@ export function storeAsset(
       properties: {},
       isArchived: false,
       isAnonymous: false,
-      ...props,
       ...(kind === 'environments' ? { environmentType: 'UserCreated' } : {}),
+      ...props,
     },
   };
   state.assets.set(key, { kind, workspace: ws, name, version, resource });
@@ -145,4 +169,14 @@ function assetRoutes(state: EmulatorState): Route[] {
   ];
 }
 
-export const assets: ResourceFamily = { name: 'datastores and assets', routes: ({ state }) => assetRoutes(state) };
+/** The curated environments every workspace lists (environmentType 'Curated', not user-writable in the service). */
+function seedCurated(state: EmulatorState): void {
+  for (const name of WORKSPACE_CURATED) {
+    storeAsset(state, state.defaultWorkspace, 'environments', name, '1', {
+      image: `mcr.microsoft.com/azureml/curated/${name.replace(/^AzureML-/, '').toLowerCase()}:1`,
+      environmentType: 'Curated',
+    });
+  }
+}
+
+export const assets: ResourceFamily = { name: 'datastores and assets', routes: ({ state }) => assetRoutes(state), seed: seedCurated };

@@ -93,7 +93,17 @@ function putJob(state: EmulatorState, certFile: string, req: EmulatorRequest): E
       },
     },
   };
-  const job: JobRecord = { workspace: ws, name, resource, baseUrl: baseUrl(req), cancelRequested: false, outputs: {}, steps: {}, errors: {} };
+  const job: JobRecord = {
+    workspace: ws,
+    name,
+    resource,
+    baseUrl: baseUrl(req),
+    cancelRequested: false,
+    processes: new Set(),
+    outputs: {},
+    steps: {},
+    errors: {},
+  };
   state.jobs.set(jobKey(ws, name), job);
   setImmediate(() => void execute(state, job, certFile));
   return json(201, resource);
@@ -120,7 +130,7 @@ function jobRoutes(state: EmulatorState, certFile: string): Route[] {
       if (!TERMINAL.includes(job.resource.properties.status)) {
         job.cancelRequested = true;
         job.resource.properties.status = 'CancelRequested';
-        job.process?.kill('SIGTERM');
+        for (const child of job.processes) child.kill('SIGTERM');
       }
       const opId = state.startOperation({ outcome: 'Succeeded', complete: () => undefined });
       const headers = locationHeaders(state, req, 'Microsoft.MachineLearningServices', job.workspace.location, opId);

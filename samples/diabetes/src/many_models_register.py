@@ -16,8 +16,9 @@ parser.add_argument("--output_name", default="models")
 parser.add_argument("--model_type", default="many-models-diabetes")
 args = parser.parse_args()
 
-with open(os.path.join(args.models, "index.json")) as handle:
-    index = json.load(handle)
+# The parallel training step's append_row output: one JSON line per model, in the order mini-batches finished.
+with open(os.path.join(args.models, "parallel_run_step.txt")) as handle:
+    index = sorted((json.loads(line) for line in handle if line.strip()), key=lambda e: e["name"])
 job = os.environ["AZUREML_ROOT_RUN_ID"]
 for entry in index:
     try:
