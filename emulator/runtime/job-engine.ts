@@ -78,7 +78,8 @@ async function runNode(
   }
   for (const [name, binding] of Object.entries((node.inputs ?? {}) as Record<string, any>)) {
     const raw = binding && typeof binding === 'object' ? (binding.value ?? binding.uri ?? binding.path) : binding;
-    const bound = bind(raw);
+    const isData = binding && typeof binding === 'object' && binding.uri !== undefined && !/^\$\{\{/.test(String(binding.uri));
+    const bound = isData ? ({ kind: 'path', path: String(binding.uri) } as Value) : bind(raw);
     if (bound) inputs[name] = bound.kind === 'path' ? { kind: 'path', path: localInput(ctx, bound.path) } : bound;
   }
   const outputs = Object.fromEntries(Object.keys((spec.outputs ?? {}) as Record<string, unknown>).map((n) => [n, stepDir(n)]));

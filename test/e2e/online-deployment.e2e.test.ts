@@ -19,7 +19,7 @@ describe('emulator online deployments serve the real scoring script', function (
     const assets = [...emulator.state.assets.values()];
     ids = {
       model: modelId,
-      env: assets.find((a) => a.kind === 'environments')!.resource.id,
+      env: assets.find((a) => a.kind === 'environments' && a.resource.properties.environmentType !== 'Curated')!.resource.id,
       code: assets.find((a) => a.kind === 'codes')!.resource.id,
     };
   });

@@ -49,7 +49,10 @@ describe('PublishAmlPipeline bundle against the emulator', function () {
     assert.match(run.stdout, /code code-[0-9a-f]{12}:1 would upload \(\d+ files/);
     const writes = readTraffic(log).filter((l) => l.method !== 'GET' && !l.url.includes('/oauth2/'));
     assert.deepEqual(writes, []);
-    assert.equal(emulator.state.assets.size, 0);
+    assert.deepEqual(
+      [...emulator.state.assets.values()].filter((a) => a.resource.properties.environmentType !== 'Curated'),
+      [],
+    );
   });
 
   it('publishes the sample: code once, environment, three command components and the pipeline component', async () => {

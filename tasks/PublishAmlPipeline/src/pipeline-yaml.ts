@@ -74,9 +74,11 @@ class Reader extends ComponentReader {
       component = this.componentRef(doc, componentNode, `${where}.${type === 'sweep' ? 'trial' : 'component'}`, type);
       consumed = ['type', 'component', 'trial', 'inputs', 'outputs', 'compute', 'display_name'];
     } else if (type === 'command' || type === 'parallel' || type === 'spark') {
-      const step = this.step(doc, value, where, type, `${doc.file}#${nodeName}`, nodeName, INLINE_NODE_KEYS);
+      // A parallel job's environment_variables are a node key (the parallel component schema has none).
+      const nodeKeys = type === 'parallel' ? [...INLINE_NODE_KEYS, 'environment_variables'] : INLINE_NODE_KEYS;
+      const step = this.step(doc, value, where, type, `${doc.file}#${nodeName}`, nodeName, nodeKeys);
       component = { kind: 'local', component: { ...step, inputs: declaredPorts(step.inputs), outputs: declaredPorts(step.outputs) } };
-      consumed = [...Object.keys(this.plain(value) as object).filter((k) => !INLINE_NODE_KEYS.includes(k)), 'compute', 'display_name'];
+      consumed = [...Object.keys(this.plain(value) as object).filter((k) => !nodeKeys.includes(k)), 'compute', 'display_name'];
     } else {
       this.fail(doc, value, `${where}.${type === 'sweep' ? 'trial' : 'component'}`, `a ${type} job needs a ${type === 'sweep' ? 'trial' : 'component'}`);
     }

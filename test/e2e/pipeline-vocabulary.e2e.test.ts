@@ -1,0 +1,213 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Emulator } from '../../emulator/server';
+import { startTrustedEmulator } from '../../emulator/seed';
+import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { REPO_ROOT, runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
+import { runPipelineJob } from '../support/trained-model';
+
+/**
+ * Parallel and sweep jobs published from YAML and run for real by the emulator; automl stored but not run;
+ * registry environments resolved or refused; local data uploaded once.
+ */
+describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local data', function () {
+  this.timeout(180_000);
+  let emulator: Emulator;
+  let dir: string;
+
+  const ENV = 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest';
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  };
+  const publish = (file: string, name: string): Promise<BundleRun> =>
+    runBundle('PublishAmlPipeline', {
+      inputs: {
+        resourceGroupName: emulator.info.resourceGroup,
+        workspaceName: emulator.info.workspace,
+        pipelineFile: path.join(dir, file),
+        componentName: name,
+        componentVersion: '1',
+      },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
+  const job = (name: string) => [...emulator.state.jobs.values()].find((j) => j.name === name);
+
+  before(async () => {
+    emulator = await startTrustedEmulator();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vocab-'));
+    write('src/mlflow_rest.py', fs.readFileSync(path.join(REPO_ROOT, 'samples', 'diabetes', 'src', 'mlflow_rest.py'), 'utf8'));
+    for (let i = 0; i < 25; i++) write(`data/item-${String(i).padStart(2, '0')}.txt`, 'x'.repeat(i + 1));
+    write(
+      'src/count.py',
+      [
+        'import argparse, os, sys',
+        'def init():',
+        '    global args',
+        '    p = argparse.ArgumentParser(); p.add_argument("--label"); p.add_argument("--flaky")',
+        '    args, _ = p.parse_known_args()',
+        'def run(mini_batch):',
+        '    flag = os.path.join(args.flaky, "failed-once")',
+        '    if any(f.endswith("item-07.txt") for f in mini_batch) and not os.path.exists(flag):',
+        '        open(flag, "w").close()',
+        '        raise RuntimeError("a transient failure")',
+        '    if any(f.endswith("item-13.txt") for f in mini_batch) and args.label == "strict":',
+        '        raise ValueError("item 13 is bad")',
+        '    return [f"{args.label} {os.path.basename(f)} {os.path.getsize(f)} {os.getpid()}" for f in mini_batch]',
+        '',
+      ].join('\n'),
+    );
+    write(
+      'src/trial.py',
+      'import sys, mlflow_rest\nlr = float(sys.argv[1])\nfor step in range(3):\n    mlflow_rest.log_metrics({"score": 1 - (lr - 0.2) ** 2})\nopen(sys.argv[2] + "/lr.txt", "w").write(str(lr))\n',
+    );
+    write(
+      'trial.yml',
+      `type: command\ncode: ./src\nenvironment: ${ENV}\ncommand: python trial.py \${{inputs.lr}} \${{outputs.model}}\ninputs:\n  lr:\n    type: number\n    default: 0.5\noutputs:\n  model:\n    type: uri_folder\n`,
+    );
+    const parallel = (label: string, extra: string) =>
+      [
+        '    type: parallel',
+        '    inputs:\n      data:\n        type: uri_folder\n        path: ./data',
+        '    outputs:\n      rows:\n        type: uri_folder',
+        `    input_data: \${{inputs.data}}\n    mini_batch_size: "3"\n    max_concurrency_per_instance: 2\n    resources:\n      instance_count: 2${extra}`,
+        `    task:\n      type: run_function\n      code: ./src\n      entry_script: count.py\n      environment: ${ENV}`,
+        `      program_arguments: --label ${label} --flaky \${{outputs.rows}}\n      append_row_to: \${{outputs.rows}}`,
+      ].join('\n');
+    write(
+      'pipeline.yml',
+      [
+        'type: pipeline',
+        'settings:\n  default_compute: azureml:cpu-cluster\n  datastore: azureml:workspaceblobstore',
+        'jobs:',
+        `  count:\n${parallel('ok', '\n    retry_settings:\n      max_retries: 2\n      timeout: 60')}`,
+        '  tune:\n    type: sweep\n    trial: ./trial.yml\n    sampling_algorithm: grid\n    search_space:\n      lr:\n        type: choice\n        values: [0.1, 0.2, 0.3, 0.9]',
+        '    objective:\n      goal: maximize\n      primary_metric: score\n    limits:\n      max_total_trials: 4\n      max_concurrent_trials: 2',
+        '    outputs:\n      model:\n        type: uri_folder',
+        '',
+      ].join('\n'),
+    );
+    write(
+      'strict.yml',
+      `type: pipeline\njobs:\n  count:\n${parallel('strict', '\n    mini_batch_error_threshold: 0\n    retry_settings:\n      max_retries: 1')}\n`,
+    );
+    write(
+      'automl.yml',
+      'type: pipeline\njobs:\n  auto:\n    type: automl\n    task: classification\n    primary_metric: accuracy\n    target_column_name: y\n    training_data:\n      type: mltable\n      path: azureml:train:1\n',
+    );
+    write(
+      'unknown-env.yml',
+      'type: pipeline\njobs:\n  a:\n    command: echo hi\n    environment: azureml://registries/azureml/environments/sklearn-0.1/labels/latest\n',
+    );
+  });
+  after(() => {
+    emulator.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes parallel and sweep jobs with a registry environment; local data goes up once', async () => {
+    const first = await publish('pipeline.yml', 'vocab_pipeline');
+    assert.equal(first.result, 'Succeeded', first.stdout);
+    assert.match(first.stdout, /data data:local uploaded \(25 file\(s\)/);
+    assert.match(first.stdout, /environment sklearn-1\.5:latest referenced/);
+    assert.match(first.stdout, /##vso\[task.issue type=warning;source=TaskInternal;\]pipeline\.yml:4: key 'settings\.datastore': is not a pipeline setting/);
+    const spec = emulator.state.assets.get(`${first.outputs.componentId}`.toLowerCase())?.resource.properties.componentSpec;
+    assert.equal(spec.jobs.count.type, 'parallel');
+    assert.match(spec.jobs.count.inputs.data.uri, /^azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\/[0-9a-f]{32}\/data\/$/);
+    assert.deepEqual(spec.jobs.tune.trial, { componentId: spec.jobs.tune.componentId });
+    assert.deepEqual(spec.settings, { datastore: 'azureml:workspaceblobstore', default_compute: 'cpu-cluster' });
+    const again = await publish('pipeline.yml', 'vocab_pipeline');
+    assert.equal(again.result, 'Succeeded', again.stdout);
+    assert.match(again.stdout, /data data:local unchanged \(same content hash\)/);
+  });
+
+  it('runs them: 25 files in mini-batches of 3 across 4 worker processes with a retry; the sweep keeps the best trial', async () => {
+    const componentId = [...emulator.state.assets.values()].find((a) => a.name === 'vocab_pipeline')?.resource.id as string;
+    const status = await runPipelineJob(emulator, componentId, 'vocab-1');
+    const record = job('vocab-1');
+    assert.equal(status, 'Completed', JSON.stringify({ steps: record?.steps, errors: record?.errors }));
+    const rowsDir = path.join(emulator.state.jobsRoot, 'vocab-1', 'outputs', 'count', 'rows');
+    const rows = fs.readFileSync(path.join(rowsDir, 'parallel_run_step.txt'), 'utf8').trim().split('\n');
+    assert.equal(rows.length, 25);
+    assert.deepEqual(rows.map((r) => r.split(' ')[1]).sort(), fs.readdirSync(path.join(dir, 'data')).sort());
+    assert.ok(new Set(rows.map((r) => r.split(' ')[3])).size >= 2, 'mini-batches ran in several processes');
+    const log = fs.readFileSync(path.join(emulator.state.jobsRoot, 'vocab-1', 'count', 'user_logs', 'std_log.txt'), 'utf8');
+    assert.match(log, /mini-batch 2 attempt 1 failed: .*RuntimeError: a transient failure/s);
+    const overview = fs.readFileSync(path.join(emulator.state.jobsRoot, 'vocab-1', 'count', 'user_logs', 'job_progress_overview.txt'), 'utf8');
+    assert.match(overview, /^9 mini-batches, 0 failed, 0 failed items, 4 worker processes/);
+    const trials = Object.entries(record?.steps ?? {}).filter(([s]) => s.startsWith('tune/'));
+    assert.deepEqual(
+      trials.sort(),
+      [0, 1, 2, 3].map((i) => [`tune/trial_${i}`, 'Completed']),
+    );
+    const sweepRun = emulator.state.mlflowRuns.get('vocab-1_tune');
+    assert.equal(sweepRun?.tags['azureml.best_params'], '{"lr":0.2}');
+    assert.equal(fs.readFileSync(path.join(emulator.state.jobsRoot, 'vocab-1', 'outputs', 'tune', 'model', 'lr.txt'), 'utf8'), '0.2');
+  });
+
+  it('fails a parallel job past its mini_batch_error_threshold, naming the threshold', async () => {
+    const published = await publish('strict.yml', 'vocab_strict');
+    assert.equal(published.result, 'Succeeded', published.stdout);
+    assert.equal(await runPipelineJob(emulator, published.outputs.componentId, 'vocab-strict'), 'Failed');
+    assert.match(job('vocab-strict')?.errors['vocab-strict_count'] ?? '', /1 mini-batches failed, more than mini_batch_error_threshold \(0\)/);
+  });
+
+  it('stores an automl job and fails it with "cannot run locally"', async () => {
+    const published = await publish('automl.yml', 'vocab_automl');
+    assert.equal(published.result, 'Succeeded', published.stdout);
+    const spec = emulator.state.assets.get(published.outputs.componentId.toLowerCase())?.resource.properties.componentSpec;
+    assert.equal(spec.jobs.auto.task, 'classification');
+    assert.equal(await runPipelineJob(emulator, published.outputs.componentId, 'vocab-automl'), 'Failed');
+    assert.match(job('vocab-automl')?.errors['vocab-automl_auto'] ?? '', /^cannot run locally: an automl job/);
+  });
+
+  it('refuses an environment the azureml registry does not have, with the service error, and registers nothing', async () => {
+    const before = emulator.state.assets.size;
+    const run = await publish('unknown-env.yml', 'vocab_unknown');
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /registry 'azureml' has no environment 'sklearn-0\.1'/);
+    assert.equal(emulator.state.assets.size, before);
+  });
+});
+
+describe("Microsoft's example pipelines publish as written", function () {
+  this.timeout(120_000);
+  let emulator: Emulator;
+  before(async () => (emulator = await startTrustedEmulator()));
+  after(() => emulator.stop());
+
+  for (const [example, types] of [
+    ['sweep', { sweep_step: 'sweep', predict_step: 'command' }],
+    ['parallel-oj-sales', { partition_job: 'command', parallel_train: 'parallel' }],
+  ] as const) {
+    it(`${example}: every node kept with its type and keys`, async () => {
+      const run = await runBundle('PublishAmlPipeline', {
+        inputs: {
+          resourceGroupName: emulator.info.resourceGroup,
+          workspaceName: emulator.info.workspace,
+          pipelineFile: path.join(REPO_ROOT, 'test', 'fixtures', 'azureml-examples', example, 'pipeline.yml'),
+          componentVersion: '1',
+        },
+        connection: emulatorConnection(emulator, 'spnKey'),
+      });
+      assert.equal(run.result, 'Succeeded', run.stdout);
+      const spec = emulator.state.assets.get(run.outputs.componentId.toLowerCase())?.resource.properties.componentSpec;
+      assert.deepEqual(Object.fromEntries(Object.entries(spec.jobs as Record<string, { type: string }>).map(([k, v]) => [k, v.type])), types);
+      if (example === 'sweep') {
+        assert.deepEqual(spec.jobs.sweep_step.search_space.kernel, { type: 'choice', values: ['rbf', 'linear', 'poly'] });
+        assert.equal(spec.jobs.sweep_step.inputs.data.uri, 'wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv');
+        const trial = emulator.state.assets.get(spec.jobs.sweep_step.componentId.toLowerCase())?.resource.properties.componentSpec;
+        assert.equal(trial.environment, 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest');
+      } else {
+        const parallel = emulator.state.assets.get(spec.jobs.parallel_train.componentId.toLowerCase())?.resource.properties.componentSpec;
+        assert.deepEqual(parallel.partition_keys, ['Store', 'Brand']);
+        assert.deepEqual(spec.jobs.parallel_train.environment_variables, { AZUREML_PARALLEL_EXAMPLE: '1a_yaml' });
+        assert.equal(parallel.task.entry_script, 'parallel_train.py');
+        assert.match(parallel.task.code, /^azureml:\/subscriptions\/.*\/codes\/code-[0-9a-f]+\/versions\/1$/);
+        assert.match(spec.jobs.partition_job.inputs.data_source.uri, /LocalUpload\/[0-9a-f]{32}\/oj_sales_data\.csv$/);
+      }
+    });
+  }
+});
