@@ -9,6 +9,7 @@ import { assetById } from './state';
  * service refuses an asset it cannot find.
  */
 export const CURATED_ENVIRONMENTS: Record<string, { image: string; versions: string[] }> = {
+  'sklearn-1.0': { image: 'mcr.microsoft.com/azureml/curated/sklearn-1.0', versions: ['1', '2', '3'] },
   'sklearn-1.5': { image: 'mcr.microsoft.com/azureml/curated/sklearn-1.5', versions: ['1', '2', '3'] },
   'minimal-py311-inference': { image: 'mcr.microsoft.com/azureml/curated/minimal-py311-inference', versions: ['1', '2'] },
   'minimal-ubuntu22.04-py311-cpu-inference': { image: 'mcr.microsoft.com/azureml/curated/minimal-ubuntu22.04-py311-cpu-inference', versions: ['1'] },
@@ -17,15 +18,15 @@ export const CURATED_ENVIRONMENTS: Record<string, { image: string; versions: str
   'tensorflow-2.16-cuda12': { image: 'mcr.microsoft.com/azureml/curated/tensorflow-2.16-cuda12', versions: ['1'] },
 };
 
-/** Curated environments every workspace lists under their legacy names (environmentType 'Curated'). */
-export const WORKSPACE_CURATED = [
-  'AzureML-sklearn-1.0-ubuntu20.04-py38-cpu',
-  'AzureML-sklearn-0.24-ubuntu18.04-py37-cpu',
-  'AzureML-minimal-ubuntu18.04-py37-cpu-inference',
-  'AzureML-tensorflow-2.7-ubuntu20.04-py38-cuda11-gpu',
-  'AzureML-pytorch-1.10-ubuntu18.04-py38-cuda11-gpu',
-  'AzureML-lightgbm-3.2-ubuntu18.04-py37-cpu',
-];
+/** Curated environments every workspace lists (legacy names), with the newest of their versions 1..n. */
+export const WORKSPACE_CURATED: Record<string, number> = {
+  'AzureML-sklearn-1.0-ubuntu20.04-py38-cpu': 30,
+  'AzureML-sklearn-0.24-ubuntu18.04-py37-cpu': 30,
+  'AzureML-minimal-ubuntu18.04-py37-cpu-inference': 30,
+  'AzureML-tensorflow-2.4-ubuntu18.04-py37-cuda11-gpu': 30,
+  'AzureML-pytorch-1.10-ubuntu18.04-py38-cuda11-gpu': 30,
+  'AzureML-lightgbm-3.2-ubuntu18.04-py37-cpu': 30,
+};
 
 const REGISTRY_REF = /^azureml:\/\/registries\/([^/]+)\/(environments|components|models|data)\/([^/]+)\/(versions|labels)\/([^/]+)$/;
 

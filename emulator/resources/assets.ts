@@ -17,12 +17,14 @@ export function assetKey(ws: Workspace, kind: AssetKind, name: string, version: 
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
+const COMPONENT_NAME = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,254}$/;
 
 function putAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): EmulatorResponse {
   const ws = workspaceOf(state, req);
   const { name, version } = req.params;
-  if (!NAME.test(name))
-    fail(400, 'UserError', `The name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit.`, 'name');
+  // Component names may also start with an underscore (the CLI's component name rule); other assets may not.
+  if (!(kind === 'components' ? COMPONENT_NAME : NAME).test(name))
+    fail(400, 'UserError', `The name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit${kind === 'components' ? ' (or _)' : ''}.`, 'name');
   const body = (req.body ?? {}) as { properties?: Record<string, any> };
   // environmentType is read-only: the service sets 'UserCreated' on every environment a client writes.
   const { environmentType: _readOnly, ...props } = body.properties ?? {};
@@ -171,11 +173,15 @@ function assetRoutes(state: EmulatorState): Route[] {
 
 /** The curated environments every workspace lists (environmentType 'Curated', not user-writable in the service). */
 function seedCurated(state: EmulatorState): void {
-  for (const name of WORKSPACE_CURATED) {
-    storeAsset(state, state.defaultWorkspace, 'environments', name, '1', {
-      image: `mcr.microsoft.com/azureml/curated/${name.replace(/^AzureML-/, '').toLowerCase()}:1`,
-      environmentType: 'Curated',
-    });
+  for (const [name, newest] of Object.entries(WORKSPACE_CURATED)) {
+    for (let version = 1; version <= newest; version++) {
+      const resource = storeAsset(state, state.defaultWorkspace, 'environments', name, String(version), {
+        image: `mcr.microsoft.com/azureml/curated/${name.replace(/^AzureML-/, '').toLowerCase()}:${version}`,
+        environmentType: 'Curated',
+      });
+      // Published one after another, so the newest version is the latest.
+      resource.systemData.createdAt = new Date(Date.UTC(2024, 0, version)).toISOString();
+    }
   }
 }
 

@@ -86,9 +86,11 @@ describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local d
         '  tune:\n    type: sweep\n    trial: ./trial.yml\n    sampling_algorithm: grid\n    search_space:\n      lr:\n        type: choice\n        values: [0.1, 0.2, 0.3, 0.9]',
         '    objective:\n      goal: maximize\n      primary_metric: score\n    limits:\n      max_total_trials: 4\n      max_concurrent_trials: 2',
         '    outputs:\n      model:\n        type: uri_folder',
+        '  hello:\n    command: echo hello\n    environment:\n      name: built-env\n      build:\n        path: ./docker',
         '',
       ].join('\n'),
     );
+    write('docker/Dockerfile', 'FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04\nRUN pip install scikit-learn\n');
     write(
       'strict.yml',
       `type: pipeline\njobs:\n  count:\n${parallel('strict', '\n    mini_batch_error_threshold: 0\n    retry_settings:\n      max_retries: 1')}\n`,
@@ -118,6 +120,10 @@ describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local d
     assert.match(spec.jobs.count.inputs.data.uri, /^azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\/[0-9a-f]{32}\/data\/$/);
     assert.deepEqual(spec.jobs.tune.trial, { componentId: spec.jobs.tune.componentId });
     assert.deepEqual(spec.settings, { datastore: 'azureml:workspaceblobstore', default_compute: 'cpu-cluster' });
+    const env = [...emulator.state.assets.values()].find((a) => a.kind === 'environments' && a.name === 'built-env')?.resource.properties;
+    assert.match(env?.build.contextUri, /^https:\/\/.*\/LocalUpload\/[0-9a-f]{32}\/docker\/$/);
+    assert.equal(env?.build.dockerfilePath, 'Dockerfile');
+    assert.equal(env?.image, undefined);
     const again = await publish('pipeline.yml', 'vocab_pipeline');
     assert.equal(again.result, 'Succeeded', again.stdout);
     assert.match(again.stdout, /data data:local unchanged \(same content hash\)/);
@@ -137,6 +143,7 @@ describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local d
     assert.match(log, /mini-batch 2 attempt 1 failed: .*RuntimeError: a transient failure/s);
     const overview = fs.readFileSync(path.join(emulator.state.jobsRoot, 'vocab-1', 'count', 'user_logs', 'job_progress_overview.txt'), 'utf8');
     assert.match(overview, /^9 mini-batches, 0 failed, 0 failed items, 4 worker processes/);
+    assert.equal(record?.steps.hello, 'Completed');
     const trials = Object.entries(record?.steps ?? {}).filter(([s]) => s.startsWith('tune/'));
     assert.deepEqual(
       trials.sort(),
@@ -177,11 +184,61 @@ describe("Microsoft's example pipelines publish as written", function () {
   let emulator: Emulator;
   before(async () => (emulator = await startTrustedEmulator()));
   after(() => emulator.stop());
+  const spec = (id: string) => emulator.state.assets.get(id.replace(/^azureml:/, '').toLowerCase())?.resource.properties.componentSpec;
 
-  for (const [example, types] of [
-    ['sweep', { sweep_step: 'sweep', predict_step: 'command' }],
-    ['parallel-oj-sales', { partition_job: 'command', parallel_train: 'parallel' }],
-  ] as const) {
+  const checks: Record<string, { types: Record<string, string>; check: (pipeline: Record<string, any>, run: BundleRun) => void }> = {
+    sweep: {
+      types: { sweep_step: 'sweep', predict_step: 'command' },
+      check: (p) => {
+        assert.deepEqual(p.jobs.sweep_step.search_space.kernel, { type: 'choice', values: ['rbf', 'linear', 'poly'] });
+        assert.equal(p.jobs.sweep_step.inputs.data.uri, 'wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv');
+        assert.equal(spec(p.jobs.sweep_step.componentId).environment, 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest');
+      },
+    },
+    'parallel-oj-sales': {
+      types: { partition_job: 'command', parallel_train: 'parallel' },
+      check: (p) => {
+        const parallel = spec(p.jobs.parallel_train.componentId);
+        assert.deepEqual(parallel.partition_keys, ['Store', 'Brand']);
+        assert.deepEqual(p.jobs.parallel_train.environment_variables, { AZUREML_PARALLEL_EXAMPLE: '1a_yaml' });
+        assert.equal(parallel.task.entry_script, 'parallel_train.py');
+        assert.match(parallel.task.code, /^azureml:\/subscriptions\/.*\/codes\/code-[0-9a-f]+\/versions\/1$/);
+        assert.match(p.jobs.partition_job.inputs.data_source.uri, /LocalUpload\/[0-9a-f]{32}\/oj_sales_data\.csv$/);
+      },
+    },
+    'nyc-taxi': {
+      types: { prep_job: 'command', transform_job: 'command', train_job: 'command', predict_job: 'command', score_job: 'command' },
+      check: (p) => {
+        assert.deepEqual(p.settings, { default_datastore: 'azureml:workspaceblobstore', continue_on_step_failure: false, default_compute: 'cpu-cluster' });
+        assert.match(p.jobs.prep_job.inputs.raw_data.uri, /LocalUpload\/[0-9a-f]{32}\/data\/$/);
+        assert.deepEqual(p.jobs.transform_job.outputs.transformed_data, { job_output_type: 'uri_folder' });
+        assert.equal(spec(p.jobs.train_job.componentId).environment, 'azureml://registries/azureml/environments/sklearn-1.0/labels/latest');
+      },
+    },
+    'tf-hello': {
+      types: { tf_job: 'command' },
+      check: (p, run) => {
+        assert.deepEqual(p.jobs.tf_job.distribution, { type: 'tensorflow', worker_count: 2 });
+        assert.deepEqual(p.jobs.tf_job.resources, { instance_count: 2 });
+        const component = spec(p.jobs.tf_job.componentId);
+        assert.match(component.environment, /\/environments\/AzureML-tensorflow-2\.4-ubuntu18\.04-py37-cuda11-gpu\/versions\/14$/);
+        assert.equal(component.compute, undefined);
+        assert.match(run.stdout, /component\.yml:9: key 'compute': is not part of a component and is not sent/);
+      },
+    },
+    spark: {
+      types: { spark_job: 'spark' },
+      check: (p) => {
+        assert.deepEqual(p.jobs.spark_job.resources, { instance_type: 'standard_e8s_v3', runtime_version: '3.2' });
+        assert.equal(p.jobs.spark_job.outputs.wrangled_data.uri, 'azureml://datastores/workspaceblobstore/paths/data/wrangled/');
+        const component = spec(p.jobs.spark_job.componentId);
+        assert.deepEqual(component.entry, { file: 'titanic.py' });
+        assert.equal(component.conf['spark.executor.memory'], '2g');
+      },
+    },
+  };
+
+  for (const [example, { types, check }] of Object.entries(checks)) {
     it(`${example}: every node kept with its type and keys`, async () => {
       const run = await runBundle('PublishAmlPipeline', {
         inputs: {
@@ -193,21 +250,9 @@ describe("Microsoft's example pipelines publish as written", function () {
         connection: emulatorConnection(emulator, 'spnKey'),
       });
       assert.equal(run.result, 'Succeeded', run.stdout);
-      const spec = emulator.state.assets.get(run.outputs.componentId.toLowerCase())?.resource.properties.componentSpec;
-      assert.deepEqual(Object.fromEntries(Object.entries(spec.jobs as Record<string, { type: string }>).map(([k, v]) => [k, v.type])), types);
-      if (example === 'sweep') {
-        assert.deepEqual(spec.jobs.sweep_step.search_space.kernel, { type: 'choice', values: ['rbf', 'linear', 'poly'] });
-        assert.equal(spec.jobs.sweep_step.inputs.data.uri, 'wasbs://datasets@azuremlexamples.blob.core.windows.net/iris.csv');
-        const trial = emulator.state.assets.get(spec.jobs.sweep_step.componentId.toLowerCase())?.resource.properties.componentSpec;
-        assert.equal(trial.environment, 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest');
-      } else {
-        const parallel = emulator.state.assets.get(spec.jobs.parallel_train.componentId.toLowerCase())?.resource.properties.componentSpec;
-        assert.deepEqual(parallel.partition_keys, ['Store', 'Brand']);
-        assert.deepEqual(spec.jobs.parallel_train.environment_variables, { AZUREML_PARALLEL_EXAMPLE: '1a_yaml' });
-        assert.equal(parallel.task.entry_script, 'parallel_train.py');
-        assert.match(parallel.task.code, /^azureml:\/subscriptions\/.*\/codes\/code-[0-9a-f]+\/versions\/1$/);
-        assert.match(spec.jobs.partition_job.inputs.data_source.uri, /LocalUpload\/[0-9a-f]{32}\/oj_sales_data\.csv$/);
-      }
+      const pipeline = spec(run.outputs.componentId);
+      assert.deepEqual(Object.fromEntries(Object.entries(pipeline.jobs as Record<string, { type: string }>).map(([k, v]) => [k, v.type])), types);
+      check(pipeline, run);
     });
   }
 });

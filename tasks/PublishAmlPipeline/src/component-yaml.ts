@@ -19,6 +19,8 @@ export const join = (where: string, key: string) => (where ? `${where}.${key}` :
  */
 export abstract class ComponentReader extends YamlDocs {
   private readonly cache = new Map<string, StepComponent | PipelineDefinition>();
+  /** What `az ml` would only warn about (file:line: key: reason). */
+  readonly warnings: string[] = [];
 
   abstract pipeline(doc: Loaded): PipelineDefinition;
 
@@ -103,7 +105,10 @@ export abstract class ComponentReader extends YamlDocs {
    * accepted beside the component's own, which the caller reads.
    */
   step(doc: Loaded, map: YAMLMap, where: string, type: StepComponent['type'], key: string, defaultName: string, extra: string[] = []): StepComponent {
-    const e = this.entries(doc, map, where, [...new Set([...COMPONENT_KEYS[type], ...extra])]);
+    // Microsoft's examples put a compute in component files; it does not belong to the component, so it is not sent.
+    const e = this.entries(doc, map, where, [...new Set([...COMPONENT_KEYS[type], ...extra, ...(where ? [] : ['compute'])])]);
+    if (!where && e.has('compute'))
+      this.warnings.push(this.where(doc, e.get('compute'), 'compute', "is not part of a component and is not sent: the job's compute or the pipeline's default_compute applies"));
     const k = (name: string) => join(where, name);
     let codeDir: string | undefined;
     let environment: EnvironmentSpec | undefined;
@@ -133,7 +138,7 @@ export abstract class ComponentReader extends YamlDocs {
     }
     // A job written inline binds its inputs where a component file declares them.
     const portKeys = where ? [...new Set([...COMPONENT_PORT_KEYS, ...BINDING_KEYS])] : COMPONENT_PORT_KEYS;
-    const skip = new Set(['code', 'environment', 'inputs', 'outputs', 'name', 'description', 'type', 'task', '$schema', ...extra]);
+    const skip = new Set(['code', 'environment', 'inputs', 'outputs', 'name', 'description', 'type', 'task', '$schema', 'compute', ...extra]);
     for (const [x, node] of e) if (!skip.has(x)) fields[x] = this.plain(node);
     return {
       type,

@@ -41,8 +41,8 @@ export function nodeOutputs(outputs: Record<string, unknown>): Record<string, un
     Object.entries(outputs).map(([name, v]) => {
       if (v === null) return [name, { job_output_type: 'uri_folder' }];
       if (typeof v === 'object') {
-        const { type, ...rest } = v as Record<string, unknown>;
-        return [name, { job_output_type: String(type ?? 'uri_folder'), ...rest }];
+        const { type, path, ...rest } = v as Record<string, unknown>;
+        return [name, { job_output_type: String(type ?? 'uri_folder'), ...(path !== undefined ? { uri: path } : {}), ...rest }];
       }
       return [name, { job_output_type: 'literal', value: String(v) }];
     }),

@@ -39,8 +39,6 @@ function declaredPorts(bound: Record<string, unknown>): Record<string, unknown> 
  * schema is an error naming the key, the file and the line; an unknown setting is a warning, as `az ml` does.
  */
 class Reader extends ComponentReader {
-  readonly warnings: string[] = [];
-
   private componentRef(doc: Loaded, node: Node, key: string, type: NodeType): ComponentRef {
     if (yaml().isMap(node)) {
       const nested = (node.get('type', true) as Node | undefined) ? this.str(doc, node.get('type', true) as Node, `${key}.type`) : 'command';
