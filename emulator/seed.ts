@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { registryAssetKey } from './kit/aml-registry';
 import { createRun, rememberSecret } from './kit/state';
 import { startEmulator, type Emulator } from './server';
 
@@ -126,5 +127,29 @@ export function seedRegistry(
     username: seed.username,
     password: seed.password,
     pullIdentities: new Set((seed.pullIdentities ?? []).map((i) => i.toLowerCase())),
+  });
+}
+
+/**
+ * An asset version in an Azure ML registry (a team's shared registry, say), as `az ml component create
+ * --registry-name` or a model share would leave it: addressed `azureml://registries/<r>/<type>/<name>/versions/<v>`.
+ */
+export function seedRegistryAsset(emulator: Emulator, uri: string, properties: Record<string, unknown>): void {
+  const m = /^azureml:\/\/registries\/([^/]+)\/(environments|components|models|data|codes)\/([^/]+)\/versions\/([^/]+)$/.exec(uri);
+  if (!m) throw new Error(`'${uri}' is not azureml://registries/<registry>/<type>/<name>/versions/<version>`);
+  const [, registry, type, name, version] = m;
+  const { subscriptionId, resourceGroup } = emulator.info;
+  emulator.state.registryAssets.set(registryAssetKey(registry, type, name, version), {
+    registry: registry.toLowerCase(),
+    type,
+    name,
+    version,
+    resource: {
+      id: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/registries/${registry}/${type}/${name}/versions/${version}`,
+      name: version,
+      type: `Microsoft.MachineLearningServices/registries/${type}/versions`,
+      systemData: { createdAt: new Date().toISOString() },
+      properties,
+    },
   });
 }

@@ -1,4 +1,4 @@
-import type { EmulatorState } from './state';
+import type { EmulatorState, RegistryAssetVersion } from './state';
 import { assetById } from './state';
 
 /**
@@ -28,23 +28,56 @@ export const WORKSPACE_CURATED: Record<string, number> = {
   'AzureML-lightgbm-3.2-ubuntu18.04-py37-cpu': 30,
 };
 
-const REGISTRY_REF = /^azureml:\/\/registries\/([^/]+)\/(environments|components|models|data)\/([^/]+)\/(versions|labels)\/([^/]+)$/;
+const REGISTRY_REF = /^azureml:\/\/registries\/([^/]+)\/(environments|components|models|data|codes)\/([^/]+)\/(versions|labels)\/([^/]+)$/i;
+
+export function registryAssetKey(registry: string, type: string, name: string, version: string): string {
+  return `registries/${registry}/${type}/${name}/versions/${version}`.toLowerCase();
+}
+
+/**
+ * The registry asset a `azureml://registries/...` reference names, or why there is none: the azureml registry's
+ * curated environments come from the catalogue, everything else from the registries' stored versions
+ * (`labels/latest` is the newest version created).
+ */
+export function registryAsset(state: EmulatorState, ref: string): RegistryAssetVersion | string {
+  const m = REGISTRY_REF.exec(ref);
+  if (!m) return `'${ref}' is not a registry asset reference`;
+  const [, registry, type, name, by, value] = m;
+  const env = registry === 'azureml' && type === 'environments' ? CURATED_ENVIRONMENTS[name] : undefined;
+  if (env) {
+    const version = by === 'labels' ? (value === 'latest' ? env.versions[env.versions.length - 1] : undefined) : env.versions.find((v) => v === value);
+    if (!version) return `environment '${name}' in registry 'azureml' has no ${by === 'labels' ? 'label' : 'version'} '${value}'`;
+    const id = `azureml://registries/azureml/environments/${name}/versions/${version}`;
+    return { registry, type, name, version, resource: { id, name: version, properties: { image: `${env.image}:${version}`, environmentType: 'Curated' } } };
+  }
+  const versions = [...state.registryAssets.values()].filter((a) => a.registry === registry.toLowerCase() && a.type === type && a.name === name);
+  const found =
+    by === 'versions'
+      ? versions.find((a) => a.version === value)
+      : value === 'latest'
+        ? versions.sort((a, b) => String(b.resource.systemData?.createdAt).localeCompare(String(a.resource.systemData?.createdAt)))[0]
+        : undefined;
+  return found ?? `registry '${registry}' has no ${type} asset '${name}' with ${by === 'labels' ? 'label' : 'version'} '${value}'`;
+}
 
 /** Why the service would not find `ref` (a registry URI or `azureml:`-prefixed ARM id), or undefined when it resolves. */
 export function unresolvedReference(state: EmulatorState, ref: string, what: string): string | undefined {
-  const registry = REGISTRY_REF.exec(ref);
-  if (registry) {
-    const [, name, type, asset, by, value] = registry;
-    if (name !== 'azureml' || type !== 'environments') return `${what} '${ref}' was not found: registry '${name}' has no ${type} asset '${asset}'.`;
-    const env = CURATED_ENVIRONMENTS[asset];
-    if (!env) return `${what} '${ref}' was not found: registry 'azureml' has no environment '${asset}'.`;
-    if (by === 'labels' ? value !== 'latest' : !env.versions.includes(value))
-      return `${what} '${ref}' was not found: environment '${asset}' in registry 'azureml' has no ${by === 'labels' ? 'label' : 'version'} '${value}'.`;
-    return undefined;
+  if (REGISTRY_REF.test(ref)) {
+    const asset = registryAsset(state, ref);
+    return typeof asset === 'string' ? `${what} '${ref}' was not found: ${asset}.` : undefined;
   }
   if (/^azureml:\/?\/?subscriptions\//i.test(ref) || /^\/subscriptions\//i.test(ref)) {
     const id = ref.replace(/^azureml:\/*/i, '/');
     return assetById(state, id) ? undefined : `${what} '${id}' was not found.`;
   }
   return undefined;
+}
+
+/** An asset version by the id a job or component carries: a workspace ARM id or a registry reference. */
+export function assetResourceById(state: EmulatorState, id: string): Record<string, any> | undefined {
+  if (REGISTRY_REF.test(id)) {
+    const asset = registryAsset(state, id);
+    return typeof asset === 'string' ? undefined : asset.resource;
+  }
+  return assetById(state, id)?.resource;
 }

@@ -102,6 +102,15 @@ export interface AssetVersion {
 
 export type AssetKind = 'codes' | 'environments' | 'components';
 
+/** An asset version in an Azure ML registry (shared across workspaces), addressed `azureml://registries/<r>/<type>/<name>/versions/<v>`. */
+export interface RegistryAssetVersion {
+  registry: string;
+  type: string;
+  name: string;
+  version: string;
+  resource: Record<string, any>;
+}
+
 export type JobStatus = 'NotStarted' | 'Starting' | 'Running' | 'CancelRequested' | 'Completed' | 'Failed' | 'Canceled';
 export const TERMINAL: JobStatus[] = ['Completed', 'Failed', 'Canceled'];
 

@@ -14,6 +14,7 @@ import type {
   Operation,
   PlanEvent,
   Registry,
+  RegistryAssetVersion,
   Workspace,
 } from './records';
 
@@ -107,6 +108,8 @@ export class EmulatorState {
   private readonly running = new Set<Operation>();
   readonly planEvents: PlanEvent[] = [];
   readonly assets = new Map<string, AssetVersion>();
+  /** Asset versions of Azure ML registries (keyed by registryAssetKey), beside the azureml registry's catalogue. */
+  readonly registryAssets = new Map<string, RegistryAssetVersion>();
   readonly jobs = new Map<string, JobRecord>();
   readonly mlflowRuns = new Map<string, MlflowRun>();
   /** Model containers put on their own (ModelContainer PUT), by model container key. */

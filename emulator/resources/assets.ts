@@ -24,7 +24,12 @@ function putAsset(state: EmulatorState, kind: AssetKind, req: EmulatorRequest): 
   const { name, version } = req.params;
   // Component names may also start with an underscore (the CLI's component name rule); other assets may not.
   if (!(kind === 'components' ? COMPONENT_NAME : NAME).test(name))
-    fail(400, 'UserError', `The name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit${kind === 'components' ? ' (or _)' : ''}.`, 'name');
+    fail(
+      400,
+      'UserError',
+      `The name '${name}' is invalid: use letters, digits, '-', '_' and '.', starting with a letter or digit${kind === 'components' ? ' (or _)' : ''}.`,
+      'name',
+    );
   const body = (req.body ?? {}) as { properties?: Record<string, any> };
   // environmentType is read-only: the service sets 'UserCreated' on every environment a client writes.
   const { environmentType: _readOnly, ...props } = body.properties ?? {};

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prop } from '../kit/arm';
+import { assetResourceById } from '../kit/aml-registry';
 import { TERMINAL, assetById, createRun, type EmulatorState, type JobRecord, type JobStatus } from '../kit/state';
 import { localInput } from './job-inputs';
 import { runParallelStep } from './parallel-runner';
@@ -69,9 +70,9 @@ async function runNode(
     return { status: 'Failed', outputs };
   }
   const componentId = String(prop(node, 'componentId') ?? prop(node, 'component') ?? '');
-  const component = assetById(ctx.state, componentId);
+  const component = assetResourceById(ctx.state, componentId);
   if (!component) throw new Error(`step '${stepName}': component '${componentId}' was not found`);
-  const spec = component.resource.properties.componentSpec as Record<string, any>;
+  const spec = component.properties.componentSpec as Record<string, any>;
   const inputs: Record<string, Value> = {};
   for (const [name, def] of Object.entries((spec.inputs ?? {}) as Record<string, any>)) {
     if (def?.default !== undefined) inputs[name] = { kind: 'literal', value: String(def.default) };

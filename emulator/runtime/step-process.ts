@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assetById, createRun, secretValue, workspaceId, type EmulatorState, type JobRecord, type JobStatus } from '../kit/state';
+import { assetResourceById } from '../kit/aml-registry';
+import { createRun, secretValue, workspaceId, type EmulatorState, type JobRecord, type JobStatus } from '../kit/state';
 import { writeCodeFolder } from './code-folders';
 import { lastLines } from './inference-server';
 
@@ -76,9 +77,9 @@ export function prepareStep(
   fs.mkdirSync(codeDir, { recursive: true });
   const code = spec.code ?? spec.task?.code;
   if (code) {
-    const asset = assetById(state, String(code));
+    const asset = assetResourceById(state, String(code));
     if (!asset) throw new Error(`code asset '${code}' was not found`);
-    writeCodeFolder(state, asset.resource.properties.codeUri, codeDir);
+    writeCodeFolder(state, asset.properties.codeUri, codeDir);
   }
   for (const folder of Object.values(outputs)) fs.mkdirSync(folder, { recursive: true });
   const runId = `${job.name}_${stepName.replace(/\//g, '_')}`;

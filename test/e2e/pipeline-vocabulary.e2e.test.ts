@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Emulator } from '../../emulator/server';
-import { startTrustedEmulator } from '../../emulator/seed';
+import { seedRegistryAsset, startTrustedEmulator } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { REPO_ROOT, runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
 import { runPipelineJob } from '../support/trained-model';
@@ -170,11 +170,37 @@ describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local d
     assert.match(job('vocab-automl')?.errors['vocab-automl_auto'] ?? '', /^cannot run locally: an automl job/);
   });
 
+  it("runs a team registry's component by labels/latest (the newest version), and refuses a version the registry lacks", async () => {
+    for (const version of ['1', '2']) {
+      seedRegistryAsset(emulator, `azureml://registries/contoso-shared/components/greet/versions/${version}`, {
+        componentSpec: {
+          name: 'greet',
+          version,
+          type: 'command',
+          command: `echo greetings v${version} > \${{outputs.out}}/greeting.txt`,
+          environment: ENV,
+          outputs: { out: { type: 'uri_folder' } },
+        },
+      });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    write('registry.yml', 'type: pipeline\njobs:\n  greet:\n    component: azureml://registries/contoso-shared/components/greet/labels/latest\n');
+    const published = await publish('registry.yml', 'vocab_registry');
+    assert.equal(published.result, 'Succeeded', published.stdout);
+    assert.match(published.stdout, /component greet:latest referenced \(resolved by the service\)/);
+    assert.equal(await runPipelineJob(emulator, published.outputs.componentId, 'vocab-registry'), 'Completed');
+    assert.equal(fs.readFileSync(path.join(emulator.state.jobsRoot, 'vocab-registry', 'outputs', 'greet', 'out', 'greeting.txt'), 'utf8'), 'greetings v2\n');
+    write('registry-missing.yml', 'type: pipeline\njobs:\n  greet:\n    component: azureml://registries/contoso-shared/components/greet/versions/3\n');
+    const missing = await publish('registry-missing.yml', 'vocab_registry_missing');
+    assert.equal(missing.result, 'Failed');
+    assert.match(missing.message ?? '', /registry 'contoso-shared' has no components asset 'greet' with version '3'/);
+  });
+
   it('refuses an environment the azureml registry does not have, with the service error, and registers nothing', async () => {
     const before = emulator.state.assets.size;
     const run = await publish('unknown-env.yml', 'vocab_unknown');
     assert.equal(run.result, 'Failed');
-    assert.match(run.message ?? '', /registry 'azureml' has no environment 'sklearn-0\.1'/);
+    assert.match(run.message ?? '', /registry 'azureml' has no environments asset 'sklearn-0\.1' with label 'latest'/);
     assert.equal(emulator.state.assets.size, before);
   });
 });

@@ -108,7 +108,9 @@ export abstract class ComponentReader extends YamlDocs {
     // Microsoft's examples put a compute in component files; it does not belong to the component, so it is not sent.
     const e = this.entries(doc, map, where, [...new Set([...COMPONENT_KEYS[type], ...extra, ...(where ? [] : ['compute'])])]);
     if (!where && e.has('compute'))
-      this.warnings.push(this.where(doc, e.get('compute'), 'compute', "is not part of a component and is not sent: the job's compute or the pipeline's default_compute applies"));
+      this.warnings.push(
+        this.where(doc, e.get('compute'), 'compute', "is not part of a component and is not sent: the job's compute or the pipeline's default_compute applies"),
+      );
     const k = (name: string) => join(where, name);
     let codeDir: string | undefined;
     let environment: EnvironmentSpec | undefined;
