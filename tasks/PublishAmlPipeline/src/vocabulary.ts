@@ -5,6 +5,19 @@
  */
 const ASSET = ['$schema', 'type', 'name', 'version', 'display_name', 'description', 'tags', 'properties'];
 const PORTS = ['inputs', 'outputs'];
+/** A parallel job's own settings, in its component or on its node. */
+const PARALLEL_SETTINGS = [
+  'resources',
+  'logging_level',
+  'mini_batch_size',
+  'mini_batch_error_threshold',
+  'error_threshold',
+  'retry_settings',
+  'max_concurrency_per_instance',
+  'input_data',
+  'task',
+  'partition_keys',
+];
 
 export const COMPONENT_PORT_KEYS = ['type', 'default', 'optional', 'description', 'min', 'max', 'enum', 'mode', 'path', 'is_control', 'datastore'];
 export const BINDING_KEYS = ['type', 'path', 'mode', 'value', 'optional', 'description', 'datastore', 'name', 'version', 'path_on_compute'];
@@ -12,21 +25,7 @@ export const BINDING_KEYS = ['type', 'path', 'mode', 'value', 'optional', 'descr
 /** Keys a component file of each type may carry; `code` and `environment` are read, the rest passed through. */
 export const COMPONENT_KEYS = {
   command: [...ASSET, ...PORTS, 'is_deterministic', 'code', 'environment', 'command', 'distribution', 'resources', 'environment_variables', 'instance_count'],
-  parallel: [
-    ...ASSET,
-    ...PORTS,
-    'is_deterministic',
-    'resources',
-    'logging_level',
-    'mini_batch_size',
-    'mini_batch_error_threshold',
-    'error_threshold',
-    'retry_settings',
-    'max_concurrency_per_instance',
-    'input_data',
-    'task',
-    'partition_keys',
-  ],
+  parallel: [...ASSET, ...PORTS, 'is_deterministic', ...PARALLEL_SETTINGS],
   spark: [
     ...ASSET,
     ...PORTS,
@@ -58,21 +57,7 @@ const NODE_COMMON = ['type', 'component', 'name', 'display_name', 'description',
 export const NODE_KEYS = {
   command: [...NODE_COMMON, 'resources', 'distribution', 'limits', 'environment_variables', 'services', 'identity', 'queue_settings'],
   pipeline: [...NODE_COMMON, 'settings'],
-  parallel: [
-    ...NODE_COMMON,
-    'resources',
-    'environment_variables',
-    'identity',
-    'logging_level',
-    'mini_batch_size',
-    'mini_batch_error_threshold',
-    'error_threshold',
-    'retry_settings',
-    'max_concurrency_per_instance',
-    'input_data',
-    'partition_keys',
-    'task',
-  ],
+  parallel: [...NODE_COMMON, ...PARALLEL_SETTINGS, 'environment_variables', 'identity'],
   sweep: [
     ...NODE_COMMON.filter((k) => k !== 'component'),
     'trial',
