@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ArmThrottle } from './throttling';
+import { ARM_BUCKETS, ArmThrottle } from './throttling';
 import type {
   AssetVersion,
   Compute,
@@ -202,8 +202,9 @@ export class EmulatorState {
     return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= 8))];
   }
 
-  throttleLikeArm(): ArmThrottle {
-    this.throttle = new ArmThrottle(() => this.timeScale);
+  /** ARM's buckets, or smaller ones (a test that must see a fan-out throttled without sending hundreds of requests). */
+  throttleLikeArm(buckets: Partial<typeof ARM_BUCKETS> = {}): ArmThrottle {
+    this.throttle = new ArmThrottle(() => this.timeScale, { ...ARM_BUCKETS, ...buckets });
     return this.throttle;
   }
 

@@ -37,10 +37,10 @@ describe('emulator ARM throttling (token buckets)', function () {
     assert.equal(write.headers.get('x-ms-ratelimit-remaining-subscription-writes'), '199', 'writes have their own bucket');
   });
 
-  it('a client reading past the bucket slows down on Retry-After instead of failing', async () => {
+  it('a client reading past the bucket paces itself on the remaining count, and waits on Retry-After if it is still refused', async () => {
     emulator.state.timeScale = 1;
-    emulator.state.throttleLikeArm();
-    const { clients, log } = emulatorClients(emulator, { maxAttempts: 6, maxTotalMs: 60_000, baseDelayMs: 50, maxDelayMs: 1_000, attemptTimeoutMs: 5_000 });
+    const throttle = emulator.state.throttleLikeArm();
+    const { clients } = emulatorClients(emulator, { maxAttempts: 6, maxTotalMs: 60_000, baseDelayMs: 50, maxDelayMs: 1_000, attemptTimeoutMs: 5_000 });
     const ws = endpointPath(emulator, 'x').replace('/onlineEndpoints/x', '');
     const started = Date.now();
     const results = await mapWithLimit(
@@ -49,10 +49,8 @@ describe('emulator ARM throttling (token buckets)', function () {
       async () => (await clients.rest().request('GET', ws, { operation: 'Read the workspace' })).status,
     );
     assert.deepEqual(new Set(results), new Set([200]), 'every read succeeded');
-    assert.ok(
-      log.some((l) => /HTTP 429; retrying in/.test(l)),
-      'some were throttled and waited',
-    );
     assert.ok(Date.now() - started >= 1_000, 'the 50 reads past the bucket waited for its refill');
+    // Only reads already in flight when the count fell low can still meet a 429.
+    assert.ok(throttle.counts.throttled < 8, `${throttle.counts.throttled} reads refused`);
   });
 });

@@ -31,12 +31,15 @@ export class ArmThrottle {
   private readonly buckets = new Map<string, Bucket>();
   readonly counts: Record<Operation | 'throttled', number> = { reads: 0, writes: 0, deletes: 0, throttled: 0 };
 
-  constructor(private readonly timeScale: () => number) {}
+  constructor(
+    private readonly timeScale: () => number,
+    private readonly sizes: Record<Operation, { size: number; refillPerSecond: number }> = ARM_BUCKETS,
+  ) {}
 
   /** Takes a token for `req` by `principal`: the headers to add to the answer, or ARM's 429 when the bucket is empty. */
   take(req: EmulatorRequest, subscription: string, principal: string): { headers: Record<string, string> } | { refused: EmulatorResponse } {
     const operation = operationOf(req.method);
-    const { size, refillPerSecond } = ARM_BUCKETS[operation];
+    const { size, refillPerSecond } = this.sizes[operation];
     const key = `${subscription}|${principal}|${operation}`.toLowerCase();
     const now = Date.now();
     const bucket = this.buckets.get(key) ?? { tokens: size, at: now };

@@ -5,7 +5,8 @@ import type { Clock } from '../clock';
 import { armErrorFromResponse, isNotFound, toAzureError } from './arm-error';
 import type { ArmConnection } from './connection';
 import { createCredential } from './credential';
-import { retryPolicy, retrySettings, type RetrySettings } from './retry-policy';
+import { pacingPolicy } from './pacing-policy';
+import { RETRY_POLICY_NAME, retryPolicy, retrySettings, type RetrySettings } from './retry-policy';
 
 /** The api-version of Azure ML calls (newer ones where a field needs it, e.g. job notificationSetting). */
 export const AML_API_VERSION = '2024-04-01';
@@ -148,6 +149,8 @@ export function createArmClients(connection: ArmConnection, options: ArmClientOp
       const pipeline = createPipelineFromOptions({ userAgentOptions: { userAgentPrefix: 'azureml-mlops-tasks' } });
       pipeline.removePolicy({ name: 'defaultRetryPolicy' });
       pipeline.addPolicy(retryPolicy(options.retry ?? retrySettings(), options.clock, options.log), { phase: 'Retry' });
+      // Inside the retry policy, so every attempt is paced once ARM says the caller's bucket is running low.
+      pipeline.addPolicy(pacingPolicy(options.clock), { afterPolicies: [RETRY_POLICY_NAME] });
       pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential, scopes: [connection.scope] }));
       const http = createDefaultHttpClient();
       send = (r) => pipeline.sendRequest(http, r);
