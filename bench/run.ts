@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../scripts/lib/run-bundle';
 import { measureListing } from './listing';
 import { measureParallelTraining, type TrainingFigures } from './parallel-training';
+import { measureWholeTask, type WholeTaskFigures } from './whole-task';
 import { measureReady } from './ready';
 import { measureAgentTime, measureFanOut } from './flows';
 import { measureColdStart, measureSizes } from './sizes';
@@ -186,6 +187,41 @@ async function main(): Promise<void> {
   );
   print(
     "Throttling on: ARM's buckets (reads 250, refilled 25 a second) on a clock 10 times faster; the projection divides the measured time by that factor. The naive listing (one version read per model on every run) costs what the first run costs, every time.",
+  );
+  print();
+
+  print('## GroupManyModels, the whole task under ARM throttling (containers of 500 models on ACI)');
+  print();
+  const whole: WholeTaskFigures[] = [];
+  for (const models of quick ? [100] : [1_000, 10_000, 100_000]) whole.push(...(await measureWholeTask(models)));
+  table(
+    [
+      'models',
+      'run',
+      'containers',
+      'ARM reads',
+      'ARM writes',
+      '429s met',
+      'ARM-bound time',
+      'target: one-bump calls',
+      'wall time here (1/100 scale)',
+      'task peak RSS',
+    ],
+    whole.map((w) => [
+      w.models,
+      w.run,
+      w.containers,
+      w.armReads,
+      w.armWrites,
+      w.throttled,
+      `${w.armBoundMinutes.toFixed(1)} min`,
+      w.run === 'one-bump re-run' ? `${w.armReads + w.armWrites} vs ${w.models / 100 + 10}` : '',
+      `${w.scaledSeconds.toFixed(1)} s`,
+      `${w.taskPeakRssMb.toFixed(0)} MB`,
+    ]),
+  );
+  print(
+    "The bundle run as the agent runs it, three times per size: a first deployment, a re-run with nothing retrained, a re-run after one model's new version. ARM-bound time: what ARM's buckets alone impose on these calls (the calls past a full bucket at the refill rate), a lower bound of the time on Azure. The wall time here is this machine's with every wait at 1/100 and all local work (container start-up, packaging) included.",
   );
   print();
 
