@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { BlobStore } from './blob-store';
 import { ARM_BUCKETS, ArmThrottle } from './throttling';
 import type {
   AssetVersion,
@@ -127,7 +128,7 @@ export class EmulatorState {
   /** Model container key -> its versions in registration order. */
   readonly modelVersions = new Map<string, ModelVersionRecord[]>();
   /** Blob store of the workspace's storage account: blob path -> content. */
-  readonly blobs = new Map<string, Buffer>();
+  readonly blobs = new BlobStore();
   /** Staged (uncommitted) blocks per blob, as Put Block leaves them until Put Block List. */
   readonly blocks = new Map<string, Map<string, Buffer>>();
   readonly sasTokens = new Set<string>();

@@ -121,7 +121,8 @@ export function modelFiles(state: EmulatorState, ws: Workspace, uri: string): st
   const ds = /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/workspaceblobstore\/paths\/(.+?)\/?$/.exec(uri);
   if (!ds) return undefined;
   const prefix = decodeURIComponent(ds[1]);
-  const blobs = [...state.blobs.entries()].filter(([name]) => name === prefix || name.startsWith(`${prefix}/`));
+  const names = state.blobs.has(prefix) ? [prefix] : state.blobs.under(prefix);
+  const blobs = names.map((name): [string, Buffer] => [name, state.blobs.get(name) as Buffer]);
   if (!blobs.length) return undefined;
   const dir = path.join(state.jobsRoot, '..', 'datastore-files', randomUUID());
   for (const [name, data] of blobs) {

@@ -26,7 +26,7 @@ export function localInput(ctx: GraphContext, uri: string): string {
     return file;
   }
   const prefix = blobPath.endsWith('/') ? blobPath : `${blobPath}/`;
-  const names = [...blobs.keys()].filter((n) => n.startsWith(prefix));
+  const names = blobs.under(prefix);
   if (names.length === 0) throw new Error(`input '${uri}' was not found: the datastore has nothing at '${blobPath}'`);
   for (const name of names) {
     const file = path.join(target, name.slice(prefix.length));
