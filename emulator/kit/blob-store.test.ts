@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { BlobStore } from './blob-store';
 
 describe('emulator blob store (folder index)', () => {
-  it('lists a folder's blobs at any depth, only its own blobs, and forgets deleted ones', () => {
+  it('lists the blobs of a folder at any depth, only its own, and forgets deleted ones', () => {
     const blobs = new BlobStore();
     for (const name of ['a/b/1.json', 'a/b/c/2.json', 'a/bc/3.json', 'x.json']) blobs.set(name, Buffer.from(name));
     blobs.set('a/b/1.json', Buffer.from('again'));
