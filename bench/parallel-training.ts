@@ -66,7 +66,7 @@ export async function measureParallelTraining(models: number, layouts: [number, 
     }
     return figures;
   } finally {
-    emulator.stop();
+    await emulator.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

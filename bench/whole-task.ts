@@ -112,7 +112,7 @@ export async function measureWholeTask(models: number): Promise<WholeTaskFigures
     await measure('one-bump re-run');
     return figures;
   } finally {
-    emulator.stop();
+    await emulator.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -53,11 +53,15 @@ class Worker {
     private readonly step: PreparedStep,
     private readonly argv: string[],
     private readonly log: number,
+    /** The job's running processes: cancel and the emulator's stop kill them. */
+    private readonly processes: Set<ChildProcess>,
   ) {}
 
   /** A worker process; what a stopped one still says or does is ignored. */
   private start(): ChildProcess {
     const child = spawn('python3', ['-c', PARALLEL_DRIVER, ...this.argv], { cwd: this.step.codeDir, env: this.step.env, stdio: ['pipe', 'pipe', this.log] });
+    this.processes.add(child);
+    child.on('exit', () => this.processes.delete(child));
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => this.child === child && this.pending?.(JSON.parse(line) as Answer));
     child.on('close', (code) => {
       if (this.child !== child) return;
@@ -189,7 +193,7 @@ async function schedule(ctx: GraphContext, step: PreparedStep, s: Record<string,
     }
     worker.end();
   };
-  const pool = Array.from({ length: Math.min(workers, Math.max(1, batches.length)) }, () => new Worker(step, argv, log));
+  const pool = Array.from({ length: Math.min(workers, Math.max(1, batches.length)) }, () => new Worker(step, argv, log, ctx.job.processes));
   const cancelWatch = setInterval(() => ctx.job.cancelRequested && pool.forEach((w) => w.stop()), 100);
   await Promise.all(pool.map(work));
   clearInterval(cancelWatch);

@@ -26,8 +26,8 @@ describe('local data upload to the default datastore (as az ml uploads it)', fun
     const storage = new DataPlaneClient(scaledClock(0.001), () => undefined, FAST_RETRY);
     blobs = await DatastoreBlobs.open(clients, ws, 'workspaceblobstore', storage, (s) => masked.push(s));
   });
-  after(() => {
-    emulator.stop();
+  after(async () => {
+    await emulator.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -45,8 +45,8 @@ describe('GroupManyModels fan-out under ARM write throttling', function () {
     emulator = await startTrustedEmulator(log);
     await trainManyModels(emulator, 'throttled-train', { stores: 12, brands: 4 });
   });
-  after(() => {
-    emulator.stop();
+  after(async () => {
+    await emulator.stop();
     fs.rmSync(out, { recursive: true, force: true });
   });
 

@@ -104,8 +104,8 @@ describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local d
       'type: pipeline\njobs:\n  a:\n    command: echo hi\n    environment: azureml://registries/azureml/environments/sklearn-0.1/labels/latest\n',
     );
   });
-  after(() => {
-    emulator.stop();
+  after(async () => {
+    await emulator.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
