@@ -337,6 +337,24 @@ async function main(): Promise<void> {
     "ARM's read bucket: 1,000 container pages.",
   );
 
+  const wholeBumps = whole.filter((w) => w.run === 'one-bump re-run');
+  verdict(
+    wholeBumps.every((w) => w.armReads + w.armWrites <= w.models / 100 + 10),
+    `the whole task's one-bump re-run makes ${wholeBumps.map((w) => `${w.armReads + w.armWrites} ARM calls for ${w.models} models`).join(', ')} (at most models / 100 + 10).`,
+    'the redeployment of the bumped container, about 25 calls whatever the number of models (model package and its polls, the trial container group and its polls, the swap, the new routing model version); the listing within it stays inside the bound (above).',
+  );
+  verdict(
+    whole.every((w) => w.groupsAfter === w.containersServed),
+    `every whole-task run succeeded under throttling (${whole.length} runs, ${whole.reduce((n, w) => n + w.throttled, 0)} 429s met), with as many container groups as containers served after each (none duplicated).`,
+    'a duplicated or leftover container group.',
+  );
+  const wholeBig = whole.find((w) => w.models === 100_000 && w.run === 'no-change re-run');
+  verdict(
+    wholeBig ? wholeBig.armBoundMinutes < 10 : undefined,
+    `the whole task's 100k-model no-change re-run ${wholeBig ? `needs ${wholeBig.armBoundMinutes.toFixed(1)} min of ARM time by its calls` : 'was not measured (quick run)'} (under 10 min).`,
+    "ARM's read bucket.",
+  );
+
   if (!quick) fs.writeFileSync(path.join(REPO_ROOT, 'bench', 'results.md'), `${out.join('\n')}\n`);
 }
 

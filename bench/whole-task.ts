@@ -25,6 +25,9 @@ export interface WholeTaskFigures {
   /** What ARM's buckets alone impose on these calls: the calls past a full bucket at its refill rate. */
   armBoundMinutes: number;
   taskPeakRssMb: number;
+  /** Container groups in the resource group after the run, and the containers the routing map serves. */
+  groupsAfter: number;
+  containersServed: number;
 }
 
 /** The time ARM's token buckets take to let `counts` through, from full buckets (reads 250 + 25/s, writes 200 + 10/s). */
@@ -104,6 +107,8 @@ export async function measureWholeTask(models: number): Promise<WholeTaskFigures
         scaledSeconds,
         armBoundMinutes: armBoundSeconds(throttle.counts) / 60,
         taskPeakRssMb: Number(fs.readFileSync(rssFile, 'utf8')) / 1024,
+        groupsAfter: state.containerGroups.size,
+        containersServed: Number(o.newGroups) + Number(o.updatedGroups) + Number(o.unchangedGroups),
       });
     };
     await measure('first run');

@@ -113,7 +113,11 @@ async function runGraph(
     }
     const node = jobs[nodeName] as Record<string, any>;
     ctx.job.steps[stepName] = 'Running';
-    const { status, outputs } = await runNode(ctx, stepName, node, (raw) => bindValue(raw, parentInputs, nodeOutputs));
+    // A step that cannot start (a missing component, an input the emulator cannot mount) fails alone, with its reason.
+    const { status, outputs } = await runNode(ctx, stepName, node, (raw) => bindValue(raw, parentInputs, nodeOutputs)).catch((err: Error) => {
+      ctx.job.errors[`${ctx.job.name}_${stepName.replace(/\//g, '_')}`] = err.message;
+      return { status: 'Failed' as JobStatus, outputs: {} as Record<string, string> };
+    });
     ctx.job.steps[stepName] = status;
     nodeOutputs[nodeName] = outputs;
     for (const [name, binding] of Object.entries((node.outputs ?? {}) as Record<string, any>)) {

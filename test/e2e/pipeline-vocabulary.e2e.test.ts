@@ -161,6 +161,16 @@ describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local d
     assert.match(job('vocab-strict')?.errors['vocab-strict_count'] ?? '', /1 mini-batches failed, more than mini_batch_error_threshold \(0\)/);
   });
 
+  it('fails a step whose input is a data asset, saying the emulator cannot mount it; the rest of the graph is not run', async () => {
+    write('data-asset.yml', `type: pipeline\njobs:\n  a:\n    command: ls \${{inputs.d}}\n    environment: ${ENV}\n    inputs:\n      d:\n        type: uri_folder\n        path: azureml:train:1\n  b:\n    command: echo after\n    environment: ${ENV}\n    inputs:\n      x: \${{parent.jobs.a.outputs.o}}\n    outputs:\n      o:\n        type: uri_folder\n`);
+    const published = await publish('data-asset.yml', 'vocab_data_asset');
+    assert.equal(published.result, 'Succeeded', published.stdout);
+    assert.equal(await runPipelineJob(emulator, published.outputs.componentId, 'vocab-data-asset'), 'Failed');
+    const record = job('vocab-data-asset');
+    assert.deepEqual(record?.steps, { a: 'Failed', b: 'Canceled' });
+    assert.match(record?.errors['vocab-data-asset_a'] ?? '', /^cannot run locally: input 'azureml:train:1' is a data asset/);
+  });
+
   it('stores an automl job and fails it with "cannot run locally"', async () => {
     const published = await publish('automl.yml', 'vocab_automl');
     assert.equal(published.result, 'Succeeded', published.stdout);
