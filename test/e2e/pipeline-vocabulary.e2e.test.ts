@@ -254,7 +254,7 @@ describe("Microsoft's example pipelines publish as written", function () {
     'tf-hello': {
       types: { tf_job: 'command' },
       check: (p, run) => {
-        assert.deepEqual(p.jobs.tf_job.distribution, { type: 'tensorflow', worker_count: 2 });
+        assert.deepEqual(p.jobs.tf_job.distribution, { distribution_type: 'TensorFlow', worker_count: 2 });
         assert.deepEqual(p.jobs.tf_job.resources, { instance_count: 2 });
         const component = spec(p.jobs.tf_job.componentId);
         assert.match(component.environment, /\/environments\/AzureML-tensorflow-2\.4-ubuntu18\.04-py37-cuda11-gpu\/versions\/14$/);

@@ -49,10 +49,34 @@ export function nodeOutputs(outputs: Record<string, unknown>): Record<string, un
   );
 }
 
+const DISTRIBUTION_TYPES: Record<string, string> = { pytorch: 'PyTorch', mpi: 'Mpi', tensorflow: 'TensorFlow', ray: 'Ray' };
+const IDENTITY_TYPES: Record<string, string> = { user_identity: 'UserIdentity', managed: 'Managed', managed_identity: 'Managed', aml_token: 'AMLToken' };
+
+/**
+ * The node keys whose wire form differs from the YAML's, as the SDK's node serialisation writes them (recorded
+ * node bodies): `distribution.type` becomes `distribution_type` ('PyTorch', 'Mpi', 'TensorFlow', 'Ray'),
+ * `identity.type` becomes `identity_type` ('UserIdentity', 'Managed', 'AMLToken'), and a command's `limits.timeout`
+ * in seconds becomes `{job_limits_type: 'Command', timeout: 'PT<n>S'}`. Other keys keep the YAML's snake_case.
+ */
+function wireFields(type: string, fields: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...fields };
+  const typed = (value: unknown, names: Record<string, string>, key: string) => {
+    if (!value || typeof value !== 'object') return value;
+    const { type: t, ...rest } = value as Record<string, unknown>;
+    return t === undefined ? value : { [key]: names[String(t).toLowerCase()] ?? t, ...rest };
+  };
+  if (out.distribution) out.distribution = typed(out.distribution, DISTRIBUTION_TYPES, 'distribution_type');
+  if (out.identity) out.identity = typed(out.identity, IDENTITY_TYPES, 'identity_type');
+  const limits = out.limits as Record<string, unknown> | undefined;
+  if (type === 'command' && limits && typeof limits.timeout === 'number')
+    out.limits = { job_limits_type: 'Command', ...limits, timeout: `PT${limits.timeout}S` };
+  return out;
+}
+
 /** One node of the graph; `componentId` is an ARM id or a registry URI, absent for automl nodes. */
 export function nodeBody(node: PipelineNode, componentId: string | undefined, inputs: Record<string, unknown>): Record<string, unknown> {
   return {
-    ...node.fields,
+    ...wireFields(node.type, node.fields),
     type: node.type,
     ...(componentId ? { componentId } : {}),
     ...(node.type === 'sweep' && componentId ? { trial: { componentId } } : {}),
