@@ -12,7 +12,8 @@ const DATASTORE_URI =
  * other storage URIs are refused: the emulator has no network.
  */
 export function localInput(ctx: GraphContext, uri: string): string {
-  if (/^azureml:(?!\/\/)/.test(uri)) throw new Error(`cannot run locally: input '${uri}' is a data asset, and the emulator holds no data assets (use a datastore path)`);
+  if (/^azureml:(?!\/\/)/.test(uri))
+    throw new Error(`cannot run locally: input '${uri}' is a data asset, and the emulator holds no data assets (use a datastore path)`);
   if (!uri.includes('://')) return uri;
   const m = DATASTORE_URI.exec(uri);
   if (!m) throw new Error(`cannot run locally: input '${uri}' is outside the workspace's datastores and the emulator has no network`);

@@ -162,7 +162,10 @@ describe('pipeline vocabulary: parallel, sweep, automl, registry assets, local d
   });
 
   it('fails a step whose input is a data asset, saying the emulator cannot mount it; the rest of the graph is not run', async () => {
-    write('data-asset.yml', `type: pipeline\njobs:\n  a:\n    command: ls \${{inputs.d}}\n    environment: ${ENV}\n    inputs:\n      d:\n        type: uri_folder\n        path: azureml:train:1\n  b:\n    command: echo after\n    environment: ${ENV}\n    inputs:\n      x: \${{parent.jobs.a.outputs.o}}\n    outputs:\n      o:\n        type: uri_folder\n`);
+    write(
+      'data-asset.yml',
+      `type: pipeline\njobs:\n  a:\n    command: ls \${{inputs.d}}\n    environment: ${ENV}\n    inputs:\n      d:\n        type: uri_folder\n        path: azureml:train:1\n  b:\n    command: echo after\n    environment: ${ENV}\n    inputs:\n      x: \${{parent.jobs.a.outputs.o}}\n    outputs:\n      o:\n        type: uri_folder\n`,
+    );
     const published = await publish('data-asset.yml', 'vocab_data_asset');
     assert.equal(published.result, 'Succeeded', published.stdout);
     assert.equal(await runPipelineJob(emulator, published.outputs.componentId, 'vocab-data-asset'), 'Failed');
