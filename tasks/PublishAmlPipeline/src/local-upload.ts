@@ -37,12 +37,13 @@ function readRange(file: string): (offset: number, length: number) => Buffer {
  * blocks, four in flight, and an interrupted upload resumes from the blocks already staged.
  */
 export async function uploadLocal(blobs: DatastoreBlobs, localPath: string, dryRun: boolean): Promise<LocalUpload> {
-  const isDir = fs.statSync(localPath).isDirectory();
   const name = path.basename(localPath);
-  const files = isDir
-    ? snapshotFolder(localPath).files.map((f) => ({ rel: `${name}/${f.rel}`, full: f.full, size: f.size }))
+  const snapshot = fs.statSync(localPath).isDirectory() ? snapshotFolder(localPath) : undefined;
+  const isDir = snapshot !== undefined;
+  const files = snapshot
+    ? snapshot.files.map((f) => ({ rel: `${name}/${f.rel}`, full: f.full, size: f.size }))
     : [{ rel: name, full: localPath, size: fs.statSync(localPath).size }];
-  const hash = isDir ? snapshotFolder(localPath).hash : sha256Hex(`${name}\0${sha256Hex(fs.readFileSync(localPath))}`);
+  const hash = snapshot ? snapshot.hash : sha256Hex(`${name}\0${sha256Hex(fs.readFileSync(localPath))}`);
   const folder = `LocalUpload/${hash.slice(0, 32)}`;
   const target = `${folder}/${name}${isDir ? '/' : ''}`;
   const result = { uri: blobs.uri(target), url: blobs.url(target), files: files.length, bytes: files.reduce((s, f) => s + f.size, 0) };
