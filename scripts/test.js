@@ -3,6 +3,8 @@
 // arguments go to mocha (e.g. `npm test -- --grep SmokeTest`).
 'use strict';
 const { build, runTrusted } = require('./trusted-node');
+const { ensureInferenceRuntime } = require('./python-runtime');
 
 build();
+ensureInferenceRuntime();
 process.exit(runTrusted([require.resolve('mocha/bin/mocha.js'), ...process.argv.slice(2)], { isolateTemp: true }));

@@ -8,7 +8,10 @@ import { assetById } from './state';
  * the catalogue stands in for the registry's content, it does not mirror it. Anything else is refused as the
  * service refuses an asset it cannot find.
  */
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
+
 export const CURATED_ENVIRONMENTS: Record<string, { image: string; versions: string[] }> = {
+  'sklearn-1.1': { image: 'mcr.microsoft.com/azureml/curated/sklearn-1.1', versions: upTo(30) },
   'sklearn-1.0': { image: 'mcr.microsoft.com/azureml/curated/sklearn-1.0', versions: ['1', '2', '3'] },
   'sklearn-1.5': { image: 'mcr.microsoft.com/azureml/curated/sklearn-1.5', versions: ['1', '2', '3'] },
   'minimal-py311-inference': { image: 'mcr.microsoft.com/azureml/curated/minimal-py311-inference', versions: ['1', '2'] },

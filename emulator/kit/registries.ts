@@ -11,13 +11,25 @@ export const WORKSPACE_IDENTITY = 'workspace-system-assigned-identity';
  */
 export const MCR_REPOSITORIES = [
   'azureml/minimal-ubuntu22.04-py311-cpu-inference',
+  'azureml/minimal-ubuntu22.04-py39-cpu-inference',
   'azureml/minimal-ubuntu20.04-py38-cpu-inference',
   'azureml/minimal-py311-inference',
   'azureml/openmpi4.1.0-ubuntu22.04',
   'azureml/openmpi4.1.0-ubuntu20.04',
+  'azureml/openmpi3.1.2-ubuntu18.04',
   'azureml/inference-base-2204',
   'azuredocs/aci-helloworld',
 ];
+
+/**
+ * Public registries beside MCR, with the model servers Microsoft's custom-container examples pull: the emulator
+ * pulls them, then reports that it cannot run their servers locally.
+ */
+export const PUBLIC_REPOSITORIES: Record<string, string[]> = {
+  'docker.io': ['tensorflow/serving', 'pytorch/torchserve', 'rocker/r-ver', 'rstudio/plumber', 'vllm/vllm-openai'],
+  'nvcr.io': ['nvidia/tritonserver'],
+  'ghcr.io': ['huggingface/text-generation-inference'],
+};
 
 export interface ImageRef {
   server: string;

@@ -1,5 +1,5 @@
 import { fail, json, route, type Route } from '../kit/http';
-import { MCR_REPOSITORIES, WORKSPACE_IDENTITY, WORKSPACE_REGISTRY } from '../kit/registries';
+import { MCR_REPOSITORIES, PUBLIC_REPOSITORIES, WORKSPACE_IDENTITY, WORKSPACE_REGISTRY } from '../kit/registries';
 import { secretValue, type EmulatorState } from '../kit/state';
 import type { ResourceFamily } from './family';
 
@@ -11,6 +11,8 @@ export function acrPullIdentity(state: EmulatorState): string {
 
 function seedRegistries(state: EmulatorState): void {
   state.registries.set('mcr.microsoft.com', { server: 'mcr.microsoft.com', anonymous: true, images: new Set(MCR_REPOSITORIES), pullIdentities: new Set() });
+  for (const [server, repositories] of Object.entries(PUBLIC_REPOSITORIES))
+    state.registries.set(server, { server, anonymous: true, images: new Set(repositories), pullIdentities: new Set() });
   state.registries.set(WORKSPACE_REGISTRY, {
     server: WORKSPACE_REGISTRY,
     anonymous: false,

@@ -1,10 +1,10 @@
 import { asyncOperationHeaders, locationHeaders, page, systemData, whenIdle, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
-import { pullRefusal, WORKSPACE_IDENTITY, WORKSPACE_REGISTRY } from '../kit/registries';
-import { assetById, workspaceId, type Deployment, type EmulatorState, type Workspace } from '../kit/state';
+import { assetResourceById } from '../kit/aml-registry';
+import { workspaceId, type Deployment, type EmulatorState, type Workspace } from '../kit/state';
+import { imageProblem, notReady, whatItRuns } from './deployment-runtime';
 import { lastLines, startScoringServer, stopper } from '../runtime/inference-server';
 import type { ResourceFamily } from './family';
-import { modelFiles } from './models';
 import { endpointOf } from './online-endpoints';
 
 function deploymentOf(state: EmulatorState, req: EmulatorRequest): Deployment {
@@ -15,59 +15,6 @@ function deploymentOf(state: EmulatorState, req: EmulatorRequest): Deployment {
 }
 
 const DEPLOYMENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
-
-type ScoringRun = { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> };
-
-/** What a deployment runs: a model package's environment as it is, or a model with its scoring code. */
-function whatItRuns(state: EmulatorState, ws: Workspace, props: Record<string, any>): ScoringRun {
-  const environment = assetById(state, String(props.environmentId ?? ''));
-  if (!environment) fail(400, 'ValidationError', `Environment '${props.environmentId}' was not found.`, 'properties.environmentId');
-  // A model package's environment carries model, code and server: deployed as it is, without model or code.
-  const pkg = state.packages.get(String(environment.resource.properties.image ?? ''));
-  if (pkg) {
-    if (props.model || props.codeConfiguration)
-      fail(
-        400,
-        'ValidationError',
-        'A deployment of a model package environment takes no model or codeConfiguration: the package already holds them.',
-        'properties.model',
-      );
-    return {
-      codeUri: String(assetById(state, pkg.codeId)?.resource.properties.codeUri ?? ''),
-      scoringScript: pkg.scoringScript,
-      modelDir: pkg.modelDir,
-      environmentVariables: pkg.environmentVariables,
-    };
-  } else {
-    const model = state.modelVersions
-      .get(
-        String(props.model ?? '')
-          .replace(/\/versions\/[^/]+$/, '')
-          .toLowerCase(),
-      )
-      ?.find((v) => String(props.model).toLowerCase().endsWith(`/versions/${v.version}`.toLowerCase()));
-    if (!model) fail(400, 'ValidationError', `Model '${props.model}' was not found.`, 'properties.model');
-    const code = assetById(state, String(props.codeConfiguration?.codeId ?? ''));
-    if (!code) fail(400, 'ValidationError', `Code '${props.codeConfiguration?.codeId}' was not found.`, 'properties.codeConfiguration.codeId');
-    return {
-      codeUri: String(code.resource.properties.codeUri),
-      scoringScript: String(props.codeConfiguration?.scoringScript ?? 'score.py'),
-      modelDir: modelFiles(state, ws, String(model.resource.properties.modelUri)),
-      environmentVariables: {},
-    };
-  }
-}
-
-/**
- * Why the deployment's environment image cannot be had, if it cannot: Azure ML builds every environment on its
- * image and reports a base it cannot pull as ImageBuildFailure (its online endpoint troubleshooting guide). The
- * service pulls from the workspace's own registry with the workspace identity.
- */
-function imageProblem(state: EmulatorState, props: Record<string, any>): string | undefined {
-  const image = String(assetById(state, String(props.environmentId ?? ''))?.resource.properties.image ?? '');
-  const refusal = image ? pullRefusal(state, image, [{ server: WORKSPACE_REGISTRY, identity: WORKSPACE_IDENTITY }]) : undefined;
-  return refusal && `The environment image '${image}' could not be pulled: ${refusal}.`;
-}
 
 async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promise<EmulatorResponse> {
   const ws: Workspace = workspaceOf(state, req);
@@ -83,17 +30,18 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     fail(400, 'ValidationError', 'A Kubernetes deployment needs an endpoint on a Kubernetes compute.', 'properties.endpointComputeType');
   if (kind !== 'Kubernetes' && kind !== 'Managed')
     fail(400, 'ValidationError', `endpointComputeType must be Managed or Kubernetes, not '${kind}'.`, 'properties.endpointComputeType');
-  const run = whatItRuns(state, ws, props);
+  const plan = whatItRuns(state, ws, props);
   const existing = ep.deployments.get(name);
   await existing?.stop?.();
   const unhealthy = state.unhealthyDeployments.has(name);
   const noImage = imageProblem(state, props);
+  const cannotRun = 'cannotRun' in plan ? plan.cannotRun : undefined;
   const server =
-    unhealthy || noImage
+    unhealthy || noImage || 'cannotRun' in plan
       ? undefined
       : await startScoringServer(state, `${ep.name}-${name}`, {
-          ...run,
-          environmentVariables: { ...run.environmentVariables, ...(props.environmentVariables ?? {}) },
+          ...plan.run,
+          environmentVariables: { ...plan.run.environmentVariables, ...(props.environmentVariables ?? {}) },
         });
   const healthy = server?.port !== undefined;
   const resource = {
@@ -107,23 +55,26 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     systemData: systemData(existing?.resource?.systemData),
     properties: { ...props, provisioningState: existing ? 'Updating' : 'Creating' },
   };
+  const notes = 'notes' in plan && plan.notes.length ? `${plan.notes.join('\n')}\n` : '';
   const logs = () =>
     noImage
       ? `${noImage}\n`
-      : unhealthy
-        ? 'Starting inference server...\nReadiness probe failed: GET / returned 502 (container restarting).\n'
-        : (server?.logs() ?? '');
+      : cannotRun
+        ? `${cannotRun}\n`
+        : unhealthy
+          ? 'Starting inference server...\nReadiness probe failed: GET / returned 502 (container restarting).\n'
+          : `${notes}${server?.logs() ?? ''}`;
   const record: Deployment = { name, healthy, resource, port: server?.port, logs, stop: server ? stopper(server) : async () => undefined };
   ep.deployments.set(name, record);
   if (server) state.stopOnClose.push(record.stop as () => Promise<void>);
+  const conda = props.environmentId ? assetResourceById(state, String(props.environmentId))?.properties.condaFile : undefined;
   const failure = noImage
     ? { code: 'ImageBuildFailure', message: noImage }
-    : healthy
-      ? undefined
-      : {
-          code: 'ResourceNotReady',
-          message: `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.`,
-        };
+    : cannotRun
+      ? { code: 'DeploymentFailed', message: cannotRun }
+      : healthy
+        ? undefined
+        : { code: 'ResourceNotReady', message: notReady(name, server?.missingModule(), conda) };
   const opId = state.startOperation({
     outcome: failure ? 'Failed' : 'Succeeded',
     error: failure,

@@ -3,19 +3,39 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EmulatorState } from '../kit/state';
 import { writeCodeFolder } from './code-folders';
+import { MLFLOW_PY, type MlflowConfig } from './mlflow-server';
+import { inferenceRuntime } from './python-runtime';
 
 /**
- * The stand-in for the Azure ML inference server (azureml-inference-server-http): a standard-library Python
- * HTTP server that imports the scoring script, calls init(), and serves GET / (liveness) and POST /score (run()).
+ * The stand-in for the Azure ML inference server (azureml-inference-server-http): a Python HTTP server on the
+ * emulator's inference runtime that imports the scoring script and calls init() (or loads an MLflow model for a
+ * no-code deployment), and serves GET / (liveness) and POST /score. A module the runtime lacks ends the server
+ * with a MISSING_MODULE line, so the deployment's state can name it.
  */
 const SERVER_PY = `
-import http.server, importlib.util, json, os, sys, traceback
-root = os.environ["AML_APP_ROOT"]
-sys.path.insert(0, root)
-spec = importlib.util.spec_from_file_location("score", os.path.join(root, os.environ["AZUREML_ENTRY_SCRIPT"]))
-score = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(score)
-score.init()
+import http.server, importlib, importlib.util, json, os, sys, traceback
+try:
+    if os.environ.get("AML_MLFLOW"):
+        exec(os.environ["AML_MLFLOW_PY"])
+    else:
+        root = os.environ["AML_APP_ROOT"]
+        sys.path.insert(0, root)
+        spec = importlib.util.spec_from_file_location("score", os.path.join(root, os.environ["AZUREML_ENTRY_SCRIPT"]))
+        score = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(score)
+        score.init()
+
+        def handle(body):
+            try:
+                result = score.run(body)
+                return 200, result if isinstance(result, str) else json.dumps(result)
+            except Exception:
+                traceback.print_exc()
+                return 500, json.dumps({"error": traceback.format_exc().splitlines()[-1]})
+except ModuleNotFoundError as e:
+    traceback.print_exc()
+    print("MISSING_MODULE %s" % (e.name or "").split(".")[0], flush=True)
+    sys.exit(3)
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def _send(self, status, body):
@@ -33,12 +53,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.split("?")[0] != "/score":
             return self._send(404, '"Not found"')
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
-        try:
-            result = score.run(body)
-            self._send(200, result if isinstance(result, str) else json.dumps(result))
-        except Exception:
-            traceback.print_exc()
-            self._send(500, json.dumps({"error": traceback.format_exc().splitlines()[-1]}))
+        self._send(*handle(body))
 
     def log_message(self, fmt, *args):
         print("%s - %s" % (self.address_string(), fmt % args), flush=True)
@@ -54,6 +69,8 @@ export interface RunningServer {
   /** Everything the container printed (its logs). */
   logs: () => string;
   exited: () => boolean;
+  /** The Python module the server could not import, when that is why it ended. */
+  missingModule: () => string | undefined;
 }
 
 /** Starts the inference server for a scoring script in `codeDir`, with the model at `modelDir`. */
@@ -69,7 +86,7 @@ async function startInferenceServer(
   fs.writeFileSync(serverFile, SERVER_PY);
   let output = '';
   let done = false;
-  const child = spawn('python3', ['-u', serverFile], {
+  const child = spawn(inferenceRuntime().python, ['-u', serverFile], {
     cwd: codeDir,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -93,22 +110,25 @@ async function startInferenceServer(
       }
     }, 20);
   });
-  return { port, process: child, logs: () => output, exited: () => done };
+  return { port, process: child, logs: () => output, exited: () => done, missingModule: () => /^MISSING_MODULE (\S+)/m.exec(output)?.[1] };
 }
+
+/** What a server runs: a scoring script from a code asset, or an MLflow model without one. */
+export type ScoringRun = { modelDir?: string; environmentVariables: Record<string, string> } & (
+  { codeUri: string; scoringScript: string; mlflow?: undefined } | { mlflow: MlflowConfig; codeUri?: undefined }
+);
 
 /**
  * What a deployment or a packaged container runs: the code asset's folder written into a fresh work folder under
  * the emulator's scratch space, and the inference server started on it.
  */
-export async function startScoringServer(
-  state: EmulatorState,
-  name: string,
-  run: { codeUri: string; scoringScript: string; modelDir?: string; environmentVariables: Record<string, string> },
-): Promise<RunningServer> {
+export async function startScoringServer(state: EmulatorState, name: string, run: ScoringRun): Promise<RunningServer> {
   const workDir = path.join(state.jobsRoot, '..', 'servers', `${name}-${Date.now()}`);
   const codeDir = path.join(workDir, 'code');
-  writeCodeFolder(state, run.codeUri, codeDir);
-  return startInferenceServer(workDir, codeDir, run.scoringScript, run.modelDir ?? workDir, run.environmentVariables);
+  if (run.codeUri !== undefined) writeCodeFolder(state, run.codeUri, codeDir);
+  else fs.mkdirSync(codeDir, { recursive: true });
+  const mlflow: Record<string, string> = run.mlflow ? { AML_MLFLOW: JSON.stringify(run.mlflow), AML_MLFLOW_PY: MLFLOW_PY } : {};
+  return startInferenceServer(workDir, codeDir, run.mlflow ? '' : run.scoringScript, run.modelDir ?? workDir, { ...run.environmentVariables, ...mlflow });
 }
 
 /** Stops a server's process unless it has ended already. */

@@ -3,6 +3,10 @@ import { workspacePath, type WorkspaceRef } from './workspace';
 import { isNotFound } from '../azure/arm-error';
 import { mapWithLimit } from '../concurrency';
 
+/** The model types of the YAML and the task inputs, with the REST API's names for them. */
+export const MODEL_TYPES = { custom_model: 'CustomModel', mlflow_model: 'MLFlowModel', triton_model: 'TritonModel' } as const;
+export type ModelType = keyof typeof MODEL_TYPES;
+
 export interface ModelVersion {
   id: string;
   name: string;

@@ -23,6 +23,7 @@ export interface EndpointResource {
     traffic?: Record<string, number>;
     scoringUri?: string;
     description?: string;
+    publicNetworkAccess?: string;
     provisioningState?: string;
   };
 }
@@ -75,26 +76,47 @@ export async function putEndpoint(
       compute: endpoint.properties.compute,
       traffic: endpoint.properties.traffic ?? {},
       description: endpoint.properties.description,
+      ...(endpoint.properties.publicNetworkAccess ? { publicNetworkAccess: endpoint.properties.publicNetworkAccess } : {}),
     },
   };
   const res = await sendAndWait<EndpointResource>(clients.rest(), 'PUT', endpointPath(ws, endpoint.name), body, lroOptions(operation, wait));
   return res.body;
 }
 
+/** What an endpoint the task creates gets: auth, compute, and (from an endpoint YAML) identity, network access, description. */
+export interface EndpointSpec {
+  name: string;
+  location: string;
+  authMode: 'key' | 'aml_token' | 'aad_token';
+  computeId?: string;
+  tags: Record<string, string>;
+  identity?: unknown;
+  publicNetworkAccess?: string;
+  description?: string;
+}
+
+const AUTH_MODES: Record<EndpointSpec['authMode'], EndpointAuthMode> = { key: 'Key', aml_token: 'AMLToken', aad_token: 'AADToken' };
+
 /** The endpoint as it is, or created (empty traffic) in `location` (the workspace's region) when it does not exist yet. */
 export async function ensureEndpoint(
   clients: ArmClients,
   ws: WorkspaceRef,
-  spec: { name: string; location: string; authMode: 'key' | 'aml_token'; computeId?: string; tags: Record<string, string> },
+  spec: EndpointSpec,
   wait: Wait,
 ): Promise<{ endpoint: EndpointResource; created: boolean }> {
   const existing = await getEndpointResource(clients, ws, spec.name);
   if (existing) return { endpoint: existing, created: false };
-  const properties = { authMode: spec.authMode === 'key' ? ('Key' as const) : ('AMLToken' as const), compute: spec.computeId, traffic: {} };
+  const properties = {
+    authMode: AUTH_MODES[spec.authMode],
+    compute: spec.computeId,
+    traffic: {},
+    description: spec.description,
+    publicNetworkAccess: spec.publicNetworkAccess,
+  };
   const endpoint = await putEndpoint(
     clients,
     ws,
-    { name: spec.name, location: spec.location, tags: spec.tags, properties },
+    { name: spec.name, location: spec.location, tags: spec.tags, identity: spec.identity, properties },
     wait,
     `Create online endpoint '${spec.name}'`,
   );
@@ -136,12 +158,31 @@ export async function getEndpointToken(clients: ArmClients, ws: WorkspaceRef, na
   return token.accessToken;
 }
 
+/** The credential a scoring request to the endpoint carries: its key, an Azure ML token, or an Entra token for Azure ML. */
+export async function scoringCredential(clients: ArmClients, ws: WorkspaceRef, endpoint: EndpointResource): Promise<string> {
+  switch (endpoint.properties.authMode) {
+    case 'Key':
+      return getEndpointKey(clients, ws, endpoint.name);
+    case 'AMLToken':
+      return getEndpointToken(clients, ws, endpoint.name);
+    default: {
+      const token = await clients.credential.getToken(ML_SCOPE);
+      if (!token?.token) throw new AzureError(`No Entra token for ${ML_SCOPE} (endpoint '${endpoint.name}' takes aad_token).`);
+      return token.token;
+    }
+  }
+}
+
+/** The audience of Entra tokens for Azure ML endpoints (aad_token auth). */
+export const ML_SCOPE = 'https://ml.azure.com/.default';
+
 /** What a deployment runs and where: the model, or a model package's environment that holds model and code. */
 export interface DeploymentSpec {
   location: string;
   tags: Record<string, string>;
   compute: 'kubernetes' | 'managed';
-  environmentId: string;
+  /** None for an MLflow model deployed without a scoring script (Azure ML brings its MLflow server). */
+  environmentId?: string;
   modelId?: string;
   code?: { codeId: string; scoringScript: string };
   instanceCount?: number;
@@ -158,7 +199,7 @@ export function deploymentBody(spec: DeploymentSpec): { location: string; tags: 
     properties: {
       endpointComputeType: spec.compute === 'kubernetes' ? 'Kubernetes' : 'Managed',
       ...(spec.modelId ? { model: spec.modelId } : {}),
-      environmentId: spec.environmentId,
+      ...(spec.environmentId ? { environmentId: spec.environmentId } : {}),
       ...(spec.code ? { codeConfiguration: spec.code } : {}),
       ...spec.properties,
     },

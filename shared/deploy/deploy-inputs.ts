@@ -1,22 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAssetRef } from '../aml/asset-refs';
 import { InputError } from '../errors';
 import type { TaskInputs } from '../platform/inputs';
-import type { EnvironmentSpec } from './model-source';
+import type { EnvironmentSpec } from '../yaml/aml-yaml';
 
-/** `environment` (+ `condaFile`): `azureml:<name>:<version>`, or an image registered on the fly. */
+/** `environment` (+ `condaFile`): a reference (`azureml:<name>:<version>`, `@latest`, a registry URI), or an image registered on the fly. */
 export function readEnvironment(inputs: TaskInputs, required: boolean): EnvironmentSpec | undefined {
   const raw = required ? inputs.requiredString('environment') : inputs.optionalString('environment');
   if (!raw) return undefined;
-  const registered = /^azureml:([\w.-]+):([\w.-]+)$/.exec(raw);
-  if (registered) return { kind: 'registered', name: registered[1], version: registered[2] };
-  if (raw.startsWith('azureml:'))
+  const ref = parseAssetRef(raw, 'environments');
+  if (ref && 'error' in ref)
     throw new InputError(
       'environment',
-      `'${raw}' is not valid; use azureml:<name>:<version> or an image reference such as mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest.`,
+      `${ref.error}; or give an image reference such as mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest.`,
     );
+  if (ref) return { kind: 'ref', ref };
   const condaFile = inputs.existingFile('condaFile', false);
-  return { kind: 'image', image: raw, condaFile: condaFile ? fs.readFileSync(condaFile, 'utf8') : undefined };
+  // Named by the caller when registered (name ''): the model's name is known only when the task runs.
+  return { kind: 'inline', name: '', image: raw, condaFile: condaFile ? fs.readFileSync(condaFile, 'utf8') : undefined };
 }
 
 /** `codePath` (a folder that exists) and `scoringScript` (a file in it, default score.py). */

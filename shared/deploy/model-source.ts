@@ -1,6 +1,10 @@
 import { sha256Hex } from '../hash';
 import { type WorkspaceRef } from '../aml/workspace';
-import { ensureAssetVersion, existingVersionId } from '../aml/assets';
+import type { AssetRef } from '../aml/asset-refs';
+import { ensureAssetVersion, existingVersionId, latestVersionId, type AssetKind } from '../aml/assets';
+import type { DatastoreBlobs } from '../aml/datastore-blobs';
+import { uploadLocal } from '../aml/local-upload';
+import type { EnvironmentSpec } from '../yaml/aml-yaml';
 import { ensureCodeAsset, snapshotFolder } from '../aml/code-upload';
 import { listModelVersions, modelVersionPath, type ModelVersion } from '../aml/models';
 import { type ArmClients } from '../azure/arm-client';
@@ -32,20 +36,52 @@ export async function resolveModel(
   );
 }
 
-export type EnvironmentSpec = { kind: 'registered'; name: string; version: string } | { kind: 'image'; image: string; condaFile?: string };
+export type { EnvironmentSpec };
 
-/** The environment's id: a registered one, or one registered on the fly from image (+ conda), named by content. */
+/** An environment id a deployment can carry: a checked workspace reference, a registry URI, or one registered now. */
 export async function resolveEnvironment(
   clients: ArmClients,
   ws: WorkspaceRef,
   spec: EnvironmentSpec,
   name: string,
   tags: Record<string, string>,
+  blobs?: () => Promise<DatastoreBlobs>,
 ): Promise<string> {
-  if (spec.kind === 'registered') return existingVersionId(clients, ws, 'environments', spec.name, spec.version);
-  const version = sha256Hex(`${spec.image}\n${spec.condaFile ?? ''}`).slice(0, 16);
-  const r = await ensureAssetVersion(clients, ws, 'environments', name, version, { image: spec.image, condaFile: spec.condaFile, tags }, 'image', false);
+  if (spec.kind === 'ref') return referencedAssetId(clients, ws, spec.ref);
+  const build =
+    spec.build && blobs ? { contextUri: (await uploadLocal(await blobs(), spec.build.dir, false)).url, dockerfilePath: spec.build.dockerfilePath } : undefined;
+  if (spec.build && !build) throw new AzureError('An environment with a build context needs the default datastore to upload it to.');
+  // Named by content, so an unchanged environment is found, not registered again (image + conda as before 1.4).
+  const extra = build || spec.inferenceConfig ? `\n${JSON.stringify({ build, inferenceConfig: spec.inferenceConfig })}` : '';
+  const version = spec.version ?? sha256Hex(`${spec.image ?? ''}\n${spec.condaFile ?? ''}${extra}`).slice(0, 16);
+  const properties = {
+    image: spec.image,
+    condaFile: spec.condaFile,
+    build,
+    inferenceConfig: spec.inferenceConfig,
+    osType: spec.osType,
+    description: spec.description,
+    tags,
+  };
+  // An input-given image has no name of its own; the caller's name stands in.
+  const r = await ensureAssetVersion(clients, ws, 'environments', spec.name || name, version, properties, spec.image ? 'image' : 'build', false);
   return r.id;
+}
+
+/** The id of a referenced asset: a workspace version checked to exist, or a registry URI (the service resolves it). */
+export async function referencedAssetId(clients: ArmClients, ws: WorkspaceRef, ref: AssetRef): Promise<string> {
+  const kind = ref.type as AssetKind;
+  switch (ref.kind) {
+    case 'workspace':
+      return existingVersionId(clients, ws, kind, ref.name, ref.version);
+    case 'workspaceLatest':
+      return latestVersionId(clients, ws, kind, ref.name);
+    case 'armId':
+      if (!(await clients.rest().tryGet(ref.id, `Get ${ref.id}`))) throw new AzureError(`'${ref.id}' was not found.`);
+      return ref.id;
+    default:
+      return ref.uri;
+  }
 }
 
 export async function uploadScoringCode(

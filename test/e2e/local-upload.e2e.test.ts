@@ -8,7 +8,7 @@ import { startTrustedEmulator } from '../../emulator/seed';
 import { BLOCK_SIZE, DatastoreBlobs } from '../../shared/aml/datastore-blobs';
 import { DataPlaneClient } from '../../shared/azure/data-plane';
 import { scaledClock } from '../../shared/clock';
-import { uploadLocal } from '../../tasks/PublishAmlPipeline/src/local-upload';
+import { uploadLocal } from '../../shared/aml/local-upload';
 import { emulatorClients, FAST_RETRY } from '../support/arm';
 
 describe('local data upload to the default datastore (as az ml uploads it)', function () {

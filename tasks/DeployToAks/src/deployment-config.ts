@@ -1,116 +1,21 @@
 import * as fs from 'node:fs';
 import { once } from '../../../shared/lazy-modules';
-import { InputError } from '../../../shared/errors';
+import { readDeploymentFile, type DeploymentFile } from '../../../shared/deploy/deployment-yaml';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = once(() => require('yaml') as typeof import('yaml'));
 
-/** Deployment settings in ARM's OnlineDeployment property names. */
-export interface DeploymentSettings {
-  instanceType?: string;
-  instanceCount?: number;
-  scaleSettings?: Record<string, unknown>;
-  requestSettings?: Record<string, unknown>;
-  livenessProbe?: Record<string, unknown>;
-  readinessProbe?: Record<string, unknown>;
-  appInsightsEnabled?: boolean;
-  environmentVariables?: Record<string, string>;
-  containerResourceRequirements?: Record<string, unknown>;
-}
+/** Deployment settings in ARM's OnlineDeployment property names, and the instance count (the sku's capacity). */
+export type DeploymentSettings = { instanceCount?: number } & Record<string, unknown>;
 
-export interface LoadedConfig {
-  format: 'v2' | 'v1';
-  settings: DeploymentSettings;
-  warnings: string[];
-}
+export type LoadedConfig = { format: 'v1'; settings: DeploymentSettings; warnings: string[] } | { format: 'v2'; deployment: DeploymentFile };
 
 const seconds = (s: number) => `PT${s}S`;
 const ms = (n: number) => `PT${n / 1000}S`;
 
-function probe(p: Record<string, number> | undefined): Record<string, unknown> | undefined {
-  if (!p) return undefined;
-  return {
-    ...(p.initial_delay !== undefined ? { initialDelay: seconds(p.initial_delay) } : {}),
-    ...(p.period !== undefined ? { period: seconds(p.period) } : {}),
-    ...(p.timeout !== undefined ? { timeout: seconds(p.timeout) } : {}),
-    ...(p.success_threshold !== undefined ? { successThreshold: p.success_threshold } : {}),
-    ...(p.failure_threshold !== undefined ? { failureThreshold: p.failure_threshold } : {}),
-  };
-}
-
 /** A deployment file's mapping as written: any shape, checked key by key below. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- YAML as the user wrote it
 type YamlMap = Record<string, any>;
-
-const V2_KEYS = [
-  '$schema',
-  'name',
-  'endpoint_name',
-  'model',
-  'environment',
-  'code_configuration',
-  'instance_type',
-  'instance_count',
-  'request_settings',
-  'liveness_probe',
-  'readiness_probe',
-  'scale_settings',
-  'app_insights_enabled',
-  'environment_variables',
-  'resources',
-  'description',
-  'tags',
-  'type',
-];
-
-function fromV2(doc: YamlMap, warnings: string[]): DeploymentSettings {
-  for (const key of Object.keys(doc))
-    if (!V2_KEYS.includes(key)) throw new InputError('deploymentConfigFile', `key '${key}' is not supported; supported keys: ${V2_KEYS.join(', ')}.`);
-  for (const key of ['model', 'environment', 'code_configuration', 'endpoint_name', 'name']) {
-    if (doc[key] !== undefined) warnings.push(`deploymentConfigFile: '${key}' is taken from the task inputs, not from the file.`);
-  }
-  const rs = doc.request_settings ?? {};
-  const sc = doc.scale_settings;
-  const resources = doc.resources;
-  const memory = (m: unknown) => (typeof m === 'number' ? `${m}Gi` : m);
-  return {
-    instanceType: doc.instance_type,
-    instanceCount: doc.instance_count,
-    requestSettings: doc.request_settings
-      ? {
-          ...(rs.request_timeout_ms !== undefined ? { requestTimeout: ms(rs.request_timeout_ms) } : {}),
-          ...(rs.max_concurrent_requests_per_instance !== undefined ? { maxConcurrentRequestsPerInstance: rs.max_concurrent_requests_per_instance } : {}),
-          ...(rs.max_queue_wait_ms !== undefined ? { maxQueueWait: ms(rs.max_queue_wait_ms) } : {}),
-        }
-      : undefined,
-    scaleSettings: sc
-      ? sc.type === 'target_utilization'
-        ? {
-            scaleType: 'TargetUtilization',
-            minInstances: sc.min_instances,
-            maxInstances: sc.max_instances,
-            targetUtilizationPercentage: sc.target_utilization_percentage,
-            pollingInterval: sc.polling_interval !== undefined ? seconds(sc.polling_interval) : undefined,
-          }
-        : { scaleType: 'Default' }
-      : undefined,
-    livenessProbe: probe(doc.liveness_probe),
-    readinessProbe: probe(doc.readiness_probe),
-    appInsightsEnabled: doc.app_insights_enabled,
-    environmentVariables: doc.environment_variables,
-    containerResourceRequirements: resources
-      ? {
-          containerResourceRequests: {
-            cpu: resources.requests?.cpu !== undefined ? String(resources.requests.cpu) : undefined,
-            memory: memory(resources.requests?.memory),
-          },
-          containerResourceLimits: resources.limits
-            ? { cpu: resources.limits.cpu !== undefined ? String(resources.limits.cpu) : undefined, memory: memory(resources.limits.memory) }
-            : undefined,
-        }
-      : undefined,
-  };
-}
 
 /** MLOpsPython's v1 deployment_config_aks.yml, field by field; a warning for each setting v2 has no place for. */
 function fromV1(doc: YamlMap, warnings: string[]): DeploymentSettings {
@@ -193,16 +98,20 @@ function fromV1(doc: YamlMap, warnings: string[]): DeploymentSettings {
   return settings;
 }
 
-export function loadDeploymentConfig(file: string): LoadedConfig {
+const V1_KEYS = ['computeType', 'autoScaler', 'containerResourceRequirements', 'numReplicas', 'scoringTimeoutMs', 'authEnabled'];
+
+/** The deployment YAML: Azure ML CLI v2 (everything, read by the shared reader) or MLOpsPython's v1 config (settings). */
+export function loadDeploymentConfig(file: string, computeType: 'managed' | 'kubernetes' | undefined): LoadedConfig {
   let doc: unknown;
   try {
     doc = yaml().parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InputError('deploymentConfigFile', `'${file}' is not valid YAML (${(err as Error).message.split('\n')[0]}).`);
+  } catch {
+    doc = undefined; // the v2 reader reports it with its line
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError('deploymentConfigFile', `'${file}' must hold a YAML mapping.`);
-  const warnings: string[] = [];
-  const map = doc as YamlMap;
-  const v1 = ['computeType', 'autoScaler', 'containerResourceRequirements', 'numReplicas', 'scoringTimeoutMs', 'authEnabled'].some((k) => k in map);
-  return v1 ? { format: 'v1', settings: fromV1(map, warnings), warnings } : { format: 'v2', settings: fromV2(map, warnings), warnings };
+  const map = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as YamlMap) : undefined;
+  if (map && V1_KEYS.some((k) => k in map)) {
+    const warnings: string[] = [];
+    return { format: 'v1', settings: fromV1(map, warnings), warnings };
+  }
+  return { format: 'v2', deployment: readDeploymentFile(file, 'deploymentConfigFile', computeType) };
 }

@@ -3,8 +3,14 @@ import type { OutputName } from '../contract.generated';
 import type { Platform } from '../../../shared/platform/platform';
 import type { AksParams } from './inputs';
 
+/** The summary's sources table: each value and the input or file:line it came from. */
+function sourcesTable(params: AksParams): string[] {
+  if (!params.sources.length) return [];
+  return ['', '| Value | From |', '|---|---|', ...params.sources.map((s) => `| ${s.what} | ${s.from} |`)];
+}
+
 export interface RolloutReport {
-  modelVersion: string;
+  model: { name: string; version: string };
   deployment: string;
   replaced?: string;
   traffic: Record<string, number>;
@@ -25,7 +31,7 @@ export function report(params: AksParams, platform: Platform<OutputName>, r: Rol
   platform.uploadSummary(
     'Online endpoint',
     [
-      `### ${params.modelName} v${r.modelVersion} on ${params.endpointName}/${r.deployment}`,
+      `### ${r.model.name} v${r.model.version} on ${params.endpointName}/${r.deployment}`,
       '',
       '| | |',
       '|---|---|',
@@ -38,7 +44,8 @@ export function report(params: AksParams, platform: Platform<OutputName>, r: Rol
       } |`,
       `| Previous deployment | ${r.replaced && r.replaced !== r.deployment ? `${r.replaced}${params.deleteOldDeployment ? ' (deleted)' : ''}` : '-'} |`,
       `| Scoring URI | ${r.scoringUri} |`,
-      `| Studio | [endpoint ${params.endpointName}](${studioEndpointUrl(params.workspace, params.endpointName)}), [model ${params.modelName}:${r.modelVersion}](${studioModelUrl(params.workspace, params.modelName, r.modelVersion)}) |`,
+      `| Studio | [endpoint ${params.endpointName}](${studioEndpointUrl(params.workspace, params.endpointName)}), [model ${r.model.name}:${r.model.version}](${studioModelUrl(params.workspace, r.model.name, r.model.version)}) |`,
+      ...sourcesTable(params),
       '',
     ].join('\n'),
   );

@@ -2,9 +2,8 @@ import type { OutputName } from '../contract.generated';
 import {
   deleteDeployment,
   deploymentLogs,
-  getEndpointKey,
   getEndpointResource,
-  getEndpointToken,
+  scoringCredential,
   putDeployment,
   setTraffic,
   type EndpointResource,
@@ -72,10 +71,7 @@ export async function rollOut(r: Rollout): Promise<{ traffic: Record<string, num
     return failed(r, `Creating deployment '${r.name}' failed`, err);
   }
   // An existing endpoint keeps its own auth mode; authMode applies when the task creates the endpoint.
-  const credential =
-    r.endpoint.properties.authMode === 'Key'
-      ? await getEndpointKey(clients, ws, params.endpointName)
-      : await getEndpointToken(clients, ws, params.endpointName);
+  const credential = await scoringCredential(clients, ws, r.endpoint);
   platform.setSecret(credential);
   const scoringUri = (await getEndpointResource(clients, ws, params.endpointName))?.properties.scoringUri as string;
   const previousTraffic = { ...(r.endpoint.properties.traffic ?? {}) };

@@ -2,12 +2,11 @@ import { readArmConnection, type ArmConnection } from '../../../shared/azure/con
 import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
+import { MODEL_TYPES, type ModelType } from '../../../shared/aml/models';
 import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { parseRules, type Rule } from './rules';
 
-export const MODEL_TYPES = { custom_model: 'CustomModel', mlflow_model: 'MLFlowModel', triton_model: 'TritonModel' } as const;
-export type ModelType = keyof typeof MODEL_TYPES;
 export type Champion = { kind: 'tag'; key: string; value: string } | { kind: 'latest' } | { kind: 'none' };
 export type OnNotBetter = 'skip' | 'fail' | 'registerOnly';
 

@@ -7,7 +7,8 @@ import { AzureError, CheckFailedError, InputError } from '../../../shared/errors
 import type { RunResult } from '../../../shared/run-task';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { OutputName } from '../contract.generated';
-import { MODEL_TYPES, type EvaluateParams } from './inputs';
+import { MODEL_TYPES } from '../../../shared/aml/models';
+import type { EvaluateParams } from './inputs';
 import { report, type Decision } from './report';
 import { evaluateRule, type RuleResult } from './rules';
 

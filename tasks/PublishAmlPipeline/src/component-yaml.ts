@@ -1,15 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, YAMLMap } from 'yaml';
-import { parseAssetRef, type AssetRef, type AssetType } from './asset-refs';
-import type { EnvironmentSpec, PipelineDefinition, StepComponent } from './pipeline-model';
-import { BINDING_KEYS, COMPONENT_KEYS, COMPONENT_PORT_KEYS, ENVIRONMENT_KEYS, PARALLEL_TASK_KEYS } from './vocabulary';
-import { yaml, YamlDocs, type Loaded } from './yaml-docs';
-
-/** A path `az ml` uploads from the machine (not an asset, datastore or web URI, nor a binding). */
-export function isLocalPath(value: string): boolean {
-  return !/^(azureml:|https?:|wasbs?:|abfss?:|adl:|\$\{\{)/.test(value);
-}
+import type { PipelineDefinition, StepComponent } from './pipeline-model';
+import { BINDING_KEYS, COMPONENT_KEYS, COMPONENT_PORT_KEYS, PARALLEL_TASK_KEYS } from './vocabulary';
+import { AmlYamlDocs, isLocalPath, type EnvironmentSpec } from '../../../shared/yaml/aml-yaml';
+import { yaml, type Loaded } from '../../../shared/yaml/yaml-docs';
 
 export const join = (where: string, key: string) => (where ? `${where}.${key}` : key);
 
@@ -17,7 +12,7 @@ export const join = (where: string, key: string) => (where ? `${where}.${key}` :
  * Reads component files and inline component definitions (command, parallel, spark), their environments and
  * asset references. Every key is checked against the component schema; errors name file:line:key.
  */
-export abstract class ComponentReader extends YamlDocs {
+export abstract class ComponentReader extends AmlYamlDocs {
   private readonly cache = new Map<string, StepComponent | PipelineDefinition>();
   /** What `az ml` would only warn about (file:line: key: reason). */
   readonly warnings: string[] = [];
@@ -39,56 +34,6 @@ export abstract class ComponentReader extends YamlDocs {
       out[name] = value ? this.plain(value) : null;
     }
     return out;
-  }
-
-  /** A local file or folder the YAML names, resolved against the YAML's folder; it must exist. */
-  protected localPath(doc: Loaded, node: Node | undefined, key: string, text: string): string {
-    const full = path.resolve(path.dirname(doc.file), text.replace(/^file:/, ''));
-    if (!fs.existsSync(full)) this.fail(doc, node, key, `the local path '${text}' does not exist (relative to ${this.rel(doc.file)})`);
-    return full;
-  }
-
-  protected ref(doc: Loaded, node: Node | undefined, key: string, type: AssetType): AssetRef | undefined {
-    const text = this.str(doc, node, key);
-    if (text === undefined) return undefined;
-    const ref = parseAssetRef(text, type);
-    if (ref && 'error' in ref) this.fail(doc, node, key, ref.error);
-    return ref;
-  }
-
-  protected environment(doc: Loaded, node: Node | undefined, key: string, fallbackName: string): EnvironmentSpec {
-    if (node === undefined) this.fail(doc, undefined, key, 'is required');
-    if (!yaml().isMap(node)) {
-      const ref = this.ref(doc, node, key, 'environments');
-      if (!ref) this.fail(doc, node, key, `'${this.str(doc, node, key)}' is neither an environment reference (azureml:...) nor an inline mapping`);
-      return { kind: 'ref', ref };
-    }
-    const e = this.entries(doc, node, key, ENVIRONMENT_KEYS);
-    const image = this.str(doc, e.get('image'), `${key}.image`);
-    const conda = this.str(doc, e.get('conda_file'), `${key}.conda_file`);
-    let build: { dir: string; dockerfilePath: string } | undefined;
-    const buildNode = e.get('build');
-    if (buildNode !== undefined) {
-      if (!yaml().isMap(buildNode)) this.fail(doc, buildNode, `${key}.build`, 'expected a mapping with path (and dockerfile_path)');
-      const b = this.entries(doc, buildNode, `${key}.build`, ['path', 'dockerfile_path']);
-      const dirText = this.str(doc, b.get('path'), `${key}.build.path`);
-      if (!dirText) this.fail(doc, buildNode, `${key}.build.path`, 'is required: the Docker build context folder');
-      const dir = this.localPath(doc, b.get('path'), `${key}.build.path`, dirText);
-      const dockerfilePath = this.str(doc, b.get('dockerfile_path'), `${key}.build.dockerfile_path`) ?? 'Dockerfile';
-      if (!fs.existsSync(path.join(dir, dockerfilePath)))
-        this.fail(doc, b.get('dockerfile_path') ?? buildNode, `${key}.build.dockerfile_path`, `'${dockerfilePath}' is not in the build context '${dirText}'`);
-      build = { dir, dockerfilePath };
-    }
-    if (!image && !build) this.fail(doc, node, key, 'an inline environment needs an image or a build context (build.path)');
-    return {
-      kind: 'inline',
-      name: this.str(doc, e.get('name'), `${key}.name`) ?? fallbackName,
-      image,
-      condaFile: conda ? fs.readFileSync(this.localPath(doc, e.get('conda_file'), `${key}.conda_file`, conda), 'utf8') : undefined,
-      build,
-      description: this.str(doc, e.get('description'), `${key}.description`),
-      osType: this.str(doc, e.get('os_type'), `${key}.os_type`),
-    };
   }
 
   private codeDir(doc: Loaded, node: Node | undefined, key: string): string | undefined {

@@ -1,19 +1,8 @@
-import { InputError } from '../../../shared/errors';
-import type { AssetRef } from './asset-refs';
+import type { AssetRef } from '../../../shared/aml/asset-refs';
+import type { EnvironmentSpec } from '../../../shared/yaml/aml-yaml';
 
 /** What the pipeline YAML reader produces and the publisher registers: environments, components, the pipeline. */
-export type EnvironmentSpec =
-  | { kind: 'ref'; ref: AssetRef }
-  | {
-      kind: 'inline';
-      name: string;
-      image?: string;
-      condaFile?: string;
-      /** A Docker build context folder and its Dockerfile, uploaded as `az ml` uploads it. */
-      build?: { dir: string; dockerfilePath: string };
-      description?: string;
-      osType?: string;
-    };
+export type { EnvironmentSpec };
 
 /** A command, parallel or spark component, from a component file or defined inline in a pipeline job. */
 export interface StepComponent {
@@ -63,10 +52,4 @@ export interface PipelineDefinition {
   jobs: Record<string, PipelineNode>;
   /** What `az ml` would only warn about (file:line: key: reason), shown as task warnings. */
   warnings: string[];
-}
-
-export class PipelineYamlError extends InputError {
-  constructor(file: string, line: number | undefined, key: string, reason: string) {
-    super('pipelineFile', `${file}${line ? `:${line}` : ''}: key '${key}': ${reason}`);
-  }
 }

@@ -4,7 +4,7 @@ import { ComponentReader, join } from './component-yaml';
 import type { ComponentRef, NodeType, PipelineDefinition, PipelineNode } from './pipeline-model';
 import { checkSweep } from './sweep-yaml';
 import { BINDING_KEYS, COMPONENT_PORT_KEYS, NODE_KEYS, PIPELINE_KEYS, SETTINGS_KEYS } from './vocabulary';
-import { yaml, type Loaded } from './yaml-docs';
+import { yaml, type Loaded } from '../../../shared/yaml/yaml-docs';
 
 const NODE_TYPES: NodeType[] = ['command', 'pipeline', 'parallel', 'sweep', 'spark', 'automl'];
 /** Node keys that stay on the node when a job is written inline (the rest define its anonymous component). */
@@ -186,5 +186,5 @@ class Reader extends ComponentReader {
 }
 
 export function loadPipeline(file: string): PipelineDefinition {
-  return new Reader(path.dirname(path.resolve(file))).top(path.resolve(file));
+  return new Reader(path.dirname(path.resolve(file)), 'pipelineFile').top(path.resolve(file));
 }

@@ -6,9 +6,9 @@ import type { DatastoreBlobs } from '../../../shared/aml/datastore-blobs';
 import { ensureAssetVersion, existingVersionId, latestVersionId, type EnsureOutcome } from '../../../shared/aml/assets';
 import { ensureCodeAsset, snapshotFolder } from '../../../shared/aml/code-upload';
 import { AzureError } from '../../../shared/errors';
-import type { AssetRef } from './asset-refs';
-import { isLocalPath } from './component-yaml';
-import { uploadLocal } from './local-upload';
+import type { AssetRef } from '../../../shared/aml/asset-refs';
+import { uploadLocal } from '../../../shared/aml/local-upload';
+import { isLocalPath } from '../../../shared/yaml/aml-yaml';
 import { componentInputs, nodeBody } from './node-rest';
 import type { ComponentRef, EnvironmentSpec, PipelineDefinition, StepComponent } from './pipeline-model';
 

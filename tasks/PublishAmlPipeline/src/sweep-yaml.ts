@@ -1,6 +1,6 @@
 import type { Node, YAMLMap } from 'yaml';
 import { EARLY_TERMINATION, SAMPLING, SEARCH_SPACE_TYPES } from './vocabulary';
-import { yaml, type Loaded, type YamlDocs } from './yaml-docs';
+import { yaml, type Loaded, type YamlDocs } from '../../../shared/yaml/yaml-docs';
 
 /** The parameters each search-space distribution needs (sweepJob schema). */
 const DISTRIBUTION_KEYS: Record<string, string[]> = {

@@ -112,7 +112,6 @@ export const SETTINGS_KEYS = [
   'on_init',
   'on_finalize',
 ];
-export const ENVIRONMENT_KEYS = [...ASSET, 'image', 'conda_file', 'build', 'os_type', 'inference_config'];
 
 export const SAMPLING = ['random', 'grid', 'bayesian'];
 export const SEARCH_SPACE_TYPES = ['choice', 'randint', 'uniform', 'quniform', 'loguniform', 'qloguniform', 'normal', 'qnormal', 'lognormal', 'qlognormal'];

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../../scripts/lib/run-bundle';
 import { snapshotFolder } from '../../../shared/aml/code-upload';
-import { PipelineYamlError } from '../src/pipeline-model';
+import { YamlFileError } from '../../../shared/yaml/yaml-docs';
 import { loadPipeline } from '../src/pipeline-yaml';
 
 function write(files: Record<string, string>): string {
@@ -177,7 +177,7 @@ describe('pipeline YAML loader', () => {
       const dir = write(files as Record<string, string>);
       assert.throws(
         () => loadPipeline(path.join(dir, 'p.yml')),
-        (e: unknown) => e instanceof PipelineYamlError && (message as RegExp).test(e.message),
+        (e: unknown) => e instanceof YamlFileError && (message as RegExp).test(e.message),
       );
     });
   }

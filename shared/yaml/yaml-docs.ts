@@ -1,12 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LineCounter, Node, YAMLMap } from 'yaml';
-import { InputError } from '../../../shared/errors';
-import { once } from '../../../shared/lazy-modules';
-import { PipelineYamlError } from './pipeline-model';
+import { InputError } from '../errors';
+import { once } from '../lazy-modules';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const yaml = once(() => require('yaml') as typeof import('yaml'));
+
+/** An error at a place in a YAML file the task input `input` names: `file:line: key 'k': reason`. */
+export class YamlFileError extends InputError {
+  constructor(input: string, file: string, line: number | undefined, key: string, reason: string) {
+    super(input, `${file}${line ? `:${line}` : ''}: key '${key}': ${reason}`);
+  }
+}
 
 export interface Loaded {
   file: string;
@@ -16,10 +22,13 @@ export interface Loaded {
 
 /**
  * A YAML file read with its lines, so every error names file:line:key: loading, key checks, scalars and maps.
- * The pipeline reader builds on it.
+ * The pipeline and deployment readers build on it; `input` is the task input that names the file.
  */
 export class YamlDocs {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    readonly input: string,
+  ) {}
 
   protected rel(file: string): string {
     return path.relative(this.root, file) || path.basename(file);
@@ -28,20 +37,20 @@ export class YamlDocs {
   protected load(file: string, from?: { doc: Loaded; node: Node; key: string }): Loaded {
     if (!fs.existsSync(file)) {
       if (from) this.fail(from.doc, from.node, from.key, `the file '${this.rel(file)}' does not exist`);
-      throw new InputError('pipelineFile', `file '${file}' does not exist.`);
+      throw new InputError(this.input, `file '${file}' does not exist.`);
     }
     const lines = new (yaml().LineCounter)();
     const doc = yaml().parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: true });
     if (doc.errors.length) {
       const e = doc.errors[0];
-      throw new PipelineYamlError(this.rel(file), e.linePos?.[0].line, '(document)', `not valid YAML: ${e.message.split('\n')[0]}`);
+      throw new YamlFileError(this.input, this.rel(file), e.linePos?.[0].line, '(document)', `not valid YAML: ${e.message.split('\n')[0]}`);
     }
-    if (!yaml().isMap(doc.contents)) throw new PipelineYamlError(this.rel(file), 1, '(document)', 'expected a mapping at the top level');
+    if (!yaml().isMap(doc.contents)) throw new YamlFileError(this.input, this.rel(file), 1, '(document)', 'expected a mapping at the top level');
     return { file, map: doc.contents, lines };
   }
 
   fail(doc: Loaded, node: Node | null | undefined, key: string, reason: string): never {
-    throw new PipelineYamlError(this.rel(doc.file), this.line(doc, node), key, reason);
+    throw new YamlFileError(this.input, this.rel(doc.file), this.line(doc, node), key, reason);
   }
 
   private line(doc: Loaded, node: Node | null | undefined): number | undefined {

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { snapshotFolder } from '../../../shared/aml/code-upload';
-import { BLOCK_SIZE, type DatastoreBlobs } from '../../../shared/aml/datastore-blobs';
-import { mapWithLimit } from '../../../shared/concurrency';
-import { sha256Hex } from '../../../shared/hash';
+import { snapshotFolder } from './code-upload';
+import { BLOCK_SIZE, type DatastoreBlobs } from './datastore-blobs';
+import { mapWithLimit } from '../concurrency';
+import { sha256Hex } from '../hash';
 
 export interface LocalUpload {
   /** `azureml://datastores/<ds>/paths/LocalUpload/<hash>/<name>` (a folder's ends with '/'). */

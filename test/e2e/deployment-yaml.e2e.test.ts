@@ -1,0 +1,180 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Emulator } from '../../emulator/server';
+import { startTrustedEmulator, newTrafficLog } from '../../emulator/seed';
+import { emulatorConnection } from '../../scripts/lib/emulator-connection';
+import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
+import { prepareOnlineExamples, type OnlineExamples } from '../support/online-examples';
+import { readTraffic } from '../support/traffic';
+
+/** Microsoft's online-deployment examples (test/fixtures/azureml-examples/online), deployed as written. */
+describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples, as written)", function () {
+  this.timeout(300_000);
+  let emulator: Emulator;
+  let log: string;
+  let examples: OnlineExamples;
+
+  const ws = () => ({ resourceGroupName: emulator.info.resourceGroup, workspaceName: emulator.info.workspace });
+  const file = (rel: string) => path.join(examples.dir, rel);
+  const deploy = (inputs: Record<string, string>): Promise<BundleRun> =>
+    runBundle('DeployToAks', { inputs: { ...ws(), ...inputs }, connection: emulatorConnection(emulator, 'spnKey') });
+  const smoke = (endpointName: string, payloadFile: string, assertions: string) =>
+    runBundle('SmokeTest', {
+      inputs: { ...ws(), target: 'onlineEndpoint', endpointName, payloadFile, assertions },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
+  const endpoint = (name: string) => [...emulator.state.onlineEndpoints.values()].find((e) => e.name === name);
+  const modelVersions = (name: string) => [...emulator.state.modelVersions.entries()].filter(([k]) => k.endsWith(`/models/${name}`)).flatMap(([, v]) => v);
+  const writes = () => readTraffic(log).filter((l) => !['GET', 'HEAD'].includes(l.method) && !/\/oauth2\/|\/listKeys|\/listSecrets|\/token\?/.test(l.url));
+  const near = (list: number[]) => list.map((v, i) => `$[${i}] > ${v - 0.001}\n$[${i}] < ${v + 0.001}`).join('\n');
+
+  before(async () => {
+    examples = prepareOnlineExamples();
+    log = newTrafficLog();
+    emulator = await startTrustedEmulator(log);
+  });
+  after(async () => {
+    await emulator.stop();
+    examples.remove();
+  });
+
+  it('managed/sample: blue-deployment.yml with endpoint.yml and the sample request: model registered from its local path, environment from image + conda, scoring script serving real predictions', async () => {
+    const run = await deploy({
+      deploymentConfigFile: file('managed/sample/blue-deployment.yml'),
+      endpointConfigFile: file('managed/sample/endpoint.yml'),
+      smokeRequestFile: file('model-2/sample-request.json'),
+    });
+    assert.equal(run.result, 'Succeeded', run.stdout + run.stderr);
+    assert.equal(run.outputs.deploymentName, 'blue');
+    assert.equal(run.outputs.endpointName, 'my-endpoint');
+    assert.match(run.stdout, /Model my-endpoint-model v1: registered\./);
+    const summary = run.attachments.map((a) => a.content).join('\n');
+    assert.match(summary, /\| model \| blue-deployment\.yml:4 \|/);
+    assert.match(summary, /\| instance_type \| blue-deployment\.yml:12 \|/);
+    assert.match(summary, /\| endpoint my-endpoint \| endpoint\.yml:2 \|/);
+    const props = endpoint('my-endpoint')!.deployments.get('blue')!.resource!.properties;
+    assert.equal(props.instanceType, 'Standard_DS3_v2');
+    const check = await smoke('my-endpoint', file('model-2/sample-request.json'), near(examples.expected.ridge));
+    assert.equal(check.result, 'Succeeded', check.stdout);
+  });
+
+  it('a re-run of the same files changes nothing: the model is found by its content hash, not registered again', async () => {
+    const before = writes().length;
+    const run = await deploy({ deploymentConfigFile: file('managed/sample/blue-deployment.yml'), endpointConfigFile: file('managed/sample/endpoint.yml') });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.match(run.stdout, /Model my-endpoint-model v1: unchanged, reused\./);
+    assert.match(run.stdout, /already serves my-endpoint-model v1/);
+    assert.equal(modelVersions('my-endpoint-model').length, 1);
+    assert.deepEqual(
+      writes()
+        .slice(before)
+        .map((l) => `${l.method} ${l.url}`),
+      [],
+    );
+  });
+
+  it('the curated-environment variants (sklearn-1.5 labels/latest, sklearn-1.1 versions/17): the file names blue, which serves, so each goes beside it', async () => {
+    const curated = await deploy({
+      deploymentConfigFile: file('managed/sample/blue-deployment-with-curated-env.yml'),
+      smokeRequestFile: file('model-2/sample-request.json'),
+    });
+    assert.equal(curated.result, 'Succeeded', curated.stdout);
+    assert.match(curated.stdout, /The deployment YAML names 'blue', which takes the traffic now: the new deployment is 'green'\./);
+    assert.match(curated.stdout, /unchanged, reused/);
+    assert.deepEqual([curated.outputs.deploymentName, curated.outputs.previousDeploymentName], ['green', 'blue']);
+    // Now green serves, and the file's blue (idle) takes the pinned version.
+    const pinned = await deploy({
+      deploymentConfigFile: file('managed/sample/blue-deployment-azureml.yml'),
+      smokeRequestFile: file('model-2/sample-request.json'),
+    });
+    assert.equal(pinned.result, 'Succeeded', pinned.stdout);
+    assert.deepEqual([pinned.outputs.deploymentName, pinned.outputs.previousDeploymentName], ['blue', 'green']);
+    const env = (d: string) => endpoint('my-endpoint')!.deployments.get(d)!.resource!.properties.environmentId;
+    assert.equal(env('green'), 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest');
+    assert.equal(env('blue'), 'azureml://registries/azureml/environments/sklearn-1.1/versions/17');
+    const check = await smoke('my-endpoint', file('model-2/sample-request.json'), near(examples.expected.ridge));
+    assert.equal(check.result, 'Succeeded', check.stdout);
+  });
+
+  it('kubernetes: kubernetes-endpoint.yml and kubernetes-blue-deployment.yml (resources, request and scale settings), the compute given by input over the file', async () => {
+    const run = await deploy({
+      deploymentConfigFile: file('kubernetes/kubernetes-blue-deployment.yml'),
+      endpointConfigFile: file('kubernetes/kubernetes-endpoint.yml'),
+      endpointName: 'k8s-endpoint',
+      computeName: 'aks-prod',
+      smokeRequestFile: file('model-2/sample-request.json'),
+    });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const ep = endpoint('k8s-endpoint')!;
+    assert.match(String((ep.resource.properties as { compute: string }).compute), /\/computes\/aks-prod$/);
+    assert.equal((ep.resource.tags as Record<string, string>).tag1, 'endpoint-tag1-value');
+    const d = ep.deployments.get('blue')!.resource!;
+    assert.equal(d.properties.endpointComputeType, 'Kubernetes');
+    assert.deepEqual(d.properties.containerResourceRequirements, {
+      containerResourceRequests: { cpu: '0.1', memory: '0.1Gi' },
+      containerResourceLimits: { cpu: '0.2', memory: '200Mi' },
+    });
+    assert.deepEqual(d.properties.requestSettings, { requestTimeout: 'PT3S', maxQueueWait: 'PT3S' });
+    assert.deepEqual(d.properties.scaleSettings, { scaleType: 'Default' });
+    assert.equal((d.tags as Record<string, string>).tag1, 'deployment-tag1-value');
+    const summary = run.attachments.map((a) => a.content).join('\n');
+    assert.match(summary, /\| endpoint k8s-endpoint \| input 'endpointName' \|/);
+  });
+
+  it('mlflow/sklearn-deployment.yaml: an MLflow model without a scoring script, served by the no-code MLflow server (input_data in, a JSON list out)', async () => {
+    const run = await deploy({ deploymentConfigFile: file('mlflow/sklearn-deployment.yaml'), endpointName: 'mlflow-endpoint' });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.match(run.stdout, /Model mir-sample-sklearn-mlflow-model v1: registered\./);
+    const d = endpoint('mlflow-endpoint')!.deployments.get('sklearn-deployment')!.resource!;
+    assert.equal(d.properties.environmentId, undefined);
+    assert.equal(d.properties.codeConfiguration, undefined);
+    const check = await smoke('mlflow-endpoint', file('mlflow/sample-request-sklearn.json'), near(examples.expected.mlflow));
+    assert.equal(check.result, 'Succeeded', check.stdout);
+  });
+
+  it('custom-container/tfserving: the image is pulled, then the deployment fails "cannot run locally: needs the image\'s own server", and what the run created is removed', async () => {
+    const run = await deploy({
+      deploymentConfigFile: file('custom-container/tfserving/half-plus-two/tfserving-deployment.yml'),
+      smokePayload: '{"instances": [1.0, 2.0]}',
+    });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.message ?? '', /cannot run locally: needs the image's own server \(docker\.io\/tensorflow\/serving:latest, serving on port 8501\)/);
+    assert.match(run.stdout, /Removed the endpoint 'tfserving-endpoint' this run created\./);
+    assert.equal(endpoint('tfserving-endpoint'), undefined);
+  });
+
+  it('a YAML the product cannot deploy stops at file:line:key with the allowed values, before anything is written', async () => {
+    const before = writes().length;
+    const bad = path.join(examples.dir, 'managed/sample/bad-deployment.yml');
+    const cases: [string, RegExp][] = [
+      [
+        'egress_public_network_access: sometimes\n',
+        /bad-deployment\.yml:14: key 'egress_public_network_access': 'sometimes' is not allowed; allowed values: enabled, disabled/,
+      ],
+      [
+        'scale_settings:\n  type: target_utilization\n  max_instances: zero\n',
+        /bad-deployment\.yml:16: key 'scale_settings\.max_instances': expected a whole number/,
+      ],
+      [
+        'request_settings:\n  request_timeout_ms: 600000\n',
+        /bad-deployment\.yml:15: key 'request_settings\.request_timeout_ms': 600000 ms is over the 180000 ms/,
+      ],
+      ['resources:\n  requests:\n    cpu: "1"\n', /bad-deployment\.yml:14: key 'resources': is a kubernetes online-deployment key; this deployment is managed/],
+      [
+        'liveness_probe:\n  initial_delay: 10\n  perod: 5\n',
+        /bad-deployment\.yml:16: key 'liveness_probe\.perod': is not supported here; supported keys: initial_delay, period/,
+      ],
+      ['with_package: true\n', /bad-deployment\.yml:14: key 'with_package': is not supported here/],
+    ];
+    for (const [extra, expected] of cases) {
+      fs.writeFileSync(bad, fs.readFileSync(file('managed/sample/blue-deployment.yml'), 'utf8') + extra);
+      const run = await deploy({ deploymentConfigFile: bad, endpointName: 'never-created' });
+      assert.equal(run.result, 'Failed', extra);
+      assert.match(run.message ?? '', expected);
+      assert.match(run.message ?? '', /^Input 'deploymentConfigFile': /);
+    }
+    assert.equal(writes().length, before, 'nothing was written');
+    assert.equal(endpoint('never-created'), undefined);
+  });
+});
