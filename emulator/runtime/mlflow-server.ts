@@ -81,7 +81,7 @@ export function readMlflowModel(modelDir: string, parse: (text: string) => unkno
   const doc = (parse(fs.readFileSync(path.join(modelDir, dir, 'MLmodel'), 'utf8')) ?? {}) as { flavors?: Flavors; signature?: { inputs?: string } };
   const flavors = doc.flavors ?? {};
   const pyfunc = flavors.python_function;
-  let columns: string[] = [];
+  let columns: string[];
   try {
     columns = (JSON.parse(doc.signature?.inputs ?? '[]') as { name?: string }[]).map((c) => c.name ?? '').filter(Boolean);
   } catch {
