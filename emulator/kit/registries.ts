@@ -13,6 +13,7 @@ export const MCR_REPOSITORIES = [
   'azureml/minimal-ubuntu22.04-py311-cpu-inference',
   'azureml/minimal-ubuntu22.04-py39-cpu-inference',
   'azureml/minimal-ubuntu20.04-py38-cpu-inference',
+  'azureml/minimal-ubuntu20.04-py39-cpu-inference',
   'azureml/minimal-py311-inference',
   'azureml/openmpi4.1.0-ubuntu22.04',
   'azureml/openmpi4.1.0-ubuntu20.04',

@@ -1,6 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { assetResourceById } from '../kit/aml-registry';
 import { fail } from '../kit/http';
 import { pullRefusal, WORKSPACE_IDENTITY, WORKSPACE_REGISTRY } from '../kit/registries';
@@ -8,7 +5,7 @@ import { assetById, type EmulatorState, type Workspace } from '../kit/state';
 import type { ScoringRun } from '../runtime/inference-server';
 import { readMlflowModel } from '../runtime/mlflow-server';
 import { CURATED_MODULES, inferenceRuntime } from '../runtime/python-runtime';
-import { modelById, modelFiles } from './models';
+import { modelById, mountedModel } from './models';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
@@ -19,20 +16,6 @@ export type DeploymentRun = { run: ScoringRun; notes: string[] } | { cannotRun: 
 /** The model version a deployment names: a workspace ARM id or a registry reference. */
 function modelResource(state: EmulatorState, id: string): Record<string, any> | undefined {
   return modelById(state, id)?.resource ?? (/^azureml:\/\/registries\//i.test(id) ? assetResourceById(state, id) : undefined);
-}
-
-/**
- * The model's files as the container sees them at AZUREML_MODEL_DIR: a file model's file, or a folder model's
- * folder by its own name (Azure ML keeps the folder's name: `$AZUREML_MODEL_DIR/model/...`).
- */
-function mountedModel(state: EmulatorState, ws: Workspace, uri: string): string | undefined {
-  const files = modelFiles(state, ws, uri);
-  const prefix = /datastores\/[^/]+\/paths\/(.+?)\/?$/.exec(uri)?.[1];
-  if (!files || !prefix || state.blobs.has(decodeURIComponent(prefix))) return files;
-  const root = path.join(path.dirname(files), randomUUID());
-  fs.mkdirSync(root, { recursive: true });
-  fs.renameSync(files, path.join(root, path.basename(decodeURIComponent(prefix))));
-  return root;
 }
 
 /** Python modules a conda file lists (conda and pip names as imported), for the deployment's log. */
@@ -127,7 +110,10 @@ export function imageProblem(state: EmulatorState, props: Record<string, any>): 
 }
 
 /** Why a started server did not become ready: a module the runtime lacks (named), or a crash. */
-export function notReady(name: string, missing: string | undefined, conda: string | undefined): string {
+export function notReady(name: string, missing: string | undefined, conda: string | undefined, mlflowLoader?: string): string {
+  // Azure ML brings mlflow and the flavour's library for a no-code MLflow deployment; the emulator's runtime may not.
+  if (missing && mlflowLoader)
+    return `cannot run locally: the MLflow loader '${mlflowLoader}' needs '${missing}', which the emulator's inference runtime (${inferenceRuntime().python}) does not have.`;
   if (!missing) return `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.`;
   const listed = condaPackages(conda).some((p) => p.replace(/-/g, '_') === missing || (p === 'scikit-learn' && missing === 'sklearn'));
   return listed

@@ -6,14 +6,15 @@ import { fail, route, type EmulatorRequest, type EmulatorResponse } from '../kit
 import { assetById, type EmulatorState, type ModelVersionRecord, type Workspace } from '../kit/state';
 import { storeAsset } from './assets';
 import type { ResourceFamily } from './family';
-import { modelById, modelFiles, versionsOf } from './models';
+import { modelById, modelFiles, mountedModel, versionsOf } from './models';
 
 /**
  * The model package operation (POST .../versions/{v}/package): the model files, extra inputs and scoring code
  * laid out as the image would hold them, recorded under the image name a container group or deployment runs.
  */
-function readableFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRecord): string {
-  const dir = modelFiles(state, ws, String(model.resource.properties.modelUri));
+function readableFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRecord, mounted = false): string {
+  const uri = String(model.resource.properties.modelUri);
+  const dir = mounted ? mountedModel(state, ws, uri) : modelFiles(state, ws, uri);
   if (!dir || !fs.existsSync(dir))
     fail(400, 'UserError', `The files of model '${model.name}:${model.version}' (${model.resource.properties.modelUri}) could not be read.`);
   return dir;
@@ -31,7 +32,8 @@ function packageFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRe
     fs.cpSync(source, path.join(root, mountPath), { recursive: true });
   };
   const modelMount = String(body.modelConfiguration?.mountPath ?? '/var/azureml-app/azureml-models');
-  place(readableFiles(state, ws, model), modelMount, 'modelConfiguration.mountPath');
+  // The package's model keeps its folder name under AZUREML_MODEL_DIR, as a deployment's does; extra inputs land at their mountPath as they are.
+  place(readableFiles(state, ws, model, true), modelMount, 'modelConfiguration.mountPath');
   const inputs = (Array.isArray(body.inputs) ? body.inputs : []) as Record<string, any>[];
   inputs.forEach((input, i) => {
     const field = `inputs[${i}]`;

@@ -133,6 +133,20 @@ export function modelFiles(state: EmulatorState, ws: Workspace, uri: string): st
   return dir;
 }
 
+/**
+ * The model's files as the container sees them at AZUREML_MODEL_DIR: a file model's file, or a folder model's
+ * folder by its own name (Azure ML keeps the folder's name: `$AZUREML_MODEL_DIR/model/...`).
+ */
+export function mountedModel(state: EmulatorState, ws: Workspace, uri: string): string | undefined {
+  const files = modelFiles(state, ws, uri);
+  const prefix = /datastores\/[^/]+\/paths\/(.+?)\/?$/.exec(uri)?.[1];
+  if (!files || !prefix || state.blobs.has(decodeURIComponent(prefix))) return files;
+  const root = path.join(path.dirname(files), randomUUID());
+  fs.mkdirSync(root, { recursive: true });
+  fs.renameSync(files, path.join(root, path.basename(decodeURIComponent(prefix))));
+  return root;
+}
+
 /** Stores a new model version (the caller has checked that it does not exist yet). */
 export function addModelVersion(state: EmulatorState, ws: Workspace, name: string, version: string, props: Record<string, any>): ModelVersionRecord {
   const versions = versionsOf(state, ws, name);

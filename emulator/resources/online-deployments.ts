@@ -74,7 +74,7 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
       ? { code: 'DeploymentFailed', message: cannotRun }
       : healthy
         ? undefined
-        : { code: 'ResourceNotReady', message: notReady(name, server?.missingModule(), conda) };
+        : { code: 'ResourceNotReady', message: notReady(name, server?.missingModule(), conda, 'run' in plan ? plan.run.mlflow?.loader : undefined) };
   const opId = state.startOperation({
     outcome: failure ? 'Failed' : 'Succeeded',
     error: failure,

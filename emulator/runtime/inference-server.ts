@@ -5,6 +5,7 @@ import type { EmulatorState } from '../kit/state';
 import { writeCodeFolder } from './code-folders';
 import { MLFLOW_PY, type MlflowConfig } from './mlflow-server';
 import { inferenceRuntime } from './python-runtime';
+import { writeStandIns } from './stand-ins';
 
 /**
  * The stand-in for the Azure ML inference server (azureml-inference-server-http): a Python HTTP server on the
@@ -14,6 +15,7 @@ import { inferenceRuntime } from './python-runtime';
  */
 const SERVER_PY = `
 import http.server, importlib, importlib.util, json, os, sys, traceback
+sys.path.append(os.environ["AML_STAND_INS"])
 try:
     if os.environ.get("AML_MLFLOW"):
         exec(os.environ["AML_MLFLOW_PY"])
@@ -27,7 +29,17 @@ try:
 
         def handle(body):
             try:
-                result = score.run(body)
+                if getattr(score.run, "_aml_schema", False):
+                    # A run() typed by inference_schema takes the request's fields as arguments.
+                    try:
+                        fields = json.loads(body)
+                    except ValueError as e:
+                        return 400, json.dumps({"message": "The request body is not JSON: %s" % e})
+                    if not isinstance(fields, dict):
+                        return 400, json.dumps({"message": "Expected a JSON object whose fields are run()'s arguments."})
+                    result = score.run(**fields)
+                else:
+                    result = score.run(body)
                 return 200, result if isinstance(result, str) else json.dumps(result)
             except Exception:
                 traceback.print_exc()
@@ -84,6 +96,8 @@ async function startInferenceServer(
   fs.mkdirSync(workDir, { recursive: true });
   const serverFile = path.join(workDir, 'inference_server.py');
   fs.writeFileSync(serverFile, SERVER_PY);
+  const standIns = path.join(workDir, 'stand-ins');
+  writeStandIns(standIns);
   let output = '';
   let done = false;
   const child = spawn(inferenceRuntime().python, ['-u', serverFile], {
@@ -93,6 +107,7 @@ async function startInferenceServer(
       HOME: workDir,
       ...env,
       AML_APP_ROOT: codeDir,
+      AML_STAND_INS: standIns,
       AZUREML_ENTRY_SCRIPT: scoringScript,
       AZUREML_MODEL_DIR: modelDir,
     },

@@ -77,7 +77,8 @@ class DeploymentReader extends AmlYamlDocs {
     out.tags = this.stringMap(doc, e.get('tags'), 'tags');
     if (e.get('model') !== undefined) out.model = this.model(doc, e.get('model') as Node);
     if (e.get('environment') !== undefined)
-      out.environment = this.environment(doc, e.get('environment'), 'environment', `${out.endpointName ?? 'deployment'}-${out.name ?? 'env'}`);
+      // An unnamed inline environment gets its name when the task runs (after the model's).
+      out.environment = this.environment(doc, e.get('environment'), 'environment', '');
     if (e.get('code_configuration') !== undefined) out.code = this.code(doc, e.get('code_configuration') as Node);
     return out;
   }

@@ -5,6 +5,11 @@ import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator, newTrafficLog } from '../../emulator/seed';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
 import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
+import { DatastoreBlobs } from '../../shared/aml/datastore-blobs';
+import { DataPlaneClient } from '../../shared/azure/data-plane';
+import { systemClock } from '../../shared/clock';
+import { resolveModelSpec } from '../../shared/deploy/model-registration';
+import { emulatorClients } from '../support/arm';
 import { prepareOnlineExamples, type OnlineExamples } from '../support/online-examples';
 import { readTraffic } from '../support/traffic';
 
@@ -144,6 +149,38 @@ describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples,
     assert.equal(endpoint('tfserving-endpoint'), undefined);
   });
 
+  it('mlflow/lightgbm-deployment.yaml: a flavour the runtime cannot load fails naming what it needs, and the endpoint this run made is removed', async () => {
+    const run = await deploy({ deploymentConfigFile: file('mlflow/lightgbm-deployment.yaml'), endpointName: 'lightgbm-endpoint' });
+    assert.equal(run.result, 'Failed');
+    assert.match(
+      run.message ?? '',
+      /cannot run locally: the MLflow loader 'mlflow\.lightgbm' needs 'mlflow', which the emulator's inference runtime \(.*\) does not have/,
+    );
+    assert.match(run.stdout, /Last lines of the logs of deployment 'lightgbm-deployment'/);
+    assert.equal(endpoint('lightgbm-endpoint'), undefined);
+    assert.equal(modelVersions('mir-sample-lightgbm-mlflow-model').length, 1, 'the model stays registered (an asset, found again by a re-run)');
+  });
+
+  it('DeployToAci builds its model package from blue-deployment.yml, naming the settings a container group has no place for', async () => {
+    const run = await runBundle('DeployToAci', {
+      inputs: { ...ws(), deploymentConfigFile: file('managed/sample/blue-deployment.yml'), containerGroupName: 'blue-aci' },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.match(run.stdout, /blue-deployment\.yml:12: key 'instance_type' has no Azure Container Instances equivalent/);
+    const check = await runBundle('SmokeTest', {
+      inputs: {
+        ...ws(),
+        target: 'containerGroup',
+        containerGroupName: 'blue-aci',
+        payloadFile: file('model-2/sample-request.json'),
+        assertions: near(examples.expected.ridge),
+      },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
+    assert.equal(check.result, 'Succeeded', check.stdout);
+  });
+
   it('a YAML the product cannot deploy stops at file:line:key with the allowed values, before anything is written', async () => {
     const before = writes().length;
     const bad = path.join(examples.dir, 'managed/sample/bad-deployment.yml');
@@ -176,5 +213,45 @@ describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples,
     }
     assert.equal(writes().length, before, 'nothing was written');
     assert.equal(endpoint('never-created'), undefined);
+  });
+
+  it('managed/inference-schema: numpy and pandas scoring scripts typed by inference_schema (the model registered first, as the example does)', async () => {
+    const { clients } = emulatorClients(emulator);
+    const wsRef = { subscriptionId: emulator.info.subscriptionId, resourceGroup: emulator.info.resourceGroup, workspace: emulator.info.workspace };
+    const storage = new DataPlaneClient(systemClock, () => undefined);
+    const model = await resolveModelSpec(
+      clients,
+      wsRef,
+      { kind: 'path', path: file('managed/inference-schema/models'), local: true, name: 'azureml-infschema', version: '1', type: 'custom_model' },
+      'unused',
+      () => DatastoreBlobs.open(clients, wsRef, 'workspaceblobstore', storage, () => undefined),
+      {},
+    );
+    assert.equal(model.outcome, 'registered');
+    const requests: Record<string, unknown> = {
+      numpy: {
+        iris: [
+          [7.2, 3.2, 6.0, 1.8],
+          [5.1, 3.5, 1.4, 0.2],
+        ],
+      },
+      pandas: { iris: [{ sepal_length: 7.2, sepal_width: 3.2, petal_length: 6.0, petal_width: 1.8 }] },
+    };
+    for (const kind of ['numpy', 'pandas']) {
+      const payload = path.join(examples.dir, `request-${kind}.json`);
+      fs.writeFileSync(payload, JSON.stringify(requests[kind]));
+      const run = await deploy({
+        deploymentConfigFile: file(`managed/inference-schema/deployment-${kind}.yml`),
+        endpointName: `infschema-${kind}`,
+        smokeRequestFile: payload,
+      });
+      assert.equal(run.result, 'Succeeded', run.stdout);
+      const check = await smoke(
+        `infschema-${kind}`,
+        payload,
+        kind === 'numpy' ? '$.Category[0] == Virginica\n$.Category[1] == Setosa' : '$.Category[0] == Virginica',
+      );
+      assert.equal(check.result, 'Succeeded', check.stdout);
+    }
   });
 });

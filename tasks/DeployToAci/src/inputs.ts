@@ -2,33 +2,43 @@ import { readArmConnection, type ArmConnection } from '../../../shared/azure/con
 import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { CONTAINER_GROUP_NAME, type ContainerGroupRef } from '../../../shared/deploy/container-groups';
 import type { InferenceContainerSpec, RegistryAuth } from '../../../shared/deploy/container-instance';
-import { readEnvironment, readScoringCode } from '../../../shared/deploy/deploy-inputs';
-import type { EnvironmentSpec } from '../../../shared/deploy/model-source';
+import { readDeploymentSource, requireEnvironmentAndCode, type DeploymentSource } from '../../../shared/deploy/deployment-source';
+import { readDeploymentFile, type DeploymentFile } from '../../../shared/deploy/deployment-yaml';
 import { InputError } from '../../../shared/errors';
 import { lineageTags } from '../../../shared/lineage';
 import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 
-export interface AciParams {
+export interface AciParams extends DeploymentSource {
   connection: ArmConnection;
   workspace: WorkspaceRef;
-  modelName: string;
-  modelVersion?: string;
-  productionTag: { key: string; value: string };
   imageSource: 'modelPackage' | 'image';
-  environment?: EnvironmentSpec;
-  codePath?: string;
-  scoringScript: string;
   image?: string;
   group: ContainerGroupRef;
   location?: string;
   /** The container group's settings; the image and location are known only when the task runs. */
   container: Omit<InferenceContainerSpec, 'image' | 'location'>;
   overwrite: boolean;
+  /** What the deployment YAML gives that a container group cannot take. */
+  configWarnings: string[];
   /** The input that gave the registry access (for errors about it). */
   registryInput: InputName;
   deadlineMs: number;
   tags: Record<string, string>;
+}
+
+/** The deployment YAML's settings a container group has no place for, each named with its file:line. */
+function aciWarnings(deployment: DeploymentFile): string[] {
+  const used = ['$schema', 'name', 'endpoint_name', 'type', 'model', 'environment', 'code_configuration', 'environment_variables', 'tags', 'description'];
+  return [
+    ...deployment.warnings,
+    ...Object.keys(deployment.where)
+      .filter((k) => !used.includes(k))
+      .map(
+        (k) =>
+          `${deployment.where[k]}: key '${k}' has no Azure Container Instances equivalent and is ignored (the container's size is the cpu and memoryGb inputs).`,
+      ),
+  ];
 }
 
 function readRegistry(inputs: TaskInputs<InputName>): RegistryAuth | undefined {
@@ -75,22 +85,18 @@ export function readInputs(inputs: TaskInputs<InputName>): AciParams {
       'dnsNameLabel',
       `'${dnsNameLabel}' is not a valid DNS name label: lowercase letters, digits and single hyphens, at most 63 characters.`,
     );
-  const environment = readEnvironment(inputs, false);
-  if (imageSource === 'modelPackage' && !environment)
-    throw new InputError('environment', "is required with imageSource 'modelPackage': azureml:<name>:<version> or a base image reference.");
-  const code = imageSource === 'modelPackage' ? readScoringCode(inputs) : undefined;
+  const file = inputs.existingFile('deploymentConfigFile', false);
+  const deployment = file && imageSource === 'modelPackage' ? readDeploymentFile(file, 'deploymentConfigFile', 'managed') : undefined;
+  const source = readDeploymentSource(inputs, deployment);
+  if (imageSource === 'modelPackage') requireEnvironmentAndCode(source.environment, source.code, "a model package (imageSource 'modelPackage')");
   const secureEnvironmentVariables = inputs.keyValues('secureEnvironmentVariables', true);
   const tags = lineageTags(platform);
   return {
+    ...source,
+    configWarnings: deployment ? aciWarnings(deployment) : [],
     connection,
     workspace,
-    modelName: inputs.requiredString('modelName'),
-    modelVersion: inputs.optionalString('modelVersion'),
-    productionTag: inputs.pair('productionTag', 'lifecycle=production', inputs.optionalString('productionTag') ?? 'lifecycle=production'),
     imageSource,
-    environment,
-    codePath: code?.codePath,
-    scoringScript: code?.scoringScript ?? 'score.py',
     image: imageSource === 'image' ? inputs.requiredString('image') : undefined,
     group: { subscriptionId: connection.subscriptionId, resourceGroup: inputs.optionalString('containerResourceGroup') ?? workspace.resourceGroup, name },
     location: inputs.optionalString('location'),
@@ -98,7 +104,10 @@ export function readInputs(inputs: TaskInputs<InputName>): AciParams {
       cpu: inputs.positiveNumber('cpu', 1, 4),
       memoryGb: inputs.positiveNumber('memoryGb', 1.5, 16),
       dnsNameLabel,
-      environmentVariables: inputs.keyValues('environmentVariables'),
+      environmentVariables: {
+        ...(deployment?.settings.environmentVariables as Record<string, string> | undefined),
+        ...inputs.keyValues('environmentVariables'),
+      },
       secureEnvironmentVariables,
       registry: readRegistry(inputs),
       subnetIds: inputs.lines('subnetIds').map((l) => l.text),

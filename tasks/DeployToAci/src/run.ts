@@ -3,7 +3,10 @@ import { checkWorkspace } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { containerGroupExists } from '../../../shared/deploy/container-groups';
 import { DeploymentFailedError, INFERENCE_CONTAINER, deployInferenceContainer, packageImageRegistry } from '../../../shared/deploy/container-instance';
-import { packageModel, resolveEnvironment, resolveModel, uploadScoringCode, type EnvironmentSpec } from '../../../shared/deploy/model-source';
+import { DatastoreBlobs } from '../../../shared/aml/datastore-blobs';
+import type { ModelVersion } from '../../../shared/aml/models';
+import { resolveModelChoice } from '../../../shared/deploy/model-registration';
+import { packageModel, resolveEnvironment, uploadScoringCode, type EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
 import { inGroup, printLogTail } from '../../../shared/platform/platform';
 import type { RunResult } from '../../../shared/run-task';
@@ -23,21 +26,39 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
       `container group '${params.group.name}' already exists in resource group '${params.group.resourceGroup}'; set overwrite to true to update it.`,
     );
   }
-  const model = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
-  platform.info(`Model ${params.modelName} v${model.name} (${model.properties.modelUri}).`);
+  for (const warning of params.configWarnings) platform.warning(warning);
+  const storage = new DataPlaneClient(clock, progress);
+  let blobs: Promise<DatastoreBlobs> | undefined;
+  const openBlobs = () => (blobs ??= DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, (s) => platform.setSecret(s)));
+  const resolved = await resolveModelChoice(clients, params.workspace, params.model, `${params.group.name}-model`, openBlobs, params.tags);
+  const modelName = resolved.name;
+  const model = resolved.id.startsWith('azureml://')
+    ? undefined
+    : await clients.rest().tryGet<ModelVersion>(resolved.id, `Get model ${modelName} v${resolved.version}`);
+  if (!model)
+    throw new InputError('modelName', `model '${resolved.id}' is not a workspace model; a model package is built from a model registered in the workspace.`);
+  platform.info(`Model ${modelName} v${model.name} (${model.properties.modelUri})${resolved.outcome === 'registered' ? ': registered' : ''}.`);
 
   let image = params.image as string;
   if (params.imageSource === 'modelPackage') {
     image = await inGroup(platform, 'Model package', async () => {
-      const environmentId = await resolveEnvironment(clients, params.workspace, params.environment as EnvironmentSpec, `${params.modelName}-base`, params.tags);
-      const code = await uploadScoringCode(clients, params.workspace, params.codePath as string, new DataPlaneClient(clock, progress));
+      const environmentId = await resolveEnvironment(
+        clients,
+        params.workspace,
+        params.environment as EnvironmentSpec,
+        `${modelName}-base`,
+        params.tags,
+        openBlobs,
+      );
+      const scoring = params.code as { dir: string; scoringScript: string };
+      const code = await uploadScoringCode(clients, params.workspace, scoring.dir, storage);
       const pkg = await packageModel(clients, params.workspace, {
         model,
-        modelName: params.modelName,
+        modelName,
         environmentId,
         codeId: code.id,
         codeHash: code.hash,
-        scoringScript: params.scoringScript,
+        scoringScript: scoring.scoringScript,
         deadlineMs: params.deadlineMs,
         clock,
         progress,
@@ -65,7 +86,7 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
     platform.uploadSummary(
       'Container instance',
       [
-        `### ${params.modelName} v${model.name} on Azure Container Instances`,
+        `### ${modelName} v${model.name} on Azure Container Instances`,
         '',
         '| | |',
         '|---|---|',
@@ -73,11 +94,11 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
         `| Image | ${image} |`,
         `| Scoring URI | ${scoringUri} |`,
         `| Resources | ${params.container.cpu} CPU, ${params.container.memoryGb} GB |`,
-        `| Studio | [model ${params.modelName}:${model.name}](${studioModelUrl(params.workspace, params.modelName, model.name)}) |`,
+        `| Studio | [model ${modelName}:${model.name}](${studioModelUrl(params.workspace, modelName, model.name)}) |`,
         '',
       ].join('\n'),
     );
-    return { outcome: 'Succeeded', message: `${params.modelName} v${model.name} is serving at ${scoringUri}.` };
+    return { outcome: 'Succeeded', message: `${modelName} v${model.name} is serving at ${scoringUri}.` };
   } catch (err) {
     if (err instanceof DeploymentFailedError) printLogTail(platform, `Last lines of the container logs (${INFERENCE_CONTAINER})`, err.logs);
     throw err;
