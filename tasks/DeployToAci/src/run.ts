@@ -14,6 +14,51 @@ import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AciParams } from './inputs';
 
+/** The workspace model (registered from the YAML when it gives a path) and the image: the given one, or its model package. */
+async function modelAndImage(params: AciParams, deps: TaskDeps<OutputName>): Promise<{ model: ModelVersion; modelName: string; image: string }> {
+  const { platform, clock } = deps;
+  const clients = deps.arm(params.connection);
+  const progress = (m: string) => platform.info(m);
+  const storage = new DataPlaneClient(clock, progress);
+  let blobs: Promise<DatastoreBlobs> | undefined;
+  const openBlobs = () => (blobs ??= DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, (s) => platform.setSecret(s)));
+  const resolved = await resolveModelChoice(clients, params.workspace, params.model, `${params.group.name}-model`, openBlobs, params.tags);
+  const modelName = resolved.name;
+  const model = resolved.id.startsWith('azureml://')
+    ? undefined
+    : await clients.rest().tryGet<ModelVersion>(resolved.id, `Get model ${modelName} v${resolved.version}`);
+  if (!model)
+    throw new InputError('modelName', `model '${resolved.id}' is not a workspace model; a model package is built from a model registered in the workspace.`);
+  platform.info(`Model ${modelName} v${model.name} (${model.properties.modelUri})${resolved.outcome === 'registered' ? ': registered' : ''}.`);
+  if (params.imageSource !== 'modelPackage') return { model, modelName, image: params.image as string };
+  const image = await inGroup(platform, 'Model package', async () => {
+    const environmentId = await resolveEnvironment(
+      clients,
+      params.workspace,
+      params.environment as EnvironmentSpec,
+      `${modelName}-base`,
+      params.tags,
+      openBlobs,
+    );
+    const scoring = params.code as { dir: string; scoringScript: string };
+    const code = await uploadScoringCode(clients, params.workspace, scoring.dir, storage);
+    const pkg = await packageModel(clients, params.workspace, {
+      model,
+      modelName,
+      environmentId,
+      codeId: code.id,
+      codeHash: code.hash,
+      scoringScript: scoring.scoringScript,
+      deadlineMs: params.deadlineMs,
+      clock,
+      progress,
+    });
+    platform.info(`${pkg.built ? 'Built' : 'Reusing'} image ${pkg.image}.`);
+    return pkg.image;
+  });
+  return { model, modelName, image };
+}
+
 export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
@@ -27,46 +72,7 @@ export async function run(params: AciParams, deps: TaskDeps<OutputName>): Promis
     );
   }
   for (const warning of params.configWarnings) platform.warning(warning);
-  const storage = new DataPlaneClient(clock, progress);
-  let blobs: Promise<DatastoreBlobs> | undefined;
-  const openBlobs = () => (blobs ??= DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, (s) => platform.setSecret(s)));
-  const resolved = await resolveModelChoice(clients, params.workspace, params.model, `${params.group.name}-model`, openBlobs, params.tags);
-  const modelName = resolved.name;
-  const model = resolved.id.startsWith('azureml://')
-    ? undefined
-    : await clients.rest().tryGet<ModelVersion>(resolved.id, `Get model ${modelName} v${resolved.version}`);
-  if (!model)
-    throw new InputError('modelName', `model '${resolved.id}' is not a workspace model; a model package is built from a model registered in the workspace.`);
-  platform.info(`Model ${modelName} v${model.name} (${model.properties.modelUri})${resolved.outcome === 'registered' ? ': registered' : ''}.`);
-
-  let image = params.image as string;
-  if (params.imageSource === 'modelPackage') {
-    image = await inGroup(platform, 'Model package', async () => {
-      const environmentId = await resolveEnvironment(
-        clients,
-        params.workspace,
-        params.environment as EnvironmentSpec,
-        `${modelName}-base`,
-        params.tags,
-        openBlobs,
-      );
-      const scoring = params.code as { dir: string; scoringScript: string };
-      const code = await uploadScoringCode(clients, params.workspace, scoring.dir, storage);
-      const pkg = await packageModel(clients, params.workspace, {
-        model,
-        modelName,
-        environmentId,
-        codeId: code.id,
-        codeHash: code.hash,
-        scoringScript: scoring.scoringScript,
-        deadlineMs: params.deadlineMs,
-        clock,
-        progress,
-      });
-      platform.info(`${pkg.built ? 'Built' : 'Reusing'} image ${pkg.image}.`);
-      return pkg.image;
-    });
-  }
+  const { model, modelName, image } = await modelAndImage(params, deps);
 
   const registry =
     params.imageSource === 'modelPackage'
