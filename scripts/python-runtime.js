@@ -35,7 +35,7 @@ function ensureInferenceRuntime() {
     if (!missing.length) return;
   }
   console.error(
-    `Stopped: the emulator's inference runtime needs python3 with ${missing.join(', ')} (${python} has none); install ${packages.join(' ')} (Debian/Ubuntu: sudo apt-get install ${packages.join(' ')}) or set AML_EMULATOR_PYTHON to a python3 that has them, then run again.`,
+    `Stopped: the emulator's inference runtime needs python3 with ${missing.join(', ')} (${python} lacks ${missing.length > 1 ? 'them' : 'it'}); install ${packages.join(' ')} (Debian/Ubuntu: sudo apt-get install ${packages.join(' ')}) or set AML_EMULATOR_PYTHON to a python3 that has them, then run again.`,
   );
   process.exit(1);
 }

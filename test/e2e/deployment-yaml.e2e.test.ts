@@ -181,6 +181,23 @@ describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples,
     assert.equal(check.result, 'Succeeded', check.stdout);
   });
 
+  it('an inline environment with a Docker build context: the context is uploaded, the environment registered with it, and the script served', async () => {
+    const dir = path.join(examples.dir, 'managed/sample/docker');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest\nRUN pip install joblib scikit-learn\n');
+    const yml = path.join(examples.dir, 'managed/sample/build-deployment.yml');
+    const text = fs.readFileSync(file('managed/sample/blue-deployment.yml'), 'utf8');
+    fs.writeFileSync(yml, text.replace(/environment: \n(  .*\n)+/, 'environment:\n  build:\n    path: docker\n'));
+    const run = await deploy({ deploymentConfigFile: yml, endpointName: 'build-endpoint', smokeRequestFile: file('model-2/sample-request.json') });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const envId = String(endpoint('build-endpoint')!.deployments.get('blue')!.resource!.properties.environmentId);
+    const env = emulator.state.assets.get(envId.toLowerCase())!.resource.properties as { build?: { contextUri: string; dockerfilePath: string } };
+    assert.match(env.build?.contextUri ?? '', /\/LocalUpload\/[0-9a-f]{32}\/docker\/$/);
+    assert.equal(env.build?.dockerfilePath, 'Dockerfile');
+    const check = await smoke('build-endpoint', file('model-2/sample-request.json'), near(examples.expected.ridge));
+    assert.equal(check.result, 'Succeeded', check.stdout);
+  });
+
   it('a YAML the product cannot deploy stops at file:line:key with the allowed values, before anything is written', async () => {
     const before = writes().length;
     const bad = path.join(examples.dir, 'managed/sample/bad-deployment.yml');
