@@ -138,6 +138,50 @@ describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples,
     assert.equal(check.result, 'Succeeded', check.stdout);
   });
 
+  it("an MLflow pyfunc model with its own loader module, no script: _load_pyfunc serves MLflow's dataframe_split and dataframe_records requests", async () => {
+    const model = path.join(examples.dir, 'pyfunc/model');
+    fs.mkdirSync(path.join(model, 'code'), { recursive: true });
+    fs.mkdirSync(path.join(model, 'data'), { recursive: true });
+    fs.writeFileSync(
+      path.join(model, 'MLmodel'),
+      'flavors:\n  python_function:\n    loader_module: doubler\n    code: code\n    data: data\n    python_version: 3.11.2\nsignature:\n  inputs: \'[{"name": "x", "type": "double"}]\'\n',
+    );
+    fs.writeFileSync(path.join(model, 'data', 'factor.txt'), '2.5');
+    fs.writeFileSync(
+      path.join(model, 'code', 'doubler.py'),
+      'import os\n\nclass Model:\n    def __init__(self, factor):\n        self.factor = factor\n\n    def predict(self, df):\n        return (df["x"] * self.factor).tolist()\n\ndef _load_pyfunc(path):\n    return Model(float(open(os.path.join(path, "factor.txt")).read()))\n',
+    );
+    const yml = path.join(examples.dir, 'pyfunc/deployment.yml');
+    fs.writeFileSync(
+      yml,
+      'name: pyfunc\nendpoint_name: pyfunc-endpoint\nmodel:\n  path: model\n  type: mlflow_model\ninstance_type: Standard_DS2_v2\ninstance_count: 1\n',
+    );
+    const run = await deploy({ deploymentConfigFile: yml });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const split = path.join(examples.dir, 'pyfunc/split.json');
+    fs.writeFileSync(split, JSON.stringify({ dataframe_split: { columns: ['x'], data: [[1], [4]] } }));
+    const records = path.join(examples.dir, 'pyfunc/records.json');
+    fs.writeFileSync(records, JSON.stringify({ dataframe_records: [{ x: 2 }] }));
+    const a = await smoke('pyfunc-endpoint', split, '$.predictions[0] == 2.5\n$.predictions[1] == 10');
+    assert.equal(a.result, 'Succeeded', a.stdout);
+    const b = await smoke('pyfunc-endpoint', records, '$.predictions[0] == 5');
+    assert.equal(b.result, 'Succeeded', b.stdout);
+    const wrong = path.join(examples.dir, 'pyfunc/wrong.json');
+    fs.writeFileSync(wrong, JSON.stringify({ input_data: { columns: ['y'], data: [[1]] } }));
+    const c = await runBundle('SmokeTest', {
+      inputs: {
+        ...ws(),
+        target: 'onlineEndpoint',
+        endpointName: 'pyfunc-endpoint',
+        payloadFile: wrong,
+        expectedStatus: '400',
+        assertions: '$.message contains "missing inputs"',
+      },
+      connection: emulatorConnection(emulator, 'spnKey'),
+    });
+    assert.equal(c.result, 'Succeeded', c.stdout);
+  });
+
   it('custom-container/tfserving: the image is pulled, then the deployment fails "cannot run locally: needs the image\'s own server", and what the run created is removed', async () => {
     const run = await deploy({
       deploymentConfigFile: file('custom-container/tfserving/half-plus-two/tfserving-deployment.yml'),
@@ -184,7 +228,10 @@ describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples,
   it('an inline environment with a Docker build context: the context is uploaded, the environment registered with it, and the script served', async () => {
     const dir = path.join(examples.dir, 'managed/sample/docker');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest\nRUN pip install joblib scikit-learn\n');
+    fs.writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      'FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest\nRUN pip install joblib scikit-learn\n',
+    );
     const yml = path.join(examples.dir, 'managed/sample/build-deployment.yml');
     const text = fs.readFileSync(file('managed/sample/blue-deployment.yml'), 'utf8');
     fs.writeFileSync(yml, text.replace(/environment: \n(  .*\n)+/, 'environment:\n  build:\n    path: docker\n'));
