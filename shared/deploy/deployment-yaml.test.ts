@@ -25,6 +25,7 @@ describe('deployment and endpoint YAML (az ml online-deployment / online-endpoin
     fs.writeFileSync(path.join(dir, 'model', 'model.pkl'), 'x');
     fs.mkdirSync(path.join(dir, 'src'));
     fs.writeFileSync(path.join(dir, 'src', 'score.py'), 'def init(): pass\n');
+    fs.mkdirSync(path.join(dir, 'empty'));
     fs.mkdirSync(path.join(dir, 'docker'));
     fs.writeFileSync(path.join(dir, 'docker', 'Dockerfile'), 'FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference\n');
   });
@@ -127,6 +128,7 @@ describe('deployment and endpoint YAML (az ml online-deployment / online-endpoin
       /d\.yml:3: key 'model\.type': 'onnx_model' is not allowed; allowed values: custom_model, mlflow_model, triton_model/,
     );
     refused('model:\n  path: model\n  type: mlflow_model\n', /d\.yml:2: key 'model\.path': an mlflow_model path must be a folder holding an MLmodel file/);
+    refused('model:\n  path: empty\n', /d\.yml:2: key 'model\.path': the folder 'empty' is empty: a model needs its files/);
     refused('model:\n  path: no-such-folder\n', /d\.yml:2: key 'model\.path': the local path 'no-such-folder' does not exist/);
     refused(
       'code_configuration:\n  code: src\n  scoring_script: missing.py\n',

@@ -112,6 +112,8 @@ class DeploymentReader extends AmlYamlDocs {
     const type = (this.str(doc, m.get('type'), 'model.type') ?? 'custom_model').toLowerCase();
     if (!MODEL_TYPES.includes(type)) this.fail(doc, m.get('type'), 'model.type', `'${type}' is not allowed; allowed values: ${MODEL_TYPES.join(', ')}`);
     const full = local ? this.localPath(doc, m.get(pathKey), `model.${pathKey}`, text) : text;
+    if (local && fs.statSync(full).isDirectory() && !fs.readdirSync(full).length)
+      this.fail(doc, m.get(pathKey), `model.${pathKey}`, `the folder '${text}' is empty: a model needs its files`);
     if (type === 'mlflow_model' && local && !fs.existsSync(path.join(full, 'MLmodel')))
       this.fail(doc, m.get(pathKey), `model.${pathKey}`, `an mlflow_model path must be a folder holding an MLmodel file; '${text}' has none`);
     return {

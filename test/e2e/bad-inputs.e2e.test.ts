@@ -6,6 +6,8 @@ import { AGENT_TASKS, SCENARIOS, ScenarioBed, type AgentTask } from '../support/
 import { SAMPLE } from '../support/trained-model';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
+/** Microsoft's online examples; their model folders are made by the tests, so here `model-1/model/` does not exist. */
+const ONLINE = path.join(FIXTURES, 'azureml-examples', 'online');
 
 /**
  * [task, what is wrong, inputs over the valid scenario's (undefined removes one), the input the error must name,
@@ -72,7 +74,35 @@ const CASES: Case[] = [
   ['DeployToAks', 'an unknown traffic strategy', { trafficStrategy: 'bluegreen' }, 'trafficStrategy', /replace, canary, none/],
   ['DeployToAks', 'a smoke payload that is not JSON', { smokePayload: '{oops' }, 'smokePayload', /not valid JSON/],
   ['DeployToAks', 'a deployment config file that does not exist', { deploymentConfigFile: '/nowhere/deploy.yml' }, 'deploymentConfigFile', /does not exist/],
-  ['DeployToAks', 'an unknown auth mode', { authMode: 'token' }, 'authMode', /key, aml_token/],
+  ['DeployToAks', 'an unknown auth mode', { authMode: 'token' }, 'authMode', /key, aml_token, aad_token/],
+  [
+    'DeployToAks',
+    'an endpoint YAML given as the deployment YAML',
+    { deploymentConfigFile: path.join(ONLINE, 'managed/sample/endpoint.yml') },
+    'deploymentConfigFile',
+    /endpoint\.yml:3: key 'auth_mode': is not supported here; supported keys: \$schema, name, endpoint_name/,
+  ],
+  [
+    'DeployToAks',
+    'a deployment YAML given as the endpoint YAML',
+    { endpointConfigFile: path.join(ONLINE, 'managed/sample/blue-deployment.yml') },
+    'endpointConfigFile',
+    /blue-deployment\.yml:3: key 'endpoint_name': is not supported here/,
+  ],
+  [
+    'DeployToAks',
+    'a smoke request file that is not JSON',
+    { smokeRequestFile: path.join(ONLINE, 'managed/sample/endpoint.yml') },
+    'smokeRequestFile',
+    /not valid JSON/,
+  ],
+  [
+    'DeployToAci',
+    'a deployment YAML whose model path does not exist',
+    { deploymentConfigFile: path.join(ONLINE, 'managed/sample/blue-deployment.yml') },
+    'deploymentConfigFile',
+    /blue-deployment\.yml:5: key 'model\.path': the local path '\.\.\/\.\.\/model-1\/model\/' does not exist/,
+  ],
   ['DeployToAks', 'zero instances', { instanceCount: '0' }, 'instanceCount', /between 1 and 100/],
   ['DeployToAks', 'a model that does not exist', { modelName: 'no-such-model' }, 'modelName', /no-such-model/],
   ['SmokeTest', 'an unknown target', { target: 'vm' }, 'target', /onlineEndpoint, containerGroup, url/],

@@ -234,7 +234,7 @@ describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples,
     );
     const yml = path.join(examples.dir, 'managed/sample/build-deployment.yml');
     const text = fs.readFileSync(file('managed/sample/blue-deployment.yml'), 'utf8');
-    fs.writeFileSync(yml, text.replace(/environment: \n(  .*\n)+/, 'environment:\n  build:\n    path: docker\n'));
+    fs.writeFileSync(yml, text.replace(/environment: \n( {2}.*\n)+/, 'environment:\n  build:\n    path: docker\n'));
     const run = await deploy({ deploymentConfigFile: yml, endpointName: 'build-endpoint', smokeRequestFile: file('model-2/sample-request.json') });
     assert.equal(run.result, 'Succeeded', run.stdout);
     const envId = String(endpoint('build-endpoint')!.deployments.get('blue')!.resource!.properties.environmentId);
