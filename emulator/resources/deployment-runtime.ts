@@ -109,14 +109,25 @@ export function imageProblem(state: EmulatorState, props: Record<string, any>): 
   return refusal && `The environment image '${image}' could not be pulled: ${refusal}.`;
 }
 
+/** The module a pip or conda package installs, where its name differs (azureml-* and azure-* share a namespace). */
+function moduleOf(pkg: string): string {
+  const known: Record<string, string> = { 'scikit-learn': 'sklearn', pillow: 'PIL', pyyaml: 'yaml', 'python-dateutil': 'dateutil', 'opencv-python': 'cv2' };
+  if (known[pkg]) return known[pkg];
+  if (/^azureml-/.test(pkg)) return 'azureml';
+  if (/^azure-/.test(pkg)) return 'azure';
+  return pkg.replace(/-/g, '_');
+}
+
 /** Why a started server did not become ready: a module the runtime lacks (named), or a crash. */
 export function notReady(name: string, missing: string | undefined, conda: string | undefined, mlflowLoader?: string): string {
   // Azure ML brings mlflow and the flavour's library for a no-code MLflow deployment; the emulator's runtime may not.
   if (missing && mlflowLoader)
     return `cannot run locally: the MLflow loader '${mlflowLoader}' needs '${missing}', which the emulator's inference runtime (${inferenceRuntime().python}) does not have.`;
   if (!missing) return `User container has crashed or terminated: the readiness probe of deployment '${name}' failed. See the deployment logs.`;
-  const listed = condaPackages(conda).some((p) => p.replace(/-/g, '_') === missing || (p === 'scikit-learn' && missing === 'sklearn'));
-  return listed
-    ? `cannot run locally: the scoring code imports '${missing}', which the environment installs but the emulator's inference runtime (${inferenceRuntime().python}) does not have.`
+  // A missing submodule of a package the runtime has (sklearn.externals) is a version difference, not a missing package.
+  const top = missing.split('.')[0];
+  const installer = top === missing || inferenceRuntime().missing.includes(top) ? condaPackages(conda).find((p) => moduleOf(p) === top) : undefined;
+  return installer
+    ? `cannot run locally: the scoring code imports '${top}', which the environment installs ('${installer}') but the emulator's inference runtime (${inferenceRuntime().python}) does not have.`
     : `User container has crashed or terminated: ModuleNotFoundError: No module named '${missing}' (the environment does not install it). See the deployment logs.`;
 }

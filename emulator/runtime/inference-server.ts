@@ -46,7 +46,7 @@ try:
                 return 500, json.dumps({"error": traceback.format_exc().splitlines()[-1]})
 except ModuleNotFoundError as e:
     traceback.print_exc()
-    print("MISSING_MODULE %s" % (e.name or "").split(".")[0], flush=True)
+    print("MISSING_MODULE %s" % (e.name or ""), flush=True)
     sys.exit(3)
 
 class Handler(http.server.BaseHTTPRequestHandler):

@@ -182,6 +182,33 @@ describe("DeployToAks with Azure ML's own deployment YAML (Microsoft's examples,
     assert.equal(c.result, 'Succeeded', c.stdout);
   });
 
+  it("a scoring script importing a package the environment installs but the runtime lacks fails naming it; one the environment lacks too fails as Azure's container would", async () => {
+    const code = path.join(examples.dir, 'missing/src');
+    fs.mkdirSync(code, { recursive: true });
+    fs.writeFileSync(
+      path.join(code, 'score.py'),
+      'from azure.identity import ManagedIdentityCredential\n\ndef init():\n    pass\n\ndef run(raw):\n    return []\n',
+    );
+    fs.writeFileSync(path.join(code, 'conda.yml'), 'dependencies:\n  - python=3.11\n  - pip:\n    - azure-identity==1.17\n');
+    const yml = path.join(examples.dir, 'missing/deployment.yml');
+    const base =
+      'name: blue\nmodel:\n  path: ../model-1/model/\ncode_configuration:\n  code: src\n  scoring_script: score.py\nenvironment:\n  image: mcr.microsoft.com/azureml/minimal-ubuntu22.04-py311-cpu-inference:latest\n';
+    fs.writeFileSync(yml, `${base}  conda_file: src/conda.yml\n`);
+    const listed = await deploy({ deploymentConfigFile: yml, endpointName: 'missing-endpoint' });
+    assert.equal(listed.result, 'Failed');
+    assert.match(
+      listed.message ?? '',
+      /cannot run locally: the scoring code imports 'azure', which the environment installs \('azure-identity'\) but the emulator's inference runtime/,
+    );
+    fs.writeFileSync(yml, base);
+    const unlisted = await deploy({ deploymentConfigFile: yml, endpointName: 'missing-endpoint' });
+    assert.match(
+      unlisted.message ?? '',
+      /ResourceNotReady: User container has crashed or terminated: ModuleNotFoundError: No module named 'azure' \(the environment does not install it\)/,
+    );
+    assert.equal(endpoint('missing-endpoint'), undefined);
+  });
+
   it('custom-container/tfserving: the image is pulled, then the deployment fails "cannot run locally: needs the image\'s own server", and what the run created is removed', async () => {
     const run = await deploy({
       deploymentConfigFile: file('custom-container/tfserving/half-plus-two/tfserving-deployment.yml'),
