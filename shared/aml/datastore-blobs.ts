@@ -55,6 +55,12 @@ export class DatastoreBlobs {
     return new DatastoreBlobs(base, accountName, containerName, Buffer.from(secrets.body.key, 'base64'), storage, mask, datastore);
   }
 
+  /** The workspace's default datastore, opened on first use only (a run that uploads nothing never reads its key). */
+  static lazy(clients: ArmClients, ws: WorkspaceRef, storage: DataPlaneClient, mask: (secret: string) => void): () => Promise<DatastoreBlobs> {
+    let opened: Promise<DatastoreBlobs> | undefined;
+    return () => (opened ??= DatastoreBlobs.open(clients, ws, 'workspaceblobstore', storage, mask));
+  }
+
   /** `azureml://datastores/<name>/paths/<blobPath>`, the URI Azure ML stores for an uploaded asset. */
   uri(blobPath: string): string {
     return `azureml://datastores/${this.datastore}/paths/${blobPath}`;

@@ -20,8 +20,7 @@ async function modelAndImage(params: AciParams, deps: TaskDeps<OutputName>): Pro
   const clients = deps.arm(params.connection);
   const progress = (m: string) => platform.info(m);
   const storage = new DataPlaneClient(clock, progress);
-  let blobs: Promise<DatastoreBlobs> | undefined;
-  const openBlobs = () => (blobs ??= DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, (s) => platform.setSecret(s)));
+  const openBlobs = DatastoreBlobs.lazy(clients, params.workspace, storage, (s) => platform.setSecret(s));
   const resolved = await resolveModelChoice(clients, params.workspace, params.model, `${params.group.name}-model`, openBlobs, params.tags);
   const modelName = resolved.name;
   const model = resolved.id.startsWith('azureml://')

@@ -36,8 +36,7 @@ async function prepareAssets(params: AksParams, deps: TaskDeps<OutputName>) {
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection);
   const storage = new DataPlaneClient(clock, (m) => platform.info(m));
-  let blobs: Promise<DatastoreBlobs> | undefined;
-  const openBlobs = () => (blobs ??= DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, (s) => platform.setSecret(s)));
+  const openBlobs = DatastoreBlobs.lazy(clients, params.workspace, storage, (s) => platform.setSecret(s));
   const model = await resolveModelChoice(clients, params.workspace, params.model, `${params.endpointName}-model`, openBlobs, params.tags);
   if (model.outcome !== 'referenced')
     platform.info(`Model ${model.name} v${model.version}: ${model.outcome === 'registered' ? 'registered' : 'unchanged, reused'}.`);

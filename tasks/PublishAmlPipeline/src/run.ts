@@ -35,12 +35,11 @@ export async function run(params: PublishParams, deps: TaskDeps<OutputName>): Pr
   await checkWorkspace(clients, params.workspace);
   const storage = new DataPlaneClient(deps.clock, (m) => platform.info(m));
   for (const warning of params.pipeline.warnings) platform.warning(warning);
-  let blobs: Promise<DatastoreBlobs> | undefined;
   const publisher = new PipelinePublisher({
     clients,
     ws: params.workspace,
     storage,
-    blobs: () => (blobs ??= DatastoreBlobs.open(clients, params.workspace, 'workspaceblobstore', storage, (s) => platform.setSecret(s))),
+    blobs: DatastoreBlobs.lazy(clients, params.workspace, storage, (s) => platform.setSecret(s)),
     version: params.componentVersion,
     tags: params.tags,
     dryRun: params.dryRun,
