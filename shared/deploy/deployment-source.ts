@@ -50,15 +50,18 @@ export function readDeploymentSource(inputs: TaskInputs, file: DeploymentFile | 
   }
   if (code) note('code', 'codePath', 'code_configuration');
   const mlflow = model.kind === 'file' && model.spec.kind === 'path' && model.spec.type === 'mlflow_model';
-  // A custom container (environment with inference_config) serves the model itself, with or without a script.
-  const ownServer = environment?.kind === 'inline' && Boolean(environment.inferenceConfig);
-  if (model.kind === 'file' && !mlflow && !ownServer) requireEnvironmentAndCode(environment, code, 'a custom model');
+  if (model.kind === 'file' && !mlflow && !servesItself(environment)) requireEnvironmentAndCode(environment, code, 'a custom model');
   if (mlflow && Boolean(environment) !== Boolean(code))
     throw new InputError(
       environment ? 'codePath' : 'environment',
       'an MLflow model takes both an environment and a scoring script, or neither (no-code deployment).',
     );
   return { model, environment, code, sources };
+}
+
+/** A custom container (an inline environment with inference_config) serves the model itself, with or without a script. */
+export function servesItself(environment: EnvironmentSpec | undefined): boolean {
+  return environment?.kind === 'inline' && Boolean(environment.inferenceConfig);
 }
 
 /** A model that is not MLflow needs its environment and scoring code. */

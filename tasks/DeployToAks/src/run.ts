@@ -13,7 +13,7 @@ import {
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import type { Wait } from '../../../shared/azure/lro';
-import { requireEnvironmentAndCode } from '../../../shared/deploy/deployment-source';
+import { requireEnvironmentAndCode, servesItself } from '../../../shared/deploy/deployment-source';
 import { resolveModelChoice } from '../../../shared/deploy/model-registration';
 import { resolveEnvironment, uploadScoringCode } from '../../../shared/deploy/model-source';
 import { errorMessage, InputError } from '../../../shared/errors';
@@ -40,8 +40,7 @@ async function prepareAssets(params: AksParams, deps: TaskDeps<OutputName>) {
   const model = await resolveModelChoice(clients, params.workspace, params.model, `${params.endpointName}-model`, openBlobs, params.tags);
   if (model.outcome !== 'referenced')
     platform.info(`Model ${model.name} v${model.version}: ${model.outcome === 'registered' ? 'registered' : 'unchanged, reused'}.`);
-  const ownServer = params.environment?.kind === 'inline' && Boolean(params.environment.inferenceConfig);
-  if (model.type !== 'MLFlowModel' && !ownServer)
+  if (model.type !== 'MLFlowModel' && !servesItself(params.environment))
     requireEnvironmentAndCode(params.environment, params.code, `model ${model.name} v${model.version} (not an MLflow model)`);
   const environmentId = params.environment
     ? await resolveEnvironment(clients, params.workspace, params.environment, `${model.name}-inference`, params.tags, openBlobs)
