@@ -1,4 +1,6 @@
+import { amlRegistries } from './resources/aml-registries';
 import { assets } from './resources/assets';
+import { batchEndpoints } from './resources/batch-endpoints';
 import { blobStorage } from './resources/blob-storage';
 import { containerGroups } from './resources/container-groups';
 import { containerRegistries } from './resources/container-registries';
@@ -34,5 +36,7 @@ export const FAMILIES: ResourceFamily[] = [
   models,
   modelPackages,
   onlineDeployments,
+  amlRegistries,
+  batchEndpoints,
   jobs,
 ];

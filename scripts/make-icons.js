@@ -5,6 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
+const { taskFolders } = require('./task-folders');
 
 function png(size, pixel) {
   const raw = Buffer.alloc(size * (size * 4 + 1));
@@ -57,6 +58,10 @@ const GLYPHS = {
     x < 0.8,
   // a 2 x 2 grid of boxes: models grouped into containers
   GroupManyModels: (x, y) => [0.33, 0.67].some((cx) => near(x, cx, 0.12)) && [0.33, 0.67].some((cy) => near(y, cy, 0.12)),
+  // three stacked rows: records scored in batches
+  DeployBatchEndpoint: (x, y) => [0.3, 0.5, 0.7].some((cy) => near(y, cy, 0.06)) && x > 0.25 && x < 0.75,
+  // an upward arrow: a model promoted
+  PromoteModel: (x, y) => (near(x, 0.5, 0.06) && y > 0.35 && y < 0.78) || (y > 0.22 && y < 0.45 && Math.abs(x - 0.5) < (y - 0.22) * 1.1),
   // three connected nodes: a pipeline
   extension: (x, y) =>
     [
@@ -72,7 +77,7 @@ const GLYPHS = {
 const root = path.resolve(__dirname, '..');
 fs.mkdirSync(path.join(root, 'images'), { recursive: true });
 fs.writeFileSync(path.join(root, 'images', 'extension-icon.png'), png(128, tile(GLYPHS.extension)));
-for (const task of fs.readdirSync(path.join(root, 'tasks'))) {
+for (const task of taskFolders('task.json')) {
   const glyph = GLYPHS[task] ?? GLYPHS.extension;
   fs.writeFileSync(path.join(root, 'tasks', task, 'icon.png'), png(32, tile(glyph)));
 }

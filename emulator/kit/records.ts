@@ -50,6 +50,22 @@ export interface OnlineEndpoint {
   deployments: Map<string, Deployment>;
 }
 
+/** A batch endpoint: its resource and its deployments' resources by name. */
+export interface BatchEndpoint {
+  workspace: Workspace;
+  name: string;
+  resource: Record<string, any>;
+  deployments: Map<string, Record<string, any>>;
+}
+
+/** An Azure ML registry (assets shared across workspaces), with the regions it replicates to. */
+export interface AmlRegistry {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  regions: string[];
+}
+
 export interface ContainerGroup {
   subscriptionId: string;
   resourceGroup: string;

@@ -2,7 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { BlobStore } from './blob-store';
 import { ARM_BUCKETS, ArmThrottle } from './throttling';
 import type {
+  AmlRegistry,
   AssetVersion,
+  BatchEndpoint,
   Compute,
   ContainerGroup,
   EmulatorClient,
@@ -103,6 +105,9 @@ export class EmulatorState {
   readonly amlTokens = new Map<string, { endpoint: string; expiresAt: number }>();
   readonly workspaces: Workspace[] = [];
   readonly onlineEndpoints = new Map<string, OnlineEndpoint>();
+  readonly batchEndpoints = new Map<string, BatchEndpoint>();
+  /** Azure ML registries by name (lower case): one is seeded beside the public `azureml` catalogue. */
+  readonly amlRegistries = new Map<string, AmlRegistry>();
   readonly containerGroups = new Map<string, ContainerGroup>();
   readonly operations = new Map<string, Operation>();
   /** The operations still running: what every request checks, so it stays small however many have ended. */
@@ -177,6 +182,8 @@ export class EmulatorState {
 
   constructor() {
     this.workspaces.push({ subscriptionId: this.subscriptionId, resourceGroup: 'rg-mlops', name: 'mlw-emulator', location: 'westeurope' });
+    // A production workspace beside the development one: promotion moves models between them through a registry.
+    this.workspaces.push({ subscriptionId: this.subscriptionId, resourceGroup: 'rg-mlops', name: 'mlw-emulator-prod', location: 'westeurope' });
     const clientId = randomUUID();
     this.clients.set(clientId, { clientId, clientSecret: secretValue('cs-'), federatedConnections: [] });
   }

@@ -118,7 +118,10 @@ export function modelFiles(state: EmulatorState, ws: Workspace, uri: string): st
     const dir = state.jobs.get(`${workspaceId(ws)}/jobs/${m[1]}`.toLowerCase())?.outputs[m[2]];
     return dir && m[3] ? path.join(dir, m[3]) : dir;
   }
-  const ds = /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/workspaceblobstore\/paths\/(.+?)\/?$/.exec(uri);
+  const reg = /^azureml:\/\/registries\/([^/]+)\/models\/([^/]+)\/versions\/([^/]+)$/i.exec(uri);
+  const ds = reg
+    ? [uri, `registries/${reg[1].toLowerCase()}/models/${reg[2]}/versions/${reg[3]}`]
+    : /^azureml:\/\/(?:subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/workspaceblobstore\/paths\/(.+?)\/?$/.exec(uri);
   if (!ds) return undefined;
   const prefix = decodeURIComponent(ds[1]);
   const names = state.blobs.has(prefix) ? [prefix] : state.blobs.under(prefix);

@@ -39,6 +39,13 @@ export class DataPlaneClient {
     return Buffer.from((await this.exchange('GET', url, operation, undefined, { 'x-ms-version': '2021-08-06' })).bodyAsText ?? '', 'utf8');
   }
 
+  /** A JSON request (a batch endpoint invocation, a job read) with its own Authorization header; the parsed answer. */
+  async json<T>(method: HttpMethods, url: string, operation: string, body: unknown, headers: Record<string, string>): Promise<T> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
+    const response = await this.exchange(method, url, operation, payload, { accept: 'application/json', 'content-type': 'application/json', ...headers });
+    return (response.bodyAsText ? JSON.parse(response.bodyAsText) : {}) as T;
+  }
+
   private async exchange(method: HttpMethods, url: string, operation: string, body?: Buffer, headers: Record<string, string> = {}, expected: number[] = []) {
     const request = corePipeline().createPipelineRequest({ url, method, headers: corePipeline().createHttpHeaders(headers), body });
     let response;

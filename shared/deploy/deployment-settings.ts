@@ -13,7 +13,7 @@ type Plain = any;
 const plain = (node: Node): Plain => (node as { toJSON(): unknown }).toJSON();
 const iso = (seconds: number) => `PT${seconds}S`;
 
-function number(docs: Docs, doc: Loaded, node: Node, key: string, opts: { min?: number; integer?: boolean } = {}): number {
+export function number(docs: Docs, doc: Loaded, node: Node, key: string, opts: { min?: number; integer?: boolean } = {}): number {
   const v = Number(plain(node));
   if (!Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min))
     docs.fail(
@@ -25,13 +25,13 @@ function number(docs: Docs, doc: Loaded, node: Node, key: string, opts: { min?: 
   return v;
 }
 
-function choice(docs: Docs, doc: Loaded, node: Node, key: string, allowed: string[]): string {
+export function choice(docs: Docs, doc: Loaded, node: Node, key: string, allowed: string[]): string {
   const v = String(plain(node)).toLowerCase();
   if (!allowed.includes(v)) docs.fail(doc, node, key, `'${plain(node)}' is not allowed; allowed values: ${allowed.join(', ')}`);
   return v;
 }
 
-function mapping(docs: Docs, doc: Loaded, node: Node, key: string, allowed: string[]): Map<string, Node> {
+export function mapping(docs: Docs, doc: Loaded, node: Node, key: string, allowed: string[]): Map<string, Node> {
   if (!yaml().isMap(node)) docs.fail(doc, node, key, `expected a mapping with ${allowed.join(', ')}`);
   const out = new Map<string, Node>();
   for (const pair of node.items) {

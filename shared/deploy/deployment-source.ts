@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAssetRef } from '../aml/asset-refs';
 import { InputError } from '../errors';
 import { once } from '../lazy-modules';
 import type { TaskInputs } from '../platform/inputs';
@@ -25,13 +26,20 @@ export interface DeploymentSource {
 const fromInput = (name: string) => `input '${name}'`;
 
 /** Reads model, environment and code: an input wins over the file; MLflow models may come without either. */
-export function readDeploymentSource(inputs: TaskInputs, file: DeploymentFile | undefined, modelInput = 'modelName'): DeploymentSource {
+export function readDeploymentSource(
+  inputs: TaskInputs,
+  file: Pick<DeploymentFile, 'model' | 'environment' | 'code' | 'where'> | undefined,
+  modelInput = 'modelName',
+): DeploymentSource {
   const sources: DeploymentSource['sources'] = [];
   const note = (what: string, input: string, fileKey: string) =>
     sources.push({ what, from: inputs.optionalString(input) ? fromInput(input) : (file?.where[fileKey] ?? 'default') });
   const modelName = inputs.optionalString(modelInput);
   let model: ModelChoice;
-  if (modelName) {
+  const ref = modelName ? parseAssetRef(modelName, 'models') : undefined;
+  if (ref && 'error' in ref) throw new InputError(modelInput, ref.error);
+  if (ref) model = { kind: 'file', spec: { kind: 'ref', ref } };
+  else if (modelName) {
     const tag = inputs.pair('productionTag', 'lifecycle=production', inputs.optionalString('productionTag') ?? 'lifecycle=production');
     model = { kind: 'registered', name: modelName, version: inputs.optionalString('modelVersion'), tag };
   } else if (file?.model) model = { kind: 'file', spec: file.model };

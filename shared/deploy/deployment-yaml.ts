@@ -43,7 +43,8 @@ const MODEL_KEYS = ['$schema', 'name', 'version', 'path', 'local_path', 'type', 
 const MODEL_TYPES = ['custom_model', 'mlflow_model', 'triton_model'];
 const TOP_KEYS = ['$schema', 'name', 'endpoint_name', 'type', 'model', 'code_configuration', 'environment', 'instance_count', 'tags', ...Object.keys(SETTINGS)];
 
-class DeploymentReader extends AmlYamlDocs {
+/** Reads online deployment YAML; the batch deployment reader shares its model and code_configuration rules. */
+export class DeploymentReader extends AmlYamlDocs {
   read(file: string, computeType: 'managed' | 'kubernetes' | undefined): DeploymentFile {
     const doc = this.load(file);
     const e = this.entries(doc, doc.map, '', TOP_KEYS);
@@ -83,11 +84,11 @@ class DeploymentReader extends AmlYamlDocs {
     return out;
   }
 
-  private isNull(node: Node): boolean {
+  protected isNull(node: Node): boolean {
     return yaml().isScalar(node) && node.value === null;
   }
 
-  private place(doc: Loaded, node: Node): string {
+  protected place(doc: Loaded, node: Node): string {
     return this.where(doc, node, '', '').replace(/: key '': $/, '');
   }
 
@@ -97,7 +98,7 @@ class DeploymentReader extends AmlYamlDocs {
     return v;
   }
 
-  private model(doc: Loaded, node: Node): ModelSpec {
+  protected model(doc: Loaded, node: Node): ModelSpec {
     if (!yaml().isMap(node)) {
       const ref = this.ref(doc, node, 'model', 'models');
       if (!ref)
@@ -128,7 +129,7 @@ class DeploymentReader extends AmlYamlDocs {
     };
   }
 
-  private code(doc: Loaded, node: Node): { dir: string; scoringScript: string } {
+  protected code(doc: Loaded, node: Node): { dir: string; scoringScript: string } {
     if (!yaml().isMap(node)) this.fail(doc, node, 'code_configuration', 'expected a mapping with code and scoring_script');
     const c = this.entries(doc, node, 'code_configuration', ['code', 'scoring_script']);
     let codeNode = c.get('code');

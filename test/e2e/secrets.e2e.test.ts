@@ -46,6 +46,14 @@ const FAILURES: { [T in AgentTask]: (id: string, bed: ScenarioBed) => { inputs: 
   DeployToAks: (id) => ({ inputs: { ...SCENARIOS.DeployToAks(id), codePath: leakyCode(), timeoutMinutes: '1' } }),
   SmokeTest: (_id, bed) => ({ inputs: { ...urlTarget(bed), assertions: 'len($.predictions) == 7' } }),
   GroupManyModels: (id) => ({ inputs: { ...SCENARIOS.GroupManyModels(id), modelTagFilter: 'ModelTyp=many-models-diabetes' } }),
+  DeployBatchEndpoint: (id) => {
+    const inputs = SCENARIOS.DeployBatchEndpoint(id);
+    return { inputs, fault: { method: 'PUT', path: `/deployments/${inputs.deploymentName}`, fault: { type: 'echo', status: 400 }, times: 100 } };
+  },
+  PromoteModel: (id) => {
+    const inputs = SCENARIOS.PromoteModel(id);
+    return { inputs, fault: { method: 'POST', path: '/publish', fault: { type: 'echo', status: 400 }, times: 100 } };
+  },
 };
 
 /** SmokeTest against the bed's endpoint by URL with its key as the apiKey input. */

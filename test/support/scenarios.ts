@@ -89,6 +89,9 @@ export class ScenarioBed {
       deployments: [...s.onlineEndpoints.values()].reduce((n, e) => n + [...e.deployments.values()].filter((d) => d.resource).length, 0),
       jobs: s.jobs.size,
       packages: s.packages.size,
+      batchEndpoints: s.batchEndpoints.size,
+      batchDeployments: [...s.batchEndpoints.values()].reduce((n, e) => n + e.deployments.size, 0),
+      registryAssets: s.registryAssets.size,
     };
   }
 }
@@ -125,6 +128,24 @@ export const SCENARIOS: { [T in AgentTask]: (id: string) => Partial<Record<Input
     payload: JSON.stringify({ data: [ROW] }),
     requestCount: '3',
     assertions: 'len($.predictions) == 1',
+  }),
+  DeployBatchEndpoint: (id) => ({
+    endpointName: `batch-${id}`.slice(0, 32),
+    deploymentName: 'ridge',
+    computeName: 'cpu-cluster',
+    modelName: 'diabetes',
+    modelVersion: '1',
+    environment: BASE_IMAGE,
+    codePath: path.join(SAMPLE, 'src'),
+    scoringScript: 'batch_score.py',
+    miniBatchSize: '1',
+  }),
+  PromoteModel: (id) => ({
+    modelName: 'diabetes',
+    modelVersion: '1',
+    registryName: 'mlops-registry',
+    destinationName: `diabetes-${id}`,
+    targetWorkspaceName: 'mlw-emulator-prod',
   }),
   GroupManyModels: (id) => ({
     modelTagFilter: 'ModelType=many-models-diabetes',

@@ -1,3 +1,4 @@
+import type { RegistryRef } from '../../../shared/aml/registries';
 import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
 import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { InputError } from '../../../shared/errors';
@@ -26,6 +27,8 @@ export interface EvaluateParams {
   promoteTag?: { key: string; value: string };
   description?: string;
   tags: Record<string, string>;
+  /** Where a passing candidate is shared (publishToRegistry), if anywhere. */
+  registry?: RegistryRef;
 }
 
 const MODEL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
@@ -73,5 +76,12 @@ export function readInputs(inputs: TaskInputs<InputName>): EvaluateParams {
     promoteTag: promote === 'none' ? undefined : inputs.pair('promoteTag', 'lifecycle=production', promote),
     description: inputs.optionalString('description'),
     tags,
+    registry: inputs.optionalString('publishToRegistry')
+      ? {
+          subscriptionId: connection.subscriptionId,
+          resourceGroup: inputs.optionalString('registryResourceGroup') ?? workspace.resourceGroup,
+          registry: inputs.requiredString('publishToRegistry'),
+        }
+      : undefined,
   };
 }

@@ -1,6 +1,7 @@
+import { shareModelVersion } from '../../../shared/aml/registries';
 import { checkWorkspace } from '../../../shared/aml/workspace';
 import { getJob, latestJobWithTag, type JobResource } from './jobs';
-import { MlflowClient } from './mlflow';
+import { MlflowClient } from '../../../shared/aml/mlflow';
 import { listModelVersions, nextModelVersion, putModelVersion, type ModelVersion } from '../../../shared/aml/models';
 import type { ArmClients } from '../../../shared/azure/arm-client';
 import { AzureError, CheckFailedError, InputError } from '../../../shared/errors';
@@ -194,6 +195,30 @@ async function register(
   return registered;
 }
 
+/** A candidate that passed the gate (registered now or by an earlier run) is shared into the registry when asked. */
+async function publishIfPassed(
+  params: EvaluateParams,
+  deps: TaskDeps<OutputName>,
+  clients: ArmClients,
+  decision: Decision,
+  registered: ModelVersion | undefined,
+): Promise<string | undefined> {
+  const passed = registered && (decision.action === 'alreadyRegistered' ? registered.properties.tags?.[GATE_TAG] === 'passed' : decision.better);
+  if (!params.registry || !registered || !passed) return undefined;
+  const wait = { deadlineMs: 30 * 60_000, clock: deps.clock, progress: (m: string) => deps.platform.info(m) };
+  const { uri, outcome } = await shareModelVersion(
+    clients,
+    params.workspace,
+    { modelName: params.modelName, version: registered },
+    params.registry,
+    { name: params.modelName, version: registered.name },
+    wait,
+    (message) => new InputError('publishToRegistry', `${message}.`),
+  );
+  deps.platform.info(`${outcome === 'shared' ? 'Shared' : 'Already in the registry'}: ${params.modelName} v${registered.name} as ${uri}.`);
+  return uri;
+}
+
 export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform } = deps;
   const clients = deps.arm(params.connection);
@@ -228,9 +253,10 @@ export async function run(params: EvaluateParams, deps: TaskDeps<OutputName>): P
   } else {
     decision.action = params.onNotBetter === 'fail' ? 'failed' : 'skipped';
   }
+  const registryModelId = await publishIfPassed(params, deps, clients, decision, registered);
   const promoted = decision.promoted;
   if (promoted) platform.info(`Promoted ${promoted.tag} to v${promoted.to}${promoted.from.length ? `; removed from v${promoted.from.join(', v')}` : ''}.`);
-  report(params, deps, decision, registered);
+  report(params, deps, decision, registered, registryModelId);
 
   const against = champion ? `not better than the champion v${champion.version.name}` : 'below its thresholds (no champion)';
   const failedRules = results

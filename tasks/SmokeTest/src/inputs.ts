@@ -6,9 +6,10 @@ import { InputError } from '../../../shared/errors';
 import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { AssertionSyntaxError, parseAssertion, type Assertion } from '../../../shared/scoring/assertions';
+import { readBatchSmoke, type BatchSmoke } from './batch-smoke';
 import { newTrace, parseTraceparent, type TraceContext } from './traceparent';
 
-export const TARGETS = ['onlineEndpoint', 'containerGroup', 'url'] as const;
+export const TARGETS = ['onlineEndpoint', 'containerGroup', 'url', 'batchEndpoint'] as const;
 export const AUTH_MODES = ['auto', 'key', 'amlToken', 'aadToken', 'none'] as const;
 export type Target = (typeof TARGETS)[number];
 export type AuthMode = (typeof AUTH_MODES)[number];
@@ -34,6 +35,8 @@ export interface SmokeTestParams {
   /** Undefined when traceparent is `none`. */
   trace?: TraceContext;
   junitFile?: string;
+  /** target batchEndpoint: the input, the output to check, the job's deadline. */
+  batch?: BatchSmoke;
 }
 
 function readPayload(inputs: TaskInputs<InputName>): string {
@@ -97,6 +100,8 @@ function readScoringUri(inputs: TaskInputs<InputName>): string {
 export function readInputs(inputs: TaskInputs<InputName>): SmokeTestParams {
   const target = inputs.enumOf('target', TARGETS, 'onlineEndpoint');
   const authMode = inputs.enumOf('authMode', AUTH_MODES, 'auto');
+  if (target === 'batchEndpoint' && !['auto', 'aadToken'].includes(authMode))
+    throw new InputError('authMode', "a batch endpoint takes Entra tokens only: use auto or aadToken with target 'batchEndpoint'.");
   if (authMode === 'amlToken' && target !== 'onlineEndpoint') {
     throw new InputError('authMode', "amlToken is available only with target 'onlineEndpoint' (the token comes from the endpoint).");
   }
@@ -106,8 +111,8 @@ export function readInputs(inputs: TaskInputs<InputName>): SmokeTestParams {
     target,
     connection,
     authMode,
-    apiKey: target === 'onlineEndpoint' ? undefined : inputs.secret('apiKey'),
-    payload: readPayload(inputs),
+    apiKey: target === 'onlineEndpoint' || target === 'batchEndpoint' ? undefined : inputs.secret('apiKey'),
+    payload: target === 'batchEndpoint' ? '' : readPayload(inputs),
     headers: inputs.keyValues('headers'),
     expectedStatus: readExpectedStatus(inputs),
     assertions: readAssertions(inputs),
@@ -121,7 +126,12 @@ export function readInputs(inputs: TaskInputs<InputName>): SmokeTestParams {
   if (authMode === 'key' && target !== 'onlineEndpoint' && !params.apiKey) {
     throw new InputError('apiKey', "authMode 'key' needs the key for this target in 'apiKey'.");
   }
-  if (target === 'onlineEndpoint' && connection) {
+  if (target === 'batchEndpoint' && connection) {
+    params.workspace = readWorkspace(inputs, connection);
+    params.endpointName = inputs.requiredString('endpointName');
+    params.deploymentName = inputs.optionalString('deploymentName');
+    params.batch = readBatchSmoke(inputs);
+  } else if (target === 'onlineEndpoint' && connection) {
     params.workspace = readWorkspace(inputs, connection);
     params.endpointName = inputs.requiredString('endpointName');
     params.deploymentName = inputs.optionalString('deploymentName');

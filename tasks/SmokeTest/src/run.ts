@@ -15,6 +15,7 @@ import { traceparentFor } from './traceparent';
 import type { OutputName } from '../contract.generated';
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { AuthMode, SmokeTestParams } from './inputs';
+import { runBatch } from './batch-smoke';
 import { junitXml, summaryMarkdown, type Attempt, type Check, type ResolvedTarget } from './report';
 
 const AUTH_BY_ENDPOINT_MODE: Record<EndpointAuthMode, Exclude<AuthMode, 'auto'>> = { Key: 'key', AMLToken: 'amlToken', AADToken: 'aadToken' };
@@ -169,6 +170,7 @@ function evaluate(params: SmokeTestParams, attempts: Attempt[]): { checks: Check
 }
 
 export async function run(params: SmokeTestParams, deps: TaskDeps<OutputName>): Promise<RunResult> {
+  if (params.batch) return runBatch(params, params.batch, deps);
   const { platform } = deps;
   const target = await resolveTarget(params, deps);
   platform.info(`Smoke testing ${target.description}: POST ${target.scoringUri} (auth: ${target.authMode}).`);

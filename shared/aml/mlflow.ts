@@ -1,7 +1,7 @@
-import type { ArmClients } from '../../../shared/azure/arm-client';
-import { type WorkspaceRef } from '../../../shared/aml/workspace';
-import { isNotFound } from '../../../shared/azure/arm-error';
-import { AzureError } from '../../../shared/errors';
+import type { ArmClients } from '../azure/arm-client';
+import { type WorkspaceRef } from './workspace';
+import { isNotFound } from '../azure/arm-error';
+import { AzureError } from '../errors';
 
 interface RunJson {
   info: { run_id: string; run_name?: string; experiment_id: string };

@@ -1,0 +1,160 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { getBatchEndpoint, getJob, invokeBatchEndpoint, type BatchInput, type BatchJob } from '../../../shared/aml/batch-endpoints';
+import { DatastoreBlobs, parseDatastoreUri } from '../../../shared/aml/datastore-blobs';
+import { uploadLocal } from '../../../shared/aml/local-upload';
+import { MlflowClient } from '../../../shared/aml/mlflow';
+import { studioJobUrl } from '../../../shared/aml/studio';
+import { checkWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
+import { DataPlaneClient } from '../../../shared/azure/data-plane';
+import { CheckFailedError, InputError, TimeoutError } from '../../../shared/errors';
+import type { TaskInputs } from '../../../shared/platform/inputs';
+import type { RunResult } from '../../../shared/run-task';
+import { evaluateAssertion, type Assertion } from '../../../shared/scoring/assertions';
+import type { TaskDeps } from '../../../shared/task-deps';
+import type { InputName, OutputName } from '../contract.generated';
+import type { SmokeTestParams } from './inputs';
+
+/** A batch smoke test: a small input, the job it starts, and the output file it must write. */
+export interface BatchSmoke {
+  input?: { kind: 'local'; path: string } | { kind: 'uri'; uri: string };
+  literals: Record<string, string>;
+  inputName: string;
+  outputName: string;
+  outputFile: string;
+  expectedRowCount?: number;
+  deadlineMs: number;
+}
+
+export function readBatchSmoke(inputs: TaskInputs<InputName>): BatchSmoke {
+  const literals = inputs.keyValues('batchLiterals');
+  const raw = Object.keys(literals).length ? inputs.optionalString('batchInput') : inputs.requiredString('batchInput');
+  let input: BatchSmoke['input'];
+  if (!raw) input = undefined;
+  else if (raw.startsWith('azureml://')) {
+    if (!parseDatastoreUri(raw)) throw new InputError('batchInput', `'${raw}' is not a datastore path; use azureml://datastores/<name>/paths/<path>, or a file or folder in the repository.`);
+    input = { kind: 'uri', uri: raw };
+  } else {
+    const full = path.resolve(raw);
+    if (!fs.existsSync(full)) throw new InputError('batchInput', `'${raw}' does not exist: give a file or folder in the repository, or an azureml://datastores/... URI.`);
+    input = { kind: 'local', path: full };
+  }
+  return {
+    input,
+    literals,
+    inputName: inputs.optionalString('batchInputName') ?? 'input_data',
+    outputName: inputs.optionalString('outputName') ?? 'score',
+    outputFile: inputs.optionalString('outputFile') ?? 'predictions.csv',
+    expectedRowCount: inputs.optionalInt('expectedRowCount', { min: 0 }),
+    deadlineMs: inputs.int('jobDeadlineMinutes', 30, { min: 1, max: 2880 }) * 60_000,
+  };
+}
+
+const TERMINAL = ['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused'];
+
+/** Polls the job until it ends or the deadline passes, with a progress line whenever its status changes. */
+async function waitForJob(deps: TaskDeps<OutputName>, clients: ReturnType<TaskDeps<OutputName>['arm']>, ws: WorkspaceRef, job: BatchJob, deadlineMs: number): Promise<BatchJob> {
+  const { clock, platform } = deps;
+  const started = clock.now();
+  let last = '';
+  for (let delay = 2_000; ; delay = Math.min(30_000, delay * 2)) {
+    const current = (await getJob(clients, ws, job.name)) ?? job;
+    const status = current.properties.status ?? 'unknown';
+    const elapsed = Math.round((clock.now() - started) / 1000);
+    if (status !== last) platform.info(`Batch job ${job.name}: ${status} (${elapsed} s).`);
+    last = status;
+    if (TERMINAL.includes(status)) return current;
+    if (clock.now() - started > deadlineMs)
+      throw new TimeoutError(`Batch job ${job.name} did not finish within ${deadlineMs / 60_000} min (last status ${status}); it is still running: ${studioJobUrl(ws, job.name)}`);
+    await clock.sleep(delay);
+  }
+}
+
+/**
+ * The output file's rows: a JSON document (an array is its rows, anything else one row); else JSON lines parsed,
+ * CSV (comma) and append_row (space) lines split into fields, numbers as numbers.
+ */
+export function outputRows(text: string): unknown[] {
+  try {
+    const whole = JSON.parse(text) as unknown;
+    return Array.isArray(whole) ? whole : [whole];
+  } catch {
+    // not one JSON document: read it line by line
+  }
+  const field = (v: string) => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .map((line) => {
+      if (/^\s*[[{]/.test(line)) {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          // not JSON after all: split it as text below
+        }
+      }
+      return (line.includes(',') ? line.split(',') : line.trim().split(/\s+/)).map(field);
+    });
+}
+
+function check(name: string, why: string | undefined) {
+  return { name, passed: why === undefined, detail: why ?? 'holds' };
+}
+
+export async function runBatch(params: SmokeTestParams, batch: BatchSmoke, deps: TaskDeps<OutputName>): Promise<RunResult> {
+  const { platform, clock } = deps;
+  const clients = deps.arm(params.connection as NonNullable<SmokeTestParams['connection']>);
+  const ws = params.workspace as WorkspaceRef;
+  await checkWorkspace(clients, ws);
+  const endpoint = await getBatchEndpoint(clients, ws, params.endpointName as string);
+  if (!endpoint) throw new InputError('endpointName', `batch endpoint '${params.endpointName}' does not exist in workspace '${ws.workspace}'.`);
+  const storage = new DataPlaneClient(clock, (m) => platform.info(m));
+  const blobs = DatastoreBlobs.lazy(clients, ws, storage, (s) => platform.setSecret(s));
+  const inputs: Record<string, BatchInput> = Object.fromEntries(Object.entries(batch.literals).map(([k, value]) => [k, { kind: 'literal', value }]));
+  if (batch.input?.kind === 'local') {
+    const up = await uploadLocal(await blobs(), batch.input.path, false);
+    platform.info(`Input ${batch.input.path}: ${up.outcome} (${up.files} file(s)) as ${up.uri}.`);
+    inputs[batch.inputName] = { kind: 'uri', type: fs.statSync(batch.input.path).isDirectory() ? 'UriFolder' : 'UriFile', uri: up.uri };
+  } else if (batch.input) inputs[batch.inputName] = { kind: 'uri', type: batch.input.uri.endsWith('/') ? 'UriFolder' : 'UriFile', uri: batch.input.uri };
+  const job = await invokeBatchEndpoint(clients, storage, endpoint, params.deploymentName, inputs);
+  platform.setOutput('jobName', job.name);
+  platform.info(`Invoked ${endpoint.name}${params.deploymentName ? ` (deployment ${params.deploymentName})` : ''}: job ${job.name}, ${studioJobUrl(ws, job.name)}`);
+  const done = await waitForJob(deps, clients, ws, job, batch.deadlineMs);
+  const status = done.properties.status;
+  if (status !== 'Completed') {
+    const reason = await (await MlflowClient.forWorkspace(clients, ws)).failureReason(job.name).catch(() => undefined);
+    throw new CheckFailedError(`Batch job ${job.name} ended ${status}${reason ? `: ${reason}` : ''}. Logs: ${studioJobUrl(ws, job.name)}`);
+  }
+  const folder = done.properties.outputs?.[batch.outputName]?.uri;
+  if (!folder) throw new CheckFailedError(`Batch job ${job.name} has no output '${batch.outputName}' (it has: ${Object.keys(done.properties.outputs ?? {}).join(', ') || 'none'}).`);
+  const outputUri = `${folder.replace(/\/?$/, '/')}${batch.outputFile}`;
+  platform.setOutput('outputUri', outputUri);
+  const where = parseDatastoreUri(outputUri);
+  const store = await blobs();
+  if (!where || where.datastore !== store.datastore) throw new CheckFailedError(`Output ${outputUri} is not on the workspace's default datastore; this task reads outputs there.`);
+  const text = (await store.exists(where.path)) ? (await store.get(where.path)).toString('utf8') : undefined;
+  const rows = text === undefined ? [] : outputRows(text);
+  const body = { rowCount: rows.length, rows };
+  const checks = [
+    check(`output ${batch.outputFile} exists`, text === undefined ? `${outputUri} was not written` : undefined),
+    ...(batch.expectedRowCount !== undefined ? [check(`${batch.expectedRowCount} rows`, rows.length === batch.expectedRowCount ? undefined : `got ${rows.length}`)] : []),
+    ...params.assertions.map((a: Assertion) => check(a.text, text === undefined ? 'no output to check' : evaluateAssertion(a, body))),
+  ];
+  for (const c of checks) platform.info(`${c.passed ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
+  platform.uploadSummary(
+    'Smoke test',
+    [
+      `### Batch endpoint ${endpoint.name}: job ${job.name} ${status}`,
+      '',
+      `Output: ${outputUri} (${rows.length} rows)`,
+      '',
+      '| Check | Result |',
+      '|---|---|',
+      ...checks.map((c) => `| ${c.name} | ${c.passed ? 'pass' : `FAIL: ${c.detail}`} |`),
+      '',
+    ].join('\n'),
+  );
+  const failed = checks.filter((c) => !c.passed);
+  if (failed.length) throw new CheckFailedError(`Batch smoke test of ${endpoint.name} failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
+  return { outcome: 'Succeeded', message: `Batch job ${job.name} completed; ${rows.length} output rows passed ${checks.length} check(s).` };
+}
