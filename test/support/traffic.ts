@@ -7,6 +7,7 @@ export interface TrafficLine {
   status: number;
   requestHeaders: Record<string, any>;
   requestBody: unknown;
+  responseHeaders: Record<string, any>;
   responseBody: unknown;
 }
 
