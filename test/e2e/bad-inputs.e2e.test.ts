@@ -8,6 +8,7 @@ import { SAMPLE } from '../support/trained-model';
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
 /** Microsoft's online examples; their model folders are made by the tests, so here `model-1/model/` does not exist. */
 const ONLINE = path.join(FIXTURES, 'azureml-examples', 'online');
+const BATCH_INPUT = path.join(SAMPLE, 'batch', 'inputs');
 
 /**
  * [task, what is wrong, inputs over the valid scenario's (undefined removes one), the input the error must name,
@@ -105,7 +106,7 @@ const CASES: Case[] = [
   ],
   ['DeployToAks', 'zero instances', { instanceCount: '0' }, 'instanceCount', /between 1 and 100/],
   ['DeployToAks', 'a model that does not exist', { modelName: 'no-such-model' }, 'modelName', /no-such-model/],
-  ['SmokeTest', 'an unknown target', { target: 'vm' }, 'target', /onlineEndpoint, containerGroup, url/],
+  ['SmokeTest', 'an unknown target', { target: 'vm' }, 'target', /onlineEndpoint, containerGroup, url, batchEndpoint/],
   ['SmokeTest', 'both payload and payloadFile', { payloadFile: path.join(SAMPLE, 'smoke-request.json') }, 'payload', /not both/],
   ['SmokeTest', 'no payload', { payload: undefined }, 'payload', /request body is required/],
   ['SmokeTest', 'a payload that is not JSON', { payload: '{"data": [' }, 'payload'],
@@ -116,6 +117,36 @@ const CASES: Case[] = [
   ['SmokeTest', 'an unknown auth mode', { authMode: 'magic' }, 'authMode'],
   ['SmokeTest', 'a scoring URI that is not a URL', { target: 'url', scoringUri: 'not a url', endpointName: undefined }, 'scoringUri'],
   ['SmokeTest', 'an endpoint that does not exist', { endpointName: 'no-such-endpoint' }, 'endpointName', /no-such-endpoint/],
+  ['SmokeTest', 'a batch target without an input', { target: 'batchEndpoint', payload: undefined }, 'batchInput', /required/],
+  ['SmokeTest', 'a batch input that does not exist', { target: 'batchEndpoint', batchInput: '/nowhere/rows.csv' }, 'batchInput', /does not exist/],
+  ['SmokeTest', 'key auth for a batch endpoint', { target: 'batchEndpoint', authMode: 'key', batchInput: BATCH_INPUT }, 'authMode', /Entra tokens only/],
+  ['SmokeTest', 'a batch endpoint that does not exist', { target: 'batchEndpoint', endpointName: 'no-such-batch', batchInput: BATCH_INPUT }, 'endpointName', /no-such-batch/],
+  ['SmokeTest', 'a malformed literal input', { target: 'batchEndpoint', batchLiterals: 'alpha' }, 'batchLiterals', /key=value/],
+  ['DeployBatchEndpoint', 'a too short endpoint name', { endpointName: 'b' }, 'endpointName', /3-32/],
+  ['DeployBatchEndpoint', 'an unknown deployment type', { deploymentType: 'online' }, 'deploymentType', /model, pipelineComponent/],
+  ['DeployBatchEndpoint', 'a compute that does not exist', { computeName: 'nope' }, 'computeName', /does not exist/],
+  ['DeployBatchEndpoint', 'a Kubernetes compute for batch', { computeName: 'aks-prod' }, 'computeName', /not AmlCompute/],
+  ['DeployBatchEndpoint', 'no compute', { computeName: undefined }, 'computeName', /required/],
+  ['DeployBatchEndpoint', 'an unknown output action', { outputAction: 'append' }, 'outputAction', /append_row, summary_only/],
+  ['DeployBatchEndpoint', 'a zero mini-batch size', { miniBatchSize: '0' }, 'miniBatchSize'],
+  ['DeployBatchEndpoint', 'an error threshold below -1', { errorThreshold: '-2' }, 'errorThreshold'],
+  ['DeployBatchEndpoint', 'an unknown logging level', { loggingLevel: 'verbose' }, 'loggingLevel', /info, warning, debug/],
+  ['DeployBatchEndpoint', 'a model with a pipeline-component deployment', { deploymentType: 'pipelineComponent' }, 'modelName', /takes no model/],
+  ['DeployBatchEndpoint', 'a component id that is not one', { deploymentType: 'pipelineComponent', modelName: undefined, componentId: 'diabetes' }, 'componentId'],
+  ['DeployBatchEndpoint', 'a registry reference without a version', { modelName: 'azureml://registries/mlops-registry/models/diabetes' }, 'modelName'],
+  [
+    'DeployBatchEndpoint',
+    'an online deployment YAML given as the batch deployment YAML',
+    { deploymentConfigFile: path.join(ONLINE, 'managed/sample/blue-deployment.yml') },
+    'deploymentConfigFile',
+    /blue-deployment\.yml:\d+: key 'instance_type': is not supported here/,
+  ],
+  ['PromoteModel', 'no registry', { registryName: undefined }, 'registryName', /required/],
+  ['PromoteModel', 'a registry that does not exist', { registryName: 'no-such-registry' }, 'registryName', /does not exist/],
+  ['PromoteModel', 'an invalid destination version', { destinationVersion: '1 2' }, 'destinationVersion', /not a valid name/],
+  ['PromoteModel', 'a model version that does not exist', { modelVersion: '99' }, 'modelVersion', /99/],
+  ['PromoteModel', 'a target workspace that does not exist', { targetWorkspaceName: 'mlw-nope' }, 'targetWorkspaceName', /mlw-nope/],
+  ['PromoteModel', 'a target resource group without a workspace', { targetWorkspaceName: undefined, targetResourceGroupName: 'rg-mlops' }, 'targetWorkspaceName', /required/],
   ['GroupManyModels', 'an unknown target', { target: 'aks' }, 'target', /aci, kubernetes, managed/],
   ['GroupManyModels', 'a container size over 1000', { maxContainerSize: '5000' }, 'maxContainerSize', /between 1 and 1000/],
   ['GroupManyModels', 'an invalid name prefix', { servicePrefix: 'Many_Models' }, 'servicePrefix'],
