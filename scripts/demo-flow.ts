@@ -52,7 +52,31 @@ const FLOWS: Flow[] = [
           : undefined,
   },
   {
-    name: '3 many models',
+    name: '3 model factory',
+    file: 'model-factory-ci.yml',
+    scheme: 'spnKey',
+    expected: 'Succeeded',
+    check: (s) =>
+      resultOf(s, 'batch') !== 'Succeeded'
+        ? 'the batch deployment failed'
+        : s.filter((x) => x.task?.startsWith('SmokeTest') && x.result === 'Succeeded').length !== 2
+          ? 'the online and batch smoke tests did not both pass'
+          : undefined,
+  },
+  {
+    name: '4 promotion',
+    file: 'promotion.yml',
+    scheme: 'spnKey',
+    expected: 'Succeeded',
+    check: (s) =>
+      !output(s, 'promote', 'registryModelId')?.startsWith('azureml://registries/')
+        ? 'the model was not shared into the registry'
+        : resultOf(s, 'smokeOnline') !== 'Succeeded' || resultOf(s, 'smokeBatch') !== 'Succeeded'
+          ? 'the production smoke tests did not both pass'
+          : undefined,
+  },
+  {
+    name: '5 many models',
     file: 'many-models.yml',
     scheme: 'msi',
     expected: 'Succeeded',
@@ -71,7 +95,9 @@ function figures(emulator: Emulator, planId: string, step: StepRecord): string {
     o.componentId && `${o.componentName}:${o.componentVersion}`,
     o.decision && `registered=${o.registered}${o.modelVersion ? ` v${o.modelVersion}` : ''}, champion ${o.championVersion || 'none'}`,
     o.fqdn && `ACI ${o.scoringUri}`,
-    o.deploymentName && `${o.endpointName}/${o.deploymentName}, traffic ${o.traffic}`,
+    o.deploymentName && `${o.endpointName}/${o.deploymentName}${o.traffic ? `, traffic ${o.traffic}` : ''}`,
+    o.registryModelId && `shared as ${o.registryModelId}`,
+    o.jobName && `batch job ${o.jobName}: ${o.outputUri}`,
     o.latencyP50Ms && `status ${o.statusCode}, p50 ${o.latencyP50Ms} ms, p95 ${o.latencyP95Ms} ms`,
     o.newGroups && `containers: ${o.newGroups} new, ${o.updatedGroups} updated, ${o.unchangedGroups} unchanged, ${o.deletedGroups} deleted`,
     !step.task && step.message,
@@ -103,6 +129,8 @@ async function main(): Promise<void> {
           AKS_COMPUTE_NAME: 'aks-prod',
           ACI_DEPLOYMENT_NAME: 'diabetes-qa',
           AKS_ENDPOINT_NAME: 'diabetes-prod',
+          PROD_WORKSPACE_NAME: 'mlw-emulator-prod',
+          REGISTRY_NAME: 'mlops-registry',
         },
         connections: { [connectionName]: connection },
         serverEndpoint: emulatorServerEndpoint(emulator),

@@ -17,6 +17,7 @@ describe('sample pipelines', () => {
       'mlopspython-cicd.yml',
       'model-factory-ci.yml',
       'model-factory-pr.yml',
+      'promotion.yml',
     ]);
   });
 

@@ -89,7 +89,11 @@ export async function shareModelVersion(
     { name: source.modelName, version: source.version.name },
     { registryName: reg.registry, destinationName: destination.name, destinationVersion: destination.version },
     wait,
-  );
+  ).catch(async (err: unknown) => {
+    // A retried POST whose first attempt went through (its answer lost) meets its own copy: that is done, not a conflict.
+    const there = (err as { details?: { status?: number } }).details?.status === 409 ? await getRegistryModel(clients, reg, destination.name, destination.version) : undefined;
+    if (!there || !sameTags(there.properties.tags, source.version.properties.tags)) throw err;
+  });
   if (!(await getRegistryModel(clients, reg, destination.name, destination.version)))
     throw new AzureError(`Sharing ${label} into registry '${reg.registry}' finished, but ${uri} is not there.`);
   return { uri, outcome: 'shared' };
