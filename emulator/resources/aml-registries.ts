@@ -15,7 +15,11 @@ export const SEEDED_REGISTRY = 'mlops-registry';
 function registryOf(state: EmulatorState, req: EmulatorRequest): AmlRegistry {
   const reg = state.amlRegistries.get(req.params.registry.toLowerCase());
   if (!reg || reg.resourceGroup.toLowerCase() !== req.params.rg.toLowerCase())
-    fail(404, 'ResourceNotFound', `The Resource 'Microsoft.MachineLearningServices/registries/${req.params.registry}' under resource group '${req.params.rg}' was not found.`);
+    fail(
+      404,
+      'ResourceNotFound',
+      `The Resource 'Microsoft.MachineLearningServices/registries/${req.params.registry}' under resource group '${req.params.rg}' was not found.`,
+    );
   return reg;
 }
 
@@ -69,7 +73,12 @@ function publishModel(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
   if (!reg) fail(404, 'ResourceNotFound', `Registry '${registryName}' was not found, or the caller cannot write to it.`, 'registryName');
   const key = registryAssetKey(reg.name, 'models', destinationName, destinationVersion);
   if (state.registryAssets.has(key))
-    fail(409, 'Conflict', `Model '${destinationName}' version '${destinationVersion}' already exists in registry '${reg.name}'; registry versions cannot be overwritten.`, 'destinationVersion');
+    fail(
+      409,
+      'Conflict',
+      `Model '${destinationName}' version '${destinationVersion}' already exists in registry '${reg.name}'; registry versions cannot be overwritten.`,
+      'destinationVersion',
+    );
   const files = mountedModel(state, ws, String(source.resource.properties.modelUri ?? ''));
   if (!files) fail(400, 'UserError', `The files of model '${req.params.name}' version '${req.params.version}' could not be read.`);
   const uri = `azureml://registries/${reg.name}/models/${destinationName}/versions/${destinationVersion}`;

@@ -3,17 +3,11 @@ import { asyncOperationHeaders, locationHeaders, page, prop, systemData, whenIdl
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
 import type { EmulatorState } from '../kit/state';
 import { codeFolderBlobs } from '../runtime/code-folders';
-import { batchEndpointOf } from './batch-endpoints';
-import { modelById } from './models';
+import { batchEndpointOf, batchModel } from './batch-lookup';
 
 const OUTPUT_ACTIONS = ['AppendRow', 'SummaryOnly'];
 const LOGGING_LEVELS = ['Info', 'Warning', 'Debug'];
 const DURATION = /^P(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)$/;
-
-/** The model version a batch deployment names (`model.assetId`): a workspace ARM id or a registry reference. */
-export function batchModel(state: EmulatorState, assetId: string): Record<string, any> | undefined {
-  return modelById(state, assetId)?.resource ?? (/^azureml:\/\/registries\//i.test(assetId) ? assetResourceById(state, assetId) : undefined);
-}
 
 function requireInt(value: unknown, min: number, target: string): void {
   if (value === undefined || value === null) return;
@@ -23,12 +17,19 @@ function requireInt(value: unknown, min: number, target: string): void {
 
 /** A compute cluster (AmlCompute) of the workspace: batch deployments do not run on Kubernetes or instances. */
 function checkCompute(state: EmulatorState, compute: unknown): void {
-  if (typeof compute !== 'string' || !compute) fail(400, 'ValidationError', 'compute is required: the compute cluster the batch jobs run on.', 'properties.compute');
-  const name = compute.split('/').pop()?.replace(/^azureml:/, '').toLowerCase() ?? '';
+  if (typeof compute !== 'string' || !compute)
+    fail(400, 'ValidationError', 'compute is required: the compute cluster the batch jobs run on.', 'properties.compute');
+  const name =
+    compute
+      .split('/')
+      .pop()
+      ?.replace(/^azureml:/, '')
+      .toLowerCase() ?? '';
   const found = state.computes.get(name);
   if (!found) fail(400, 'ValidationError', `Compute '${compute}' was not found in the workspace.`, 'properties.compute');
   const type = (found.resource.properties as Record<string, any> | undefined)?.computeType;
-  if (type !== 'AmlCompute') fail(400, 'ValidationError', `Compute '${name}' is ${type}; batch deployments run on compute clusters (AmlCompute).`, 'properties.compute');
+  if (type !== 'AmlCompute')
+    fail(400, 'ValidationError', `Compute '${name}' is ${type}; batch deployments run on compute clusters (AmlCompute).`, 'properties.compute');
 }
 
 /** Model, environment and scoring code of a model deployment, as the service resolves them. */
@@ -40,7 +41,12 @@ function checkModelDeployment(state: EmulatorState, props: Record<string, any>):
   if (!model) fail(404, 'ResourceNotFound', `Model '${assetId}' was not found.`, 'properties.model');
   const code = props.codeConfiguration;
   if (!code && model.properties.modelType !== 'MLFlowModel')
-    fail(400, 'ValidationError', 'A model that is not an MLflow model needs codeConfiguration (codeId and scoringScript) and an environmentId.', 'properties.codeConfiguration');
+    fail(
+      400,
+      'ValidationError',
+      'A model that is not an MLflow model needs codeConfiguration (codeId and scoringScript) and an environmentId.',
+      'properties.codeConfiguration',
+    );
   if (code) {
     const asset = assetResourceById(state, String(code.codeId ?? ''));
     if (!asset) fail(404, 'ResourceNotFound', `Code '${code.codeId}' was not found.`, 'properties.codeConfiguration.codeId');
@@ -59,14 +65,20 @@ function checkModelDeployment(state: EmulatorState, props: Record<string, any>):
   requireInt(props.errorThreshold, -1, 'properties.errorThreshold');
   requireInt(props.retrySettings?.maxRetries, 0, 'properties.retrySettings.maxRetries');
   if (props.retrySettings?.timeout !== undefined && !DURATION.test(String(props.retrySettings.timeout)))
-    fail(400, 'ValidationError', `retrySettings.timeout must be an ISO 8601 duration such as PT30S, not '${props.retrySettings.timeout}'.`, 'properties.retrySettings.timeout');
+    fail(
+      400,
+      'ValidationError',
+      `retrySettings.timeout must be an ISO 8601 duration such as PT30S, not '${props.retrySettings.timeout}'.`,
+      'properties.retrySettings.timeout',
+    );
 }
 
 /** A pipeline-component deployment: a pipeline component that exists, and nothing of a model deployment. */
 function checkPipelineDeployment(state: EmulatorState, props: Record<string, any>): void {
   const config = props.deploymentConfiguration as Record<string, any>;
   const assetId = config.componentId?.assetId;
-  if (typeof assetId !== 'string') fail(400, 'ValidationError', 'deploymentConfiguration.componentId.assetId is required.', 'properties.deploymentConfiguration.componentId');
+  if (typeof assetId !== 'string')
+    fail(400, 'ValidationError', 'deploymentConfiguration.componentId.assetId is required.', 'properties.deploymentConfiguration.componentId');
   const component = assetResourceById(state, assetId);
   if (!component) fail(404, 'ResourceNotFound', `Component '${assetId}' was not found.`, 'properties.deploymentConfiguration.componentId');
   if (component.properties.componentSpec?.type !== 'pipeline')
@@ -98,14 +110,28 @@ function putBatchDeployment(state: EmulatorState, req: EmulatorRequest): Emulato
     tags: body.tags ?? {},
     systemData: systemData(existing?.systemData),
     properties: {
-      ...(pipeline ? {} : { outputAction: 'AppendRow', outputFileName: 'predictions.csv', miniBatchSize: 10, maxConcurrencyPerInstance: 1, errorThreshold: -1, loggingLevel: 'Info', retrySettings: { maxRetries: 3, timeout: 'PT30S' } }),
+      ...(pipeline
+        ? {}
+        : {
+            outputAction: 'AppendRow',
+            outputFileName: 'predictions.csv',
+            miniBatchSize: 10,
+            maxConcurrencyPerInstance: 1,
+            errorThreshold: -1,
+            loggingLevel: 'Info',
+            retrySettings: { maxRetries: 3, timeout: 'PT30S' },
+          }),
       ...props,
       resources: { instanceCount: 1, ...(props.resources ?? {}) },
       provisioningState: existing ? 'Updating' : 'Creating',
     },
   };
   endpoint.deployments.set(name, resource);
-  const opId = state.startOperation({ outcome: 'Succeeded', resource: req.path.toLowerCase(), complete: () => (resource.properties.provisioningState = 'Succeeded') });
+  const opId = state.startOperation({
+    outcome: 'Succeeded',
+    resource: req.path.toLowerCase(),
+    complete: () => (resource.properties.provisioningState = 'Succeeded'),
+  });
   return json(existing ? 200 : 201, resource, asyncOperationHeaders(state, req, 'Microsoft.MachineLearningServices', endpoint.workspace.location, opId));
 }
 
@@ -115,7 +141,11 @@ function deleteBatchDeployment(state: EmulatorState, req: EmulatorRequest): Emul
   const name = req.params.deployment;
   if (!endpoint.deployments.has(name)) return { status: 204 };
   if (endpoint.resource.properties.defaults?.deploymentName === name)
-    fail(400, 'BadArgument', `Deployment '${name}' is the default deployment of batch endpoint '${endpoint.name}' and cannot be deleted; set another default first.`);
+    fail(
+      400,
+      'BadArgument',
+      `Deployment '${name}' is the default deployment of batch endpoint '${endpoint.name}' and cannot be deleted; set another default first.`,
+    );
   const opId = state.startOperation({ outcome: 'Succeeded', resource: req.path.toLowerCase(), complete: () => endpoint.deployments.delete(name) });
   return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', endpoint.workspace.location, opId) };
 }

@@ -1,22 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { asyncOperationHeaders, baseUrl, locationHeaders, page, systemData, whenIdle, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
-import { ML_AUDIENCE, workspaceId, type BatchEndpoint, type EmulatorState, type Workspace } from '../kit/state';
+import { ML_AUDIENCE, workspaceId, type EmulatorState } from '../kit/state';
 import { startBatchJob } from '../runtime/batch-scoring';
 import { batchDeploymentRoutes } from './batch-deployments';
+import { batchEndpointKey, batchEndpointOf } from './batch-lookup';
 import type { ResourceFamily } from './family';
-
-export function batchEndpointKey(ws: Workspace, name: string): string {
-  return `${workspaceId(ws)}/batchEndpoints/${name}`.toLowerCase();
-}
-
-/** The endpoint a request names, or 404 as the service answers. */
-export function batchEndpointOf(state: EmulatorState, req: EmulatorRequest): BatchEndpoint {
-  const ws = workspaceOf(state, req);
-  const ep = state.batchEndpoints.get(batchEndpointKey(ws, req.params.name));
-  if (!ep) fail(404, 'ResourceNotFound', `Batch endpoint '${req.params.name}' was not found in workspace '${ws.name}'.`, req.params.name);
-  return ep;
-}
 
 const ENDPOINT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
 
@@ -57,7 +46,11 @@ function putBatchEndpoint(state: EmulatorState, req: EmulatorRequest): EmulatorR
   const endpoint = existing ?? { workspace: ws, name, resource, deployments: new Map() };
   endpoint.resource = resource;
   state.batchEndpoints.set(key, endpoint);
-  const opId = state.startOperation({ outcome: 'Succeeded', resource: req.path.toLowerCase(), complete: () => (resource.properties.provisioningState = 'Succeeded') });
+  const opId = state.startOperation({
+    outcome: 'Succeeded',
+    resource: req.path.toLowerCase(),
+    complete: () => (resource.properties.provisioningState = 'Succeeded'),
+  });
   return json(existing ? 200 : 201, resource, asyncOperationHeaders(state, req, 'Microsoft.MachineLearningServices', ws.location, opId));
 }
 
@@ -111,17 +104,26 @@ function invocationRoutes(state: EmulatorState, certFile: string): Route[] {
         return json(401, { error: { code: 'Unauthorized', message: `A valid Entra token for ${ML_AUDIENCE} is required to invoke a batch endpoint.` } });
       const header = req.headers['azureml-model-deployment'];
       const chosen = typeof header === 'string' && header ? header : (endpoint.resource.properties.defaults?.deploymentName as string | null);
-      if (!chosen) return json(400, { error: { code: 'BadRequest', message: `Batch endpoint '${endpoint.name}' has no default deployment; name one in the azureml-model-deployment header.` } });
+      if (!chosen)
+        return json(400, {
+          error: {
+            code: 'BadRequest',
+            message: `Batch endpoint '${endpoint.name}' has no default deployment; name one in the azureml-model-deployment header.`,
+          },
+        });
       const deployment = endpoint.deployments.get(chosen);
       if (!deployment) return json(404, { error: { code: 'NotFound', message: `Deployment '${chosen}' not found on batch endpoint '${endpoint.name}'.` } });
       if (deployment.properties.provisioningState !== 'Succeeded')
-        return json(409, { error: { code: 'Conflict', message: `Deployment '${chosen}' is ${deployment.properties.provisioningState}; invoke it when it has succeeded.` } });
+        return json(409, {
+          error: { code: 'Conflict', message: `Deployment '${chosen}' is ${deployment.properties.provisioningState}; invoke it when it has succeeded.` },
+        });
       const job = startBatchJob(state, certFile, baseUrl(req), endpoint, deployment, (req.body ?? {}) as Record<string, any>);
       return json(200, job.resource);
     }),
     route('GET', '/batch/{name}/jobs/{job}', (req) => {
       const endpoint = find(req.params.name);
-      if (!endpoint || !authorized(req)) return json(endpoint ? 401 : 404, { error: { code: endpoint ? 'Unauthorized' : 'NotFound', message: 'Not found or not allowed.' } });
+      if (!endpoint || !authorized(req))
+        return json(endpoint ? 401 : 404, { error: { code: endpoint ? 'Unauthorized' : 'NotFound', message: 'Not found or not allowed.' } });
       const job = state.jobs.get(`${workspaceId(endpoint.workspace)}/jobs/${req.params.job}`.toLowerCase());
       return job ? json(200, job.resource) : json(404, { error: { code: 'NotFound', message: `Job '${req.params.job}' not found.` } });
     }),

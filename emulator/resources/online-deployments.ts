@@ -30,7 +30,12 @@ async function putDeployment(state: EmulatorState, req: EmulatorRequest): Promis
     fail(400, 'ValidationError', 'A Kubernetes deployment needs an endpoint on a Kubernetes compute.', 'properties.endpointComputeType');
   // "Models from the Model Catalog and Registry aren't supported on Kubernetes online endpoints" (Azure ML docs).
   if (kind === 'Kubernetes' && /^azureml:\/\/registries\//i.test(String(props.model ?? '')))
-    fail(400, 'ValidationError', `Models from registries are not supported on Kubernetes online endpoints ('${props.model}'); deploy to a managed online endpoint.`, 'properties.model');
+    fail(
+      400,
+      'ValidationError',
+      `Models from registries are not supported on Kubernetes online endpoints ('${props.model}'); deploy to a managed online endpoint.`,
+      'properties.model',
+    );
   if (kind !== 'Kubernetes' && kind !== 'Managed')
     fail(400, 'ValidationError', `endpointComputeType must be Managed or Kubernetes, not '${kind}'.`, 'properties.endpointComputeType');
   const plan = whatItRuns(state, ws, props);

@@ -5,7 +5,7 @@ import { assetResourceById } from '../kit/aml-registry';
 import { prop } from '../kit/arm';
 import { fail } from '../kit/http';
 import { createRun, workspaceId, type BatchEndpoint, type EmulatorState, type JobRecord, type JobStatus } from '../kit/state';
-import { batchModel } from '../resources/batch-deployments';
+import { batchModel } from '../resources/batch-lookup';
 import { mountedModel } from '../resources/models';
 import { execute } from './job-engine';
 import { localInput } from './job-inputs';
@@ -27,7 +27,13 @@ function invocationInputs(body: Record<string, any>): Record<string, Input> {
   return Object.fromEntries(
     Object.entries(data).map(([name, i]) => [
       name,
-      { type: String(prop(i, 'JobInputType') ?? 'UriFolder').toLowerCase().replace('_', ''), uri: prop(i, 'Uri'), value: prop(i, 'Value') },
+      {
+        type: String(prop(i, 'JobInputType') ?? 'UriFolder')
+          .toLowerCase()
+          .replace('_', ''),
+        uri: prop(i, 'Uri'),
+        value: prop(i, 'Value'),
+      },
     ]),
   );
 }
@@ -38,7 +44,8 @@ function outputPaths(body: Record<string, any>, job: string, names: string[]): R
     names.map((n) => {
       const uri = prop(data[n], 'Uri') as string | undefined;
       const blobPath = uri ? /datastores\/workspaceblobstore\/paths\/(.+)$/.exec(uri)?.[1] : undefined;
-      if (uri && !blobPath) fail(400, 'BadRequest', `Output '${n}' must go to the workspaceblobstore datastore (azureml://datastores/workspaceblobstore/paths/...), not '${uri}'.`);
+      if (uri && !blobPath)
+        fail(400, 'BadRequest', `Output '${n}' must go to the workspaceblobstore datastore (azureml://datastores/workspaceblobstore/paths/...), not '${uri}'.`);
       return [n, (blobPath ?? `azureml/${job}/${n}/`).replace(/\/?$/, '/')];
     }),
   );
@@ -66,7 +73,8 @@ async function runModelDeployment(ctx: GraphContext, d: Record<string, any>, inp
   const model = batchModel(ctx.state, String(p.model.assetId));
   const modelDir = model && mountedModel(ctx.state, ctx.job.workspace, String(model.properties.modelUri ?? ''));
   if (!modelDir) throw new Error(`the files of model '${p.model.assetId}' cannot be read`);
-  if (!p.codeConfiguration) throw new Error('cannot run locally: a no-code MLflow batch deployment needs Azure ML\'s own MLflow scoring driver; give a scoring script');
+  if (!p.codeConfiguration)
+    throw new Error("cannot run locally: a no-code MLflow batch deployment needs Azure ML's own MLflow scoring driver; give a scoring script");
   const local = localInput(ctx, String(input.uri ?? ''));
   const python = inferenceRuntime().python;
   const appendRow = (p.outputAction ?? 'AppendRow') === 'AppendRow';
@@ -114,8 +122,7 @@ export function startBatchJob(
   const outputNames = component ? Object.keys(component.properties.componentSpec?.outputs ?? {}) : ['score'];
   if (!component && Object.keys(inputs).length !== 1)
     fail(400, 'BadRequest', `A model deployment takes exactly one input (InputData), not ${Object.keys(inputs).length}.`);
-  for (const [n, i] of Object.entries(inputs))
-    if (i.type !== 'literal' && !i.uri) fail(400, 'BadRequest', `Input '${n}' has no Uri.`);
+  for (const [n, i] of Object.entries(inputs)) if (i.type !== 'literal' && !i.uri) fail(400, 'BadRequest', `Input '${n}' has no Uri.`);
   const outputs = outputPaths(body, name, outputNames);
   const resource = {
     id: `${workspaceId(ws)}/jobs/${name}`,
@@ -131,9 +138,14 @@ export function startBatchJob(
       computeId: deployment.properties.compute,
       ...(component ? { componentId: config.componentId.assetId, settings: config.settings ?? {} } : {}),
       inputs: Object.fromEntries(
-        Object.entries(inputs).map(([n, i]) => [n, i.type === 'literal' ? { jobInputType: 'literal', value: i.value } : { jobInputType: i.type === 'urifile' ? 'uri_file' : 'uri_folder', uri: i.uri }]),
+        Object.entries(inputs).map(([n, i]) => [
+          n,
+          i.type === 'literal' ? { jobInputType: 'literal', value: i.value } : { jobInputType: i.type === 'urifile' ? 'uri_file' : 'uri_folder', uri: i.uri },
+        ]),
       ),
-      outputs: Object.fromEntries(Object.entries(outputs).map(([n, p]) => [n, { jobOutputType: 'uri_folder', uri: `azureml://datastores/workspaceblobstore/paths/${p}` }])),
+      outputs: Object.fromEntries(
+        Object.entries(outputs).map(([n, p]) => [n, { jobOutputType: 'uri_folder', uri: `azureml://datastores/workspaceblobstore/paths/${p}` }]),
+      ),
     },
   };
   const job: JobRecord = { workspace: ws, name, resource, baseUrl, cancelRequested: false, processes: new Set(), outputs: {}, steps: {}, errors: {} };
@@ -142,7 +154,14 @@ export function startBatchJob(
   return job;
 }
 
-async function runBatchJob(state: EmulatorState, certFile: string, job: JobRecord, deployment: Record<string, any>, inputs: Record<string, Input>, outputs: Record<string, string>) {
+async function runBatchJob(
+  state: EmulatorState,
+  certFile: string,
+  job: JobRecord,
+  deployment: Record<string, any>,
+  inputs: Record<string, Input>,
+  outputs: Record<string, string>,
+) {
   if (deployment.properties.deploymentConfiguration) {
     await execute(state, job, certFile);
   } else {

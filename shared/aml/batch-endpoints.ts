@@ -84,7 +84,13 @@ export async function ensureBatchEndpoint(
 }
 
 /** The default deployment changes by PUT of the whole endpoint: read, change, put. */
-export async function setDefaultDeployment(clients: ArmClients, ws: WorkspaceRef, name: string, deployment: string, wait: Wait): Promise<BatchEndpointResource> {
+export async function setDefaultDeployment(
+  clients: ArmClients,
+  ws: WorkspaceRef,
+  name: string,
+  deployment: string,
+  wait: Wait,
+): Promise<BatchEndpointResource> {
   const current = await getBatchEndpoint(clients, ws, name);
   if (!current) throw new AzureError(`Batch endpoint '${name}' disappeared.`);
   return putBatchEndpoint(
@@ -122,14 +128,21 @@ export async function invokeBatchEndpoint(
   deployment: string | undefined,
   inputs: Record<string, BatchInput>,
 ): Promise<BatchJob> {
-  if (!endpoint.properties.scoringUri) throw new AzureError(`Batch endpoint '${endpoint.name}' has no invocation URL yet (state: ${endpoint.properties.provisioningState}).`);
+  if (!endpoint.properties.scoringUri)
+    throw new AzureError(`Batch endpoint '${endpoint.name}' has no invocation URL yet (state: ${endpoint.properties.provisioningState}).`);
   const token = await clients.credential.getToken(ML_SCOPE);
   if (!token?.token) throw new AzureError(`No Entra token for ${ML_SCOPE}: batch endpoints take Entra tokens for Azure ML only.`);
   const InputData = Object.fromEntries(
     Object.entries(inputs).map(([n, i]) => [n, i.kind === 'literal' ? { JobInputType: 'Literal', Value: i.value } : { JobInputType: i.type, Uri: i.uri }]),
   );
   const headers: Record<string, string> = { authorization: `Bearer ${token.token}`, ...(deployment ? { 'azureml-model-deployment': deployment } : {}) };
-  const job = await http.json<BatchJob>('POST', endpoint.properties.scoringUri, `Invoke batch endpoint '${endpoint.name}'`, { properties: { InputData } }, headers);
+  const job = await http.json<BatchJob>(
+    'POST',
+    endpoint.properties.scoringUri,
+    `Invoke batch endpoint '${endpoint.name}'`,
+    { properties: { InputData } },
+    headers,
+  );
   if (!job?.name) throw new AzureError(`Invoking batch endpoint '${endpoint.name}' returned no job.`);
   return job;
 }

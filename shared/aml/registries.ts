@@ -80,7 +80,9 @@ export async function shareModelVersion(
   const existing = await getRegistryModel(clients, reg, destination.name, destination.version);
   if (existing) {
     if (!sameTags(existing.properties.tags, source.version.properties.tags) || existing.properties.modelType !== source.version.properties.modelType)
-      throw conflict(`registry '${reg.registry}' already has model '${destination.name}' version '${destination.version}', with other tags or type than ${label}; registry versions are never overwritten`);
+      throw conflict(
+        `registry '${reg.registry}' already has model '${destination.name}' version '${destination.version}', with other tags or type than ${label}; registry versions are never overwritten`,
+      );
     return { uri, outcome: 'already there' };
   }
   await publishModel(
@@ -91,7 +93,10 @@ export async function shareModelVersion(
     wait,
   ).catch(async (err: unknown) => {
     // A retried POST whose first attempt went through (its answer lost) meets its own copy: that is done, not a conflict.
-    const there = (err as { details?: { status?: number } }).details?.status === 409 ? await getRegistryModel(clients, reg, destination.name, destination.version) : undefined;
+    const there =
+      (err as { details?: { status?: number } }).details?.status === 409
+        ? await getRegistryModel(clients, reg, destination.name, destination.version)
+        : undefined;
     if (!there || !sameTags(there.properties.tags, source.version.properties.tags)) throw err;
   });
   if (!(await getRegistryModel(clients, reg, destination.name, destination.version)))

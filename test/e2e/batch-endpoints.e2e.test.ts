@@ -118,11 +118,19 @@ describe('DeployBatchEndpoint and SmokeTest (target batchEndpoint) bundles again
     );
     const invoke = readTraffic(log).find((l) => l.method === 'POST' && l.url.endsWith('/batch/diabetes-batch/jobs'));
     assert.equal(invoke?.status, 200);
-    assert.equal((invoke?.requestBody as { properties: { InputData: Record<string, { JobInputType: string }> } }).properties.InputData.input_data.JobInputType, 'UriFolder');
+    assert.equal(
+      (invoke?.requestBody as { properties: { InputData: Record<string, { JobInputType: string }> } }).properties.InputData.input_data.JobInputType,
+      'UriFolder',
+    );
   });
 
   it('a failing assertion on the output fails the smoke test and names the check', async () => {
-    const smoke = await run('SmokeTest', { target: 'batchEndpoint', endpointName: 'diabetes-batch', batchInput: path.join(BATCH, 'inputs', 'part-2.csv'), expectedRowCount: '9' });
+    const smoke = await run('SmokeTest', {
+      target: 'batchEndpoint',
+      endpointName: 'diabetes-batch',
+      batchInput: path.join(BATCH, 'inputs', 'part-2.csv'),
+      expectedRowCount: '9',
+    });
     assert.equal(smoke.result, 'Failed');
     assert.match(smoke.stdout, /FAIL 9 rows: got 4/);
   });
@@ -144,13 +152,22 @@ describe('DeployBatchEndpoint and SmokeTest (target batchEndpoint) bundles again
     });
     assert.equal(deploy.result, 'Succeeded', deploy.stdout);
     assert.equal(endpoint('diabetes-batch')?.resource.properties.defaults.deploymentName, 'ridge', 'setDefault is false: the default stays');
-    const smoke = await run('SmokeTest', { target: 'batchEndpoint', endpointName: 'diabetes-batch', deploymentName: 'broken', batchInput: path.join(BATCH, 'inputs') });
+    const smoke = await run('SmokeTest', {
+      target: 'batchEndpoint',
+      endpointName: 'diabetes-batch',
+      deploymentName: 'broken',
+      batchInput: path.join(BATCH, 'inputs'),
+    });
     assert.equal(smoke.result, 'Failed');
     assert.match(smoke.stdout, /Batch job batchjob-\w+ ended Failed: \d+ items failed, more than error_threshold \(0\)/);
   });
 
   it('a pipeline-component deployment fed by PublishAmlPipeline componentId runs the pipeline on invocation with its literal inputs', async () => {
-    const published = await run('PublishAmlPipeline', { pipelineFile: path.join(SAMPLE, 'pipeline.yml'), componentName: 'diabetes_retrain', componentVersion: '1' });
+    const published = await run('PublishAmlPipeline', {
+      pipelineFile: path.join(SAMPLE, 'pipeline.yml'),
+      componentName: 'diabetes_retrain',
+      componentVersion: '1',
+    });
     assert.equal(published.result, 'Succeeded', published.stdout);
     const deploy = await run('DeployBatchEndpoint', {
       endpointName: 'diabetes-retrain',

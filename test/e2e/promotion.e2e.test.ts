@@ -64,7 +64,10 @@ describe('PromoteModel: dev workspace -> registry -> prod workspace, deployed th
     const mark = readTraffic(log).length;
     const conflict = await run('PromoteModel', { modelName: 'diabetes', modelVersion: '2', registryName: 'mlops-registry', destinationVersion: '1' });
     assert.equal(conflict.result, 'Failed');
-    assert.match(conflict.stdout, /Input 'destinationVersion': registry 'mlops-registry' already has model 'diabetes' version '1', with other tags or type than diabetes v2; registry versions are never overwritten: choose another destinationVersion/);
+    assert.match(
+      conflict.stdout,
+      /Input 'destinationVersion': registry 'mlops-registry' already has model 'diabetes' version '1', with other tags or type than diabetes v2; registry versions are never overwritten: choose another destinationVersion/,
+    );
     assert.deepEqual(publishes(mark), []);
     assert.equal(emulator.state.registryAssets.size, 1);
   });
@@ -94,13 +97,21 @@ describe('PromoteModel: dev workspace -> registry -> prod workspace, deployed th
     assert.equal(deploy.result, 'Succeeded', deploy.stdout + deploy.stderr);
     const deployment = [...emulator.state.onlineEndpoints.values()].find((e) => e.name === 'diabetes-prod-rt');
     assert.equal(deployment?.workspace.name, 'mlw-emulator-prod');
-    const smoke = await run('SmokeTest', { target: 'onlineEndpoint', endpointName: 'diabetes-prod-rt', payload: JSON.stringify({ data: [ROW] }), assertions: '$.predictions[0] > 0' }, 'mlw-emulator-prod');
+    const smoke = await run(
+      'SmokeTest',
+      { target: 'onlineEndpoint', endpointName: 'diabetes-prod-rt', payload: JSON.stringify({ data: [ROW] }), assertions: '$.predictions[0] > 0' },
+      'mlw-emulator-prod',
+    );
     assert.equal(smoke.result, 'Succeeded', smoke.stdout);
   });
 
   it('Kubernetes endpoints cannot take registry models: refused before anything is written', async () => {
     const mark = readTraffic(log).length;
-    const aks = await run('DeployToAks', { endpointName: 'diabetes-k8s', computeName: 'aks-prod', modelName: REGISTRY_MODEL, environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src') }, 'mlw-emulator-prod');
+    const aks = await run(
+      'DeployToAks',
+      { endpointName: 'diabetes-k8s', computeName: 'aks-prod', modelName: REGISTRY_MODEL, environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src') },
+      'mlw-emulator-prod',
+    );
     assert.equal(aks.result, 'Failed');
     assert.match(aks.stdout, /Input 'computeType': Kubernetes online endpoints cannot deploy models from a registry/);
     assert.deepEqual(
@@ -135,7 +146,12 @@ describe('PromoteModel: dev workspace -> registry -> prod workspace, deployed th
   });
 
   it('EvaluateAndRegister outputs the metrics it compared and shares a passing candidate into the registry', async () => {
-    const gate = await run('EvaluateAndRegister', { jobName: 'train-promote', modelName: 'diabetes-gated', rules: 'mse lower\nr2 higher', publishToRegistry: 'mlops-registry' });
+    const gate = await run('EvaluateAndRegister', {
+      jobName: 'train-promote',
+      modelName: 'diabetes-gated',
+      rules: 'mse lower\nr2 higher',
+      publishToRegistry: 'mlops-registry',
+    });
     assert.equal(gate.result, 'Succeeded', gate.stdout + gate.stderr);
     const candidate = JSON.parse(gate.outputs.candidateMetrics) as Record<string, number>;
     assert.deepEqual(Object.keys(candidate).sort(), ['mse', 'r2']);

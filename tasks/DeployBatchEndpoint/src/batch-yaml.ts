@@ -27,8 +27,33 @@ export interface BatchDeploymentFile {
   where: Record<string, string>;
 }
 
-const RUN_KEYS = ['mini_batch_size', 'max_concurrency_per_instance', 'output_action', 'output_file_name', 'retry_settings', 'error_threshold', 'logging_level', 'environment_variables'];
-const TOP_KEYS = ['$schema', 'name', 'endpoint_name', 'type', 'description', 'tags', 'properties', 'model', 'code_configuration', 'environment', 'compute', 'resources', 'settings', 'component', ...RUN_KEYS];
+const RUN_KEYS = [
+  'mini_batch_size',
+  'max_concurrency_per_instance',
+  'output_action',
+  'output_file_name',
+  'retry_settings',
+  'error_threshold',
+  'logging_level',
+  'environment_variables',
+];
+const TOP_KEYS = [
+  '$schema',
+  'name',
+  'endpoint_name',
+  'type',
+  'description',
+  'tags',
+  'properties',
+  'model',
+  'code_configuration',
+  'environment',
+  'compute',
+  'resources',
+  'settings',
+  'component',
+  ...RUN_KEYS,
+];
 const PIPELINE_SETTINGS = ['default_compute', 'default_datastore', 'continue_on_step_failure', 'force_rerun'];
 
 class BatchDeploymentReader extends DeploymentReader {
@@ -52,7 +77,10 @@ class BatchDeploymentReader extends DeploymentReader {
       out.type = 'pipeline';
       out.component = this.component(doc, e.get('component'));
       const settings = e.get('settings');
-      if (settings) out.jobSettings = Object.fromEntries([...mapping(this, doc, settings, 'settings', PIPELINE_SETTINGS)].map(([k, v]) => [k, String(this.plain(v)).replace(/^azureml:/, '')]));
+      if (settings)
+        out.jobSettings = Object.fromEntries(
+          [...mapping(this, doc, settings, 'settings', PIPELINE_SETTINGS)].map(([k, v]) => [k, String(this.plain(v)).replace(/^azureml:/, '')]),
+        );
       return out;
     }
     if (e.has('component')) this.fail(doc, e.get('component'), 'component', 'is a pipeline-deployment key; this deployment has a model');
@@ -70,7 +98,9 @@ class BatchDeploymentReader extends DeploymentReader {
     if (resources) {
       const r = mapping(this, doc, resources, 'resources', ['instance_count', 'instance_type', 'properties']);
       out.settings.resources = {
-        ...(r.get('instance_count') ? { instanceCount: number(this, doc, r.get('instance_count') as Node, 'resources.instance_count', { min: 1, integer: true }) } : {}),
+        ...(r.get('instance_count')
+          ? { instanceCount: number(this, doc, r.get('instance_count') as Node, 'resources.instance_count', { min: 1, integer: true }) }
+          : {}),
         ...(r.get('instance_type') ? { instanceType: this.str(doc, r.get('instance_type'), 'resources.instance_type') } : {}),
       };
     }
@@ -79,10 +109,21 @@ class BatchDeploymentReader extends DeploymentReader {
 
   private component(doc: Loaded, node: Node | undefined): AssetRef {
     if (node === undefined) this.fail(doc, undefined, 'component', 'is required for a pipeline-component deployment');
-    if (yaml().isMap(node)) this.fail(doc, node, 'component', 'an inline component is not read here; register it (PublishAmlPipeline) and name it as azureml:<name>:<version>, or give componentId');
+    if (yaml().isMap(node))
+      this.fail(
+        doc,
+        node,
+        'component',
+        'an inline component is not read here; register it (PublishAmlPipeline) and name it as azureml:<name>:<version>, or give componentId',
+      );
     const text = this.str(doc, node, 'component') ?? '';
     if (!text.startsWith('azureml:'))
-      this.fail(doc, node, 'component', `'${text}' is a local file; register it with PublishAmlPipeline and pass its componentId, or write azureml:<name>:<version>`);
+      this.fail(
+        doc,
+        node,
+        'component',
+        `'${text}' is a local file; register it with PublishAmlPipeline and pass its componentId, or write azureml:<name>:<version>`,
+      );
     return this.ref(doc, node, 'component', 'components') as AssetRef;
   }
 

@@ -68,12 +68,16 @@ function readComponent(inputs: TaskInputs<InputName>, file: BatchDeploymentFile 
   const raw = inputs.optionalString('componentId');
   if (!raw) {
     if (file?.component) return file.component;
-    throw new InputError('componentId', "is required for deploymentType 'pipelineComponent': PublishAmlPipeline's componentId output, or azureml:<name>:<version>.");
+    throw new InputError(
+      'componentId',
+      "is required for deploymentType 'pipelineComponent': PublishAmlPipeline's componentId output, or azureml:<name>:<version>.",
+    );
   }
   // PublishAmlPipeline's output is the component's ARM id; azureml: references are taken too.
   const text = raw.startsWith('/subscriptions/') ? `azureml:${raw}` : raw;
   const ref = parseAssetRef(text, 'components');
-  if (!ref || 'error' in ref) throw new InputError('componentId', `'${raw}' is not a component id; use PublishAmlPipeline's componentId output or azureml:<name>:<version>.`);
+  if (!ref || 'error' in ref)
+    throw new InputError('componentId', `'${raw}' is not a component id; use PublishAmlPipeline's componentId output or azureml:<name>:<version>.`);
   return ref;
 }
 
@@ -93,9 +97,11 @@ export function readInputs(inputs: TaskInputs<InputName>): BatchParams {
   const endpointName = name('endpointName', 'endpoint', inputs.optionalString('endpointName'), file?.endpointName);
   const deploymentName = name('deploymentName', 'deployment', inputs.optionalString('deploymentName'), file?.name);
   const computeName = inputs.optionalString('computeName') ?? file?.compute ?? file?.jobSettings?.default_compute;
-  if (deploymentType === 'model' && !computeName) throw new InputError('computeName', 'is required: the compute cluster the batch jobs run on (or compute in the deployment YAML).');
+  if (deploymentType === 'model' && !computeName)
+    throw new InputError('computeName', 'is required: the compute cluster the batch jobs run on (or compute in the deployment YAML).');
   const pipeline = deploymentType === 'pipelineComponent';
-  if (pipeline && inputs.optionalString('modelName')) throw new InputError('modelName', "a pipeline-component deployment takes no model; use deploymentType 'model'.");
+  if (pipeline && inputs.optionalString('modelName'))
+    throw new InputError('modelName', "a pipeline-component deployment takes no model; use deploymentType 'model'.");
   const source = pipeline ? undefined : readDeploymentSource(inputs, file);
   const from = (input: InputName, key: string) => (inputs.optionalString(input) ? `input '${input}'` : (file?.where[key] ?? 'default'));
   return {

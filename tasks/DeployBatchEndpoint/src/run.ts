@@ -34,7 +34,12 @@ async function deploymentProperties(params: BatchParams, deps: TaskDeps<OutputNa
       what: `pipeline component ${componentId.split('/').slice(-3).join(' ').replace(' versions ', ' v')}`,
       properties: {
         ...(computeId ? { compute: computeId } : {}),
-        deploymentConfiguration: { deploymentConfigurationType: 'PipelineComponent', componentId: { referenceType: 'Id', assetId: componentId }, settings, tags: params.tags },
+        deploymentConfiguration: {
+          deploymentConfigurationType: 'PipelineComponent',
+          componentId: { referenceType: 'Id', assetId: componentId },
+          settings,
+          tags: params.tags,
+        },
       },
     };
   }
@@ -42,7 +47,8 @@ async function deploymentProperties(params: BatchParams, deps: TaskDeps<OutputNa
   const storage = new DataPlaneClient(clock, (m) => platform.info(m));
   const openBlobs = DatastoreBlobs.lazy(clients, params.workspace, storage, (s) => platform.setSecret(s));
   const model = await resolveModelChoice(clients, params.workspace, source.model, `${params.endpointName}-model`, openBlobs, params.tags);
-  if (model.outcome !== 'referenced') platform.info(`Model ${model.name} v${model.version}: ${model.outcome === 'registered' ? 'registered' : 'unchanged, reused'}.`);
+  if (model.outcome !== 'referenced')
+    platform.info(`Model ${model.name} v${model.version}: ${model.outcome === 'registered' ? 'registered' : 'unchanged, reused'}.`);
   if (model.type !== 'MLFlowModel') requireEnvironmentAndCode(source.environment, source.code, `model ${model.name} v${model.version} (not an MLflow model)`);
   const environmentId = source.environment
     ? await resolveEnvironment(clients, params.workspace, source.environment, `${model.name}-batch`, params.tags, openBlobs)
@@ -65,7 +71,9 @@ function unchanged(existing: BatchDeploymentResource | undefined, body: BatchDep
   if (!existing) return false;
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const resources = (p: Record<string, unknown>) => ({ instanceCount: 1, ...(p.resources as object) });
-  return Object.entries(body.properties).every(([k, v]) => (k === 'resources' ? same(resources(existing.properties), resources(body.properties)) : same(existing.properties[k], v)));
+  return Object.entries(body.properties).every(([k, v]) =>
+    k === 'resources' ? same(resources(existing.properties), resources(body.properties)) : same(existing.properties[k], v),
+  );
 }
 
 async function removeWhatThisRunCreated(params: BatchParams, deps: TaskDeps<OutputName>, wait: Wait, made: { deployment: boolean; endpoint: boolean }) {
@@ -91,7 +99,12 @@ export async function run(params: BatchParams, deps: TaskDeps<OutputName>): Prom
   const computeId = params.computeName ? await computeIdOfType(clients, params.workspace, params.computeName, 'AmlCompute') : undefined;
   const { what, properties } = await deploymentProperties(params, deps, computeId);
   const { endpoint, created } = await inGroup(platform, `Batch endpoint ${params.endpointName}`, () =>
-    ensureBatchEndpoint(clients, params.workspace, { name: params.endpointName, location: workspace.location, description: params.endpointDescription, tags: params.tags }, wait),
+    ensureBatchEndpoint(
+      clients,
+      params.workspace,
+      { name: params.endpointName, location: workspace.location, description: params.endpointDescription, tags: params.tags },
+      wait,
+    ),
   );
   if (created) platform.info(`Created batch endpoint ${params.endpointName}.`);
   const body: BatchDeploymentResource = {

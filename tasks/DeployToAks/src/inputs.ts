@@ -111,7 +111,10 @@ export function readInputs(inputs: TaskInputs<InputName>): AksParams {
     throw new InputError('computeName', 'is required for a Kubernetes endpoint unless the endpoint YAML gives compute.');
   const source = readDeploymentSource(inputs, deployment);
   if (computeType === 'kubernetes' && source.model.kind === 'file' && source.model.spec.kind === 'ref' && source.model.spec.ref.kind === 'registry')
-    throw new InputError('computeType', `Kubernetes online endpoints cannot deploy models from a registry ('${source.model.spec.ref.uri}'); use computeType 'managed', or register the model in the workspace.`);
+    throw new InputError(
+      'computeType',
+      `Kubernetes online endpoints cannot deploy models from a registry ('${source.model.spec.ref.uri}'); use computeType 'managed', or register the model in the workspace.`,
+    );
   const instanceType = inputs.optionalString('instanceType');
   const instanceCount = inputs.optionalInt('instanceCount', { min: 1, max: 100 });
   const fileSettings: DeploymentSettings =

@@ -41,12 +41,24 @@ function summary(params: EvaluateParams, d: Decision, version?: string): string 
   ].join('\n');
 }
 
-export function report(params: EvaluateParams, deps: TaskDeps<OutputName>, decision: Decision, registered: ModelVersion | undefined, registryModelId?: string): void {
+export function report(
+  params: EvaluateParams,
+  deps: TaskDeps<OutputName>,
+  decision: Decision,
+  registered: ModelVersion | undefined,
+  registryModelId?: string,
+): void {
   const { platform } = deps;
   const metrics = (pick: (r: Decision['rules'][number]) => number | null) =>
     JSON.stringify(Object.fromEntries(decision.rules.filter((r) => pick(r) !== null).map((r) => [r.metric, pick(r)])));
-  platform.setOutput('candidateMetrics', metrics((r) => r.candidate));
-  platform.setOutput('championMetrics', metrics((r) => r.champion));
+  platform.setOutput(
+    'candidateMetrics',
+    metrics((r) => r.candidate),
+  );
+  platform.setOutput(
+    'championMetrics',
+    metrics((r) => r.champion),
+  );
   platform.setOutput('registryModelId', registryModelId ?? '');
   platform.setOutput('registered', String(registered !== undefined));
   platform.setOutput('modelName', params.modelName);

@@ -23,7 +23,8 @@ export interface PromoteParams {
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/;
 
 function checked(input: InputName, value: string | undefined): string | undefined {
-  if (value !== undefined && !NAME.test(value)) throw new InputError(input, `'${value}' is not a valid name: letters, digits, '-', '_' and '.', starting with a letter or digit.`);
+  if (value !== undefined && !NAME.test(value))
+    throw new InputError(input, `'${value}' is not a valid name: letters, digits, '-', '_' and '.', starting with a letter or digit.`);
   return value;
 }
 
@@ -48,7 +49,11 @@ export function readInputs(inputs: TaskInputs<InputName>): PromoteParams {
     destinationName: checked('destinationName', inputs.optionalString('destinationName')) ?? modelName,
     destinationVersion: checked('destinationVersion', inputs.optionalString('destinationVersion')),
     target: targetName
-      ? { subscriptionId: connection.subscriptionId, resourceGroup: inputs.optionalString('targetResourceGroupName') ?? workspace.resourceGroup, workspace: targetName }
+      ? {
+          subscriptionId: connection.subscriptionId,
+          resourceGroup: inputs.optionalString('targetResourceGroupName') ?? workspace.resourceGroup,
+          workspace: targetName,
+        }
       : undefined,
     deadlineMs: inputs.int('timeoutMinutes', 30, { min: 1, max: 180 }) * 60_000,
   };

@@ -14,7 +14,8 @@ async function checkTarget(params: PromoteParams, deps: TaskDeps<OutputName>, re
   if (!params.target) return undefined;
   const clients = deps.arm(params.connection);
   const target = await checkWorkspace(clients, params.target).catch((err: unknown) => {
-    if (err instanceof InputError) throw new InputError(err.input === 'resourceGroupName' ? 'targetResourceGroupName' : 'targetWorkspaceName', err.message.replace(/^Input '[^']+': /, ''));
+    if (err instanceof InputError)
+      throw new InputError(err.input === 'resourceGroupName' ? 'targetResourceGroupName' : 'targetWorkspaceName', err.message.replace(/^Input '[^']+': /, ''));
     throw err;
   });
   if (!regions.includes(target.location.toLowerCase()))
@@ -33,7 +34,10 @@ export async function run(params: PromoteParams, deps: TaskDeps<OutputName>): Pr
   const source = await resolveModel(clients, params.workspace, params.modelName, params.modelVersion, params.productionTag);
   const registry = await getRegistry(clients, params.registry);
   if (!registry)
-    throw new InputError('registryName', `registry '${params.registry.registry}' does not exist in resource group '${params.registry.resourceGroup}', or the service connection cannot see it.`);
+    throw new InputError(
+      'registryName',
+      `registry '${params.registry.registry}' does not exist in resource group '${params.registry.resourceGroup}', or the service connection cannot see it.`,
+    );
   const targetRegion = await checkTarget(params, deps, registryRegions(registry));
   const name = params.destinationName;
   const version = params.destinationVersion ?? source.name;
@@ -47,7 +51,11 @@ export async function run(params: PromoteParams, deps: TaskDeps<OutputName>): Pr
     wait,
     (message) => new InputError('destinationVersion', `${message}: choose another destinationVersion.`),
   );
-  platform.info(outcome === 'shared' ? `Shared ${label} into registry '${params.registry.registry}' as ${uri}.` : `${uri} already holds ${label} (same tags and type): nothing to share.`);
+  platform.info(
+    outcome === 'shared'
+      ? `Shared ${label} into registry '${params.registry.registry}' as ${uri}.`
+      : `${uri} already holds ${label} (same tags and type): nothing to share.`,
+  );
   platform.setOutput('registryModelId', uri);
   platform.setOutput('modelName', name);
   platform.setOutput('modelVersion', version);

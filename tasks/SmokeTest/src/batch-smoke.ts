@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { getBatchEndpoint, getJob, invokeBatchEndpoint, type BatchInput, type BatchJob } from '../../../shared/aml/batch-endpoints';
 import { DatastoreBlobs, parseDatastoreUri } from '../../../shared/aml/datastore-blobs';
 import { uploadLocal } from '../../../shared/aml/local-upload';
@@ -8,52 +7,22 @@ import { studioJobUrl } from '../../../shared/aml/studio';
 import { checkWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import { DataPlaneClient } from '../../../shared/azure/data-plane';
 import { CheckFailedError, InputError, TimeoutError } from '../../../shared/errors';
-import type { TaskInputs } from '../../../shared/platform/inputs';
 import type { RunResult } from '../../../shared/run-task';
 import { evaluateAssertion, type Assertion } from '../../../shared/scoring/assertions';
 import type { TaskDeps } from '../../../shared/task-deps';
-import type { InputName, OutputName } from '../contract.generated';
-import type { SmokeTestParams } from './inputs';
-
-/** A batch smoke test: a small input, the job it starts, and the output file it must write. */
-export interface BatchSmoke {
-  input?: { kind: 'local'; path: string } | { kind: 'uri'; uri: string };
-  literals: Record<string, string>;
-  inputName: string;
-  outputName: string;
-  outputFile: string;
-  expectedRowCount?: number;
-  deadlineMs: number;
-}
-
-export function readBatchSmoke(inputs: TaskInputs<InputName>): BatchSmoke {
-  const literals = inputs.keyValues('batchLiterals');
-  const raw = Object.keys(literals).length ? inputs.optionalString('batchInput') : inputs.requiredString('batchInput');
-  let input: BatchSmoke['input'];
-  if (!raw) input = undefined;
-  else if (raw.startsWith('azureml://')) {
-    if (!parseDatastoreUri(raw)) throw new InputError('batchInput', `'${raw}' is not a datastore path; use azureml://datastores/<name>/paths/<path>, or a file or folder in the repository.`);
-    input = { kind: 'uri', uri: raw };
-  } else {
-    const full = path.resolve(raw);
-    if (!fs.existsSync(full)) throw new InputError('batchInput', `'${raw}' does not exist: give a file or folder in the repository, or an azureml://datastores/... URI.`);
-    input = { kind: 'local', path: full };
-  }
-  return {
-    input,
-    literals,
-    inputName: inputs.optionalString('batchInputName') ?? 'input_data',
-    outputName: inputs.optionalString('outputName') ?? 'score',
-    outputFile: inputs.optionalString('outputFile') ?? 'predictions.csv',
-    expectedRowCount: inputs.optionalInt('expectedRowCount', { min: 0 }),
-    deadlineMs: inputs.int('jobDeadlineMinutes', 30, { min: 1, max: 2880 }) * 60_000,
-  };
-}
+import type { OutputName } from '../contract.generated';
+import type { BatchSmoke, SmokeTestParams } from './inputs';
 
 const TERMINAL = ['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused'];
 
 /** Polls the job until it ends or the deadline passes, with a progress line whenever its status changes. */
-async function waitForJob(deps: TaskDeps<OutputName>, clients: ReturnType<TaskDeps<OutputName>['arm']>, ws: WorkspaceRef, job: BatchJob, deadlineMs: number): Promise<BatchJob> {
+async function waitForJob(
+  deps: TaskDeps<OutputName>,
+  clients: ReturnType<TaskDeps<OutputName>['arm']>,
+  ws: WorkspaceRef,
+  job: BatchJob,
+  deadlineMs: number,
+): Promise<BatchJob> {
   const { clock, platform } = deps;
   const started = clock.now();
   let last = '';
@@ -65,7 +34,9 @@ async function waitForJob(deps: TaskDeps<OutputName>, clients: ReturnType<TaskDe
     last = status;
     if (TERMINAL.includes(status)) return current;
     if (clock.now() - started > deadlineMs)
-      throw new TimeoutError(`Batch job ${job.name} did not finish within ${deadlineMs / 60_000} min (last status ${status}); it is still running: ${studioJobUrl(ws, job.name)}`);
+      throw new TimeoutError(
+        `Batch job ${job.name} did not finish within ${deadlineMs / 60_000} min (last status ${status}); it is still running: ${studioJobUrl(ws, job.name)}`,
+      );
     await clock.sleep(delay);
   }
 }
@@ -118,7 +89,9 @@ export async function runBatch(params: SmokeTestParams, batch: BatchSmoke, deps:
   } else if (batch.input) inputs[batch.inputName] = { kind: 'uri', type: batch.input.uri.endsWith('/') ? 'UriFolder' : 'UriFile', uri: batch.input.uri };
   const job = await invokeBatchEndpoint(clients, storage, endpoint, params.deploymentName, inputs);
   platform.setOutput('jobName', job.name);
-  platform.info(`Invoked ${endpoint.name}${params.deploymentName ? ` (deployment ${params.deploymentName})` : ''}: job ${job.name}, ${studioJobUrl(ws, job.name)}`);
+  platform.info(
+    `Invoked ${endpoint.name}${params.deploymentName ? ` (deployment ${params.deploymentName})` : ''}: job ${job.name}, ${studioJobUrl(ws, job.name)}`,
+  );
   const done = await waitForJob(deps, clients, ws, job, batch.deadlineMs);
   const status = done.properties.status;
   if (status !== 'Completed') {
@@ -126,18 +99,24 @@ export async function runBatch(params: SmokeTestParams, batch: BatchSmoke, deps:
     throw new CheckFailedError(`Batch job ${job.name} ended ${status}${reason ? `: ${reason}` : ''}. Logs: ${studioJobUrl(ws, job.name)}`);
   }
   const folder = done.properties.outputs?.[batch.outputName]?.uri;
-  if (!folder) throw new CheckFailedError(`Batch job ${job.name} has no output '${batch.outputName}' (it has: ${Object.keys(done.properties.outputs ?? {}).join(', ') || 'none'}).`);
+  if (!folder)
+    throw new CheckFailedError(
+      `Batch job ${job.name} has no output '${batch.outputName}' (it has: ${Object.keys(done.properties.outputs ?? {}).join(', ') || 'none'}).`,
+    );
   const outputUri = `${folder.replace(/\/?$/, '/')}${batch.outputFile}`;
   platform.setOutput('outputUri', outputUri);
   const where = parseDatastoreUri(outputUri);
   const store = await blobs();
-  if (!where || where.datastore !== store.datastore) throw new CheckFailedError(`Output ${outputUri} is not on the workspace's default datastore; this task reads outputs there.`);
+  if (!where || where.datastore !== store.datastore)
+    throw new CheckFailedError(`Output ${outputUri} is not on the workspace's default datastore; this task reads outputs there.`);
   const text = (await store.exists(where.path)) ? (await store.get(where.path)).toString('utf8') : undefined;
   const rows = text === undefined ? [] : outputRows(text);
   const body = { rowCount: rows.length, rows };
   const checks = [
     check(`output ${batch.outputFile} exists`, text === undefined ? `${outputUri} was not written` : undefined),
-    ...(batch.expectedRowCount !== undefined ? [check(`${batch.expectedRowCount} rows`, rows.length === batch.expectedRowCount ? undefined : `got ${rows.length}`)] : []),
+    ...(batch.expectedRowCount !== undefined
+      ? [check(`${batch.expectedRowCount} rows`, rows.length === batch.expectedRowCount ? undefined : `got ${rows.length}`)]
+      : []),
     ...params.assertions.map((a: Assertion) => check(a.text, text === undefined ? 'no output to check' : evaluateAssertion(a, body))),
   ];
   for (const c of checks) platform.info(`${c.passed ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);

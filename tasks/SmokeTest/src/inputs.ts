@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseDatastoreUri } from '../../../shared/aml/datastore-blobs';
 import { readArmConnection, type ArmConnection } from '../../../shared/azure/connection';
 import { readWorkspace, type WorkspaceRef } from '../../../shared/aml/workspace';
 import type { ContainerGroupRef } from '../../../shared/deploy/container-groups';
@@ -6,7 +8,6 @@ import { InputError } from '../../../shared/errors';
 import type { InputName } from '../contract.generated';
 import type { TaskInputs } from '../../../shared/platform/inputs';
 import { AssertionSyntaxError, parseAssertion, type Assertion } from '../../../shared/scoring/assertions';
-import { readBatchSmoke, type BatchSmoke } from './batch-smoke';
 import { newTrace, parseTraceparent, type TraceContext } from './traceparent';
 
 export const TARGETS = ['onlineEndpoint', 'containerGroup', 'url', 'batchEndpoint'] as const;
@@ -37,6 +38,46 @@ export interface SmokeTestParams {
   junitFile?: string;
   /** target batchEndpoint: the input, the output to check, the job's deadline. */
   batch?: BatchSmoke;
+}
+
+/** A batch smoke test: a small input, the job it starts, and the output file it must write. */
+export interface BatchSmoke {
+  input?: { kind: 'local'; path: string } | { kind: 'uri'; uri: string };
+  literals: Record<string, string>;
+  inputName: string;
+  outputName: string;
+  outputFile: string;
+  expectedRowCount?: number;
+  deadlineMs: number;
+}
+
+export function readBatchSmoke(inputs: TaskInputs<InputName>): BatchSmoke {
+  const literals = inputs.keyValues('batchLiterals');
+  const raw = Object.keys(literals).length ? inputs.optionalString('batchInput') : inputs.requiredString('batchInput');
+  let input: BatchSmoke['input'];
+  if (!raw) input = undefined;
+  else if (raw.startsWith('azureml://')) {
+    if (!parseDatastoreUri(raw))
+      throw new InputError(
+        'batchInput',
+        `'${raw}' is not a datastore path; use azureml://datastores/<name>/paths/<path>, or a file or folder in the repository.`,
+      );
+    input = { kind: 'uri', uri: raw };
+  } else {
+    const full = path.resolve(raw);
+    if (!fs.existsSync(full))
+      throw new InputError('batchInput', `'${raw}' does not exist: give a file or folder in the repository, or an azureml://datastores/... URI.`);
+    input = { kind: 'local', path: full };
+  }
+  return {
+    input,
+    literals,
+    inputName: inputs.optionalString('batchInputName') ?? 'input_data',
+    outputName: inputs.optionalString('outputName') ?? 'score',
+    outputFile: inputs.optionalString('outputFile') ?? 'predictions.csv',
+    expectedRowCount: inputs.optionalInt('expectedRowCount', { min: 0 }),
+    deadlineMs: inputs.int('jobDeadlineMinutes', 30, { min: 1, max: 2880 }) * 60_000,
+  };
 }
 
 function readPayload(inputs: TaskInputs<InputName>): string {
