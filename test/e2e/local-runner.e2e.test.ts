@@ -93,6 +93,29 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
         { endpointName: 'cli-prod', computeName: 'aks-prod', modelName: 'diabetes', environment: IMAGE, codePath: path.join(SAMPLE, 'src') },
         /\[output\] deploymentName = blue/,
       ],
+      [
+        'DeployBatchEndpoint',
+        {
+          endpointName: 'cli-batch',
+          deploymentName: 'ridge',
+          computeName: 'cpu-cluster',
+          modelName: 'diabetes',
+          environment: IMAGE,
+          codePath: path.join(SAMPLE, 'src'),
+          scoringScript: 'batch_score.py',
+        },
+        /\[output\] invocationUri = https:\/\/.*\/batch\/cli-batch\/jobs/,
+      ],
+      [
+        'SmokeTest',
+        { target: 'batchEndpoint', endpointName: 'cli-batch', batchInput: path.join(SAMPLE, 'batch', 'inputs'), expectedRowCount: '9' },
+        /\[output\] outputUri = azureml:\/\//,
+      ],
+      [
+        'PromoteModel',
+        { modelName: 'diabetes', registryName: 'mlops-registry' },
+        /\[output\] registryModelId = azureml:\/\/registries\/mlops-registry\/models\/diabetes\/versions\/1/,
+      ],
     ];
     for (const [task, values, expected] of steps) {
       const result = await run(task, values);
@@ -159,7 +182,7 @@ describe('local task runner (aml-tasks run) against the emulator', function () {
 
   it('explains bad usage: unknown task or input, a server task, a missing inputs file', async () => {
     const cases: [string[], RegExp][] = [
-      [['run', 'Nope', '--inputs', inputs('x', {})], /no task 'Nope'; tasks: DeployToAci, /],
+      [['run', 'Nope', '--inputs', inputs('x', {})], /no task 'Nope'; tasks: DeployBatchEndpoint, DeployToAci, /],
       [['run', 'SmokeTest', '--inputs', inputs('y', { colour: 'red' })], /SmokeTest has no input 'colour'; its inputs: target, /],
       [['run', 'RunAmlPipelineAgentless', '--inputs', inputs('z', {})], /is a server task/],
       [['run', 'SmokeTest', '--inputs', path.join(dir, 'missing.yml')], /inputs file '.*missing\.yml' does not exist/],

@@ -4,6 +4,7 @@ import { AzureMachineLearningWorkspaces } from '@azure/arm-machinelearning';
 import { ClientSecretCredential } from '@azure/identity';
 import type { Emulator } from '../../emulator/server';
 import { startTrustedEmulator } from '../../emulator/seed';
+import { emulatorClients, endpointPath } from '../support/arm';
 
 /**
  * Microsoft's own Azure SDK clients for Azure ML (@azure/arm-machinelearning, api-version 2022-10-01) and Container
@@ -87,6 +88,42 @@ describe('official Azure SDK clients against the emulator', function () {
     assert.deepEqual((await ml.onlineEndpoints.get(rg, ws, 'sdk-ep-1')).tags, { stage: 'test' });
     await ml.onlineEndpoints.beginDeleteAndWait(rg, ws, 'sdk-ep-3');
     await assert.rejects(ml.onlineEndpoints.get(rg, ws, 'sdk-ep-3'), (e: { statusCode?: number }) => e.statusCode === 404);
+  });
+
+  it('batchEndpoints and batchDeployments: create (LRO), list (paged), get, refusals as typed errors, delete (LRO)', async () => {
+    for (const name of ['sdk-batch-1', 'sdk-batch-2', 'sdk-batch-3']) {
+      const endpoint = await ml.batchEndpoints.beginCreateOrUpdateAndWait(rg, ws, name, { location: 'westeurope', properties: { authMode: 'AADToken' } });
+      assert.equal(endpoint.properties.provisioningState, 'Succeeded');
+      assert.match(endpoint.properties.scoringUri ?? '', new RegExp(`/batch/${name}/jobs$`));
+    }
+    assert.deepEqual((await all(ml.batchEndpoints.list(rg, ws))).map((e) => e.name).sort(), ['sdk-batch-1', 'sdk-batch-2', 'sdk-batch-3']);
+    await assert.rejects(
+      ml.batchEndpoints.beginCreateOrUpdateAndWait(rg, ws, 'sdk-batch-key', { location: 'westeurope', properties: { authMode: 'Key' } }),
+      (e: { statusCode?: number; message?: string }) => e.statusCode === 400 && /only the AADToken auth mode/.test(String(e.message)),
+    );
+    const { clients } = emulatorClients(emulator);
+    const registered = await clients
+      .rest()
+      .request<{ id: string }>('PUT', `${endpointPath(emulator, 'x').replace('/onlineEndpoints/x', '/models/sdk-batch-model/versions/1')}`, {
+        operation: 'register',
+        body: { properties: { modelUri: 'azureml://datastores/workspaceblobstore/paths/sdk/model.json', modelType: 'MLFlowModel' } },
+      });
+    const deployment = await ml.batchDeployments.beginCreateOrUpdateAndWait(rg, ws, 'sdk-batch-1', 'mlflow', {
+      location: 'westeurope',
+      properties: { model: { referenceType: 'Id', assetId: registered.body.id }, compute: 'cpu-cluster', miniBatchSize: 5, outputAction: 'AppendRow' },
+    });
+    assert.equal(deployment.properties.provisioningState, 'Succeeded');
+    assert.equal(deployment.properties.miniBatchSize, 5);
+    assert.equal((await all(ml.batchDeployments.list(rg, ws, 'sdk-batch-1'))).length, 1);
+    await assert.rejects(
+      ml.batchDeployments.beginCreateOrUpdateAndWait(rg, ws, 'sdk-batch-1', 'k8s', {
+        location: 'westeurope',
+        properties: { model: { referenceType: 'Id', assetId: registered.body.id }, compute: 'aks-prod' },
+      }),
+      (e: { statusCode?: number; message?: string }) => e.statusCode === 400 && /compute clusters \(AmlCompute\)/.test(String(e.message)),
+    );
+    await ml.batchEndpoints.beginDeleteAndWait(rg, ws, 'sdk-batch-3');
+    await assert.rejects(ml.batchEndpoints.get(rg, ws, 'sdk-batch-3'), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
   it('containerGroups: create (LRO), get, listByResourceGroup (paged), container logs, delete (LRO)', async () => {
