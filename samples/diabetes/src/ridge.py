@@ -1,6 +1,7 @@
 """Ridge regression by the normal equations, standard library only."""
 import csv
 import json
+import os
 
 FEATURES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 TARGET = "y"
@@ -74,3 +75,11 @@ def save(model, path):
 def load(path):
     with open(path) as handle:
         return json.load(handle)
+
+
+def load_deployed(root):
+    """The model.json under root (AZUREML_MODEL_DIR: the model's files as the deployment mounts them)."""
+    for folder, _, files in os.walk(root):
+        if "model.json" in files:
+            return load(os.path.join(folder, "model.json"))
+    raise FileNotFoundError(f"model.json not found under {root}")

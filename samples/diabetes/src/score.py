@@ -12,12 +12,7 @@ model = None
 
 def init():
     global model
-    root = os.environ.get("AZUREML_MODEL_DIR", os.path.dirname(__file__))
-    for folder, _, files in os.walk(root):
-        if "model.json" in files:
-            model = ridge.load(os.path.join(folder, "model.json"))
-            return
-    raise FileNotFoundError(f"model.json not found under {root}")
+    model = ridge.load_deployed(os.environ.get("AZUREML_MODEL_DIR", os.path.dirname(__file__)))
 
 
 def run(raw_data):
