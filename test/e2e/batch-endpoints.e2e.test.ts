@@ -162,6 +162,24 @@ describe('DeployBatchEndpoint and SmokeTest (target batchEndpoint) bundles again
     assert.match(smoke.stdout, /Batch job batchjob-\w+ ended Failed: \d+ items failed, more than error_threshold \(0\)/);
   });
 
+  it('a deployment the service refuses removes the endpoint this run created, and nothing else', async () => {
+    emulator.faults.add({ method: 'PUT', path: /\/batchEndpoints\/diabetes-doomed\/deployments\//, fault: { type: 'status', status: 400 }, times: 1 });
+    const failed = await run('DeployBatchEndpoint', {
+      endpointName: 'diabetes-doomed',
+      deploymentName: 'ridge',
+      computeName: 'cpu-cluster',
+      modelName: 'diabetes',
+      modelVersion: '1',
+      environment: 'azureml://registries/azureml/environments/sklearn-1.5/labels/latest',
+      codePath: path.join(SAMPLE, 'src'),
+      scoringScript: 'batch_score.py',
+    });
+    assert.equal(failed.result, 'Failed');
+    assert.match(failed.stdout, /Removed the batch endpoint 'diabetes-doomed' this run created\./);
+    assert.equal(endpoint('diabetes-doomed'), undefined);
+    assert.ok(endpoint('diabetes-batch')?.deployments.has('ridge'), 'the other endpoint and its deployments are untouched');
+  });
+
   it('a pipeline-component deployment fed by PublishAmlPipeline componentId runs the pipeline on invocation with its literal inputs', async () => {
     const published = await run('PublishAmlPipeline', {
       pipelineFile: path.join(SAMPLE, 'pipeline.yml'),
