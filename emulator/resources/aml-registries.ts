@@ -114,6 +114,9 @@ function registryRoutes(state: EmulatorState): Route[] {
     return found;
   };
   return [
+    route('GET', '/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/registries', (req) =>
+      page(req, [...state.amlRegistries.values()].filter((r) => r.subscriptionId === req.params.sub).map(registryResource), state.pageSize),
+    ),
     route('GET', REG, (req) => json(200, registryResource(registryOf(state, req)))),
     route('GET', `${REG}/models/{name}/versions/{version}`, (req) => json(200, version(req).resource)),
     route('GET', `${REG}/models/{name}/versions`, (req) => {

@@ -5,6 +5,7 @@ import { baseUrl, locationHeaders, workspaceOf, WS } from '../kit/arm';
 import { fail, route, type EmulatorRequest, type EmulatorResponse } from '../kit/http';
 import { assetById, type EmulatorState, type ModelVersionRecord, type Workspace } from '../kit/state';
 import { storeAsset } from './assets';
+import { registryAssetKey } from '../kit/aml-registry';
 import type { ResourceFamily } from './family';
 import { modelById, modelFiles, mountedModel, versionsOf } from './models';
 
@@ -62,18 +63,17 @@ function packageFiles(state: EmulatorState, ws: Workspace, model: ModelVersionRe
   return path.join(root, modelMount);
 }
 
-/**
- * POST .../models/{name}/versions/{version}/package: builds an inference image (model copied in, scoring code,
- * base environment) as a new environment version; 202 with Location, the result naming the environment.
- */
-function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorResponse {
-  const ws = workspaceOf(state, req);
-  const model = versionsOf(state, ws, req.params.name).find((v) => v.version === req.params.version);
-  if (!model) fail(404, 'UserError', `Model '${req.params.name}' version '${req.params.version}' was not found in workspace '${ws.name}'.`);
+/** The checks and the build shared by the workspace and registry package operations; 202 with Location. */
+function buildPackage(
+  state: EmulatorState,
+  req: EmulatorRequest,
+  ws: Workspace,
+  model: ModelVersionRecord,
+  target: { name: string; version?: string },
+): EmulatorResponse {
   const body = (req.body ?? {}) as Record<string, any>;
-  const target = String(body.targetEnvironmentName ?? '');
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(target))
-    fail(400, 'UserError', 'targetEnvironmentName is required and must be a valid asset name.', 'targetEnvironmentName');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(target.name))
+    fail(400, 'UserError', 'The target environment name is required and must be a valid asset name.', 'targetEnvironmentName');
   const base = String(body.baseEnvironmentSource?.resourceId ?? '');
   if (!assetById(state, base)) fail(400, 'UserError', `Base environment '${base}' was not found.`, 'baseEnvironmentSource.resourceId');
   const server = body.inferencingServer ?? {};
@@ -87,12 +87,12 @@ function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
   const codeId = String(server.codeConfiguration?.codeId ?? '');
   if (!assetById(state, codeId)) fail(400, 'UserError', `Code '${codeId}' was not found.`, 'inferencingServer.codeConfiguration.codeId');
   const modelDir = packageFiles(state, ws, model, body);
-  const existing = [...state.assets.values()].filter((a) => a.kind === 'environments' && a.workspace === ws && a.name === target);
-  const version = String(body.targetEnvironmentVersion ?? Math.max(0, ...existing.map((a) => Number(a.version) || 0)) + 1);
-  const image = `emuacr.azurecr.io/${target.toLowerCase()}:${version}`;
-  const env = storeAsset(state, ws, 'environments', target, version, {
+  const existing = [...state.assets.values()].filter((a) => a.kind === 'environments' && a.workspace === ws && a.name === target.name);
+  const version = target.version ?? String(Math.max(0, ...existing.map((a) => Number(a.version) || 0)) + 1);
+  const image = `emuacr.azurecr.io/${target.name.toLowerCase()}:${version}`;
+  const env = storeAsset(state, ws, 'environments', target.name, version, {
     image,
-    description: `Model package of ${req.params.name}:${req.params.version}`,
+    description: `Model package of ${model.name}:${model.version}`,
     tags: body.tags ?? {},
   });
   state.packages.set(image, {
@@ -108,16 +108,55 @@ function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
       targetEnvironmentId: env.id,
       buildId: randomUUID(),
       buildState: 'Succeeded',
-      logUrl: `${baseUrl(req)}/packagelogs/${target}/${version}`,
+      logUrl: `${baseUrl(req)}/packagelogs/${target.name}/${version}`,
     },
     complete: () => undefined,
   });
   return { status: 202, headers: locationHeaders(state, req, 'Microsoft.MachineLearningServices', ws.location, opId) };
 }
 
+/**
+ * POST .../models/{name}/versions/{version}/package: builds an inference image (model copied in, scoring code,
+ * base environment) as a new environment version; 202 with Location, the result naming the environment.
+ */
+function packageModel(state: EmulatorState, req: EmulatorRequest): EmulatorResponse {
+  const ws = workspaceOf(state, req);
+  const model = versionsOf(state, ws, req.params.name).find((v) => v.version === req.params.version);
+  if (!model) fail(404, 'UserError', `Model '${req.params.name}' version '${req.params.version}' was not found in workspace '${ws.name}'.`);
+  const body = (req.body ?? {}) as Record<string, any>;
+  const version = body.targetEnvironmentVersion === undefined ? undefined : String(body.targetEnvironmentVersion);
+  return buildPackage(state, req, ws, model, { name: String(body.targetEnvironmentName ?? ''), version });
+}
+
+/**
+ * POST .../registries/{r}/models/{name}/versions/{version}/package (RegistryModelVersions_Package): a registry
+ * model built into the workspace environment `targetEnvironmentId` names.
+ */
+function packageRegistryModel(state: EmulatorState, req: EmulatorRequest): EmulatorResponse {
+  const { registry, name, version } = req.params;
+  const asset = state.registryAssets.get(registryAssetKey(registry, 'models', name, version));
+  if (!asset) fail(404, 'ResourceNotFound', `Model '${name}' version '${version}' was not found in registry '${registry}'.`);
+  const body = (req.body ?? {}) as Record<string, any>;
+  const m =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([^/]+)\/environments\/([^/]+)\/versions\/([^/]+)$/i.exec(
+      String(body.targetEnvironmentId ?? ''),
+    );
+  const ws = m ? state.findWorkspace(m[1], m[2], m[3]) : undefined;
+  if (!m || !ws) fail(400, 'UserError', 'targetEnvironmentId must be the id of an environment version in a workspace.', 'targetEnvironmentId');
+  const model: ModelVersionRecord = { workspace: ws, name, version, created: 0, resource: asset.resource };
+  return buildPackage(state, req, ws, model, { name: m[4], version: m[5] });
+}
+
 /** Model containers and versions: tag filters, ordering, $top, paging and archive flags; model package. */
 
 export const modelPackages: ResourceFamily = {
   name: 'model packages',
-  routes: ({ state }) => [route('POST', `${WS}/models/{name}/versions/{version}/package`, (req) => packageModel(state, req))],
+  routes: ({ state }) => [
+    route('POST', `${WS}/models/{name}/versions/{version}/package`, (req) => packageModel(state, req)),
+    route(
+      'POST',
+      '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/registries/{registry}/models/{name}/versions/{version}/package',
+      (req) => packageRegistryModel(state, req),
+    ),
+  ],
 };

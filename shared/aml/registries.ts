@@ -28,6 +28,16 @@ export function registryModelUri(registry: string, name: string, version: string
   return `azureml://registries/${registry}/models/${name}/versions/${version}`;
 }
 
+/** The registry `name` among those the connection sees in its subscription (a reference names no resource group). */
+export async function findRegistry(clients: ArmClients, subscriptionId: string, name: string): Promise<RegistryRef | undefined> {
+  const all = await clients
+    .rest()
+    .list<RegistryResource>(`/subscriptions/${subscriptionId}/providers/Microsoft.MachineLearningServices/registries`, 'List the Azure ML registries');
+  const found = all.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  const rg = found ? /\/resourceGroups\/([^/]+)\//i.exec(found.id)?.[1] : undefined;
+  return found && rg ? { subscriptionId, resourceGroup: rg, registry: found.name } : undefined;
+}
+
 export function getRegistry(clients: ArmClients, reg: RegistryRef): Promise<RegistryResource | undefined> {
   return clients.rest().tryGet(registryPath(reg), `Get registry '${reg.registry}' in resource group '${reg.resourceGroup}'`);
 }

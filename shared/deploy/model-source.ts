@@ -7,6 +7,7 @@ import { uploadLocal } from '../aml/local-upload';
 import type { EnvironmentSpec } from '../yaml/aml-yaml';
 import { ensureCodeAsset, snapshotFolder } from '../aml/code-upload';
 import { listModelVersions, modelVersionPath, type ModelVersion } from '../aml/models';
+import { registryPath, type RegistryRef } from '../aml/registries';
 import { type ArmClients } from '../azure/arm-client';
 import type { DataPlaneClient } from '../azure/data-plane';
 import { lroOptions, sendAndWait, type Wait } from '../azure/lro';
@@ -110,6 +111,8 @@ export interface PackageRequest extends Wait {
   environmentVariables?: Record<string, string>;
   /** The environment that holds the image; `<modelName>-package` by default. */
   targetName?: string;
+  /** A registry model's registry: the registry packages it into the workspace's target environment. */
+  registry?: RegistryRef;
 }
 
 export const MODELS_MOUNT = '/var/azureml-app/azureml-models';
@@ -150,9 +153,10 @@ export async function packageModel(
   const envPath = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}/environments/${target}/versions/${targetVersion}`;
   const existing = await rest.tryGet<{ id: string; properties: { image?: string } }>(envPath, `Get environment '${target}' version '${targetVersion}'`);
   if (existing?.properties.image) return { image: existing.properties.image, environmentId: existing.id, built: false };
+  // A registry's package operation names the target environment by id (RegistryModelVersions_Package).
+  const targetEnv = req.registry ? { targetEnvironmentId: envPath } : { targetEnvironmentName: target, targetEnvironmentVersion: targetVersion };
   const body = {
-    targetEnvironmentName: target,
-    targetEnvironmentVersion: targetVersion,
+    ...targetEnv,
     baseEnvironmentSource: { baseEnvironmentSourceType: 'EnvironmentAsset', resourceId: req.environmentId },
     inferencingServer: { serverType: 'AzureMLOnline', codeConfiguration: { codeId: req.codeId, scoringScript: req.scoringScript } },
     modelConfiguration: { mode: 'Copy', mountPath: MODELS_MOUNT },
@@ -163,7 +167,7 @@ export async function packageModel(
   const result = await sendAndWait<{ targetEnvironmentId?: string; buildState?: string }>(
     rest,
     'POST',
-    `${modelVersionPath(ws, req.modelName, req.model.name)}/package`,
+    `${req.registry ? `${registryPath(req.registry)}/models/${encodeURIComponent(req.modelName)}/versions/${encodeURIComponent(req.model.name)}` : modelVersionPath(ws, req.modelName, req.model.name)}/package`,
     body,
     {
       ...lroOptions(`Package model '${req.modelName}' version '${req.model.name}'`, req),

@@ -105,6 +105,24 @@ describe('PromoteModel: dev workspace -> registry -> prod workspace, deployed th
     assert.equal(smoke.result, 'Succeeded', smoke.stdout);
   });
 
+  it('the prod workspace builds a model package of the registry model (the registry packages it) and runs it on ACI', async () => {
+    const aci = await run(
+      'DeployToAci',
+      { modelName: REGISTRY_MODEL, environment: BASE_IMAGE, codePath: path.join(SAMPLE, 'src'), containerGroupName: 'diabetes-prod-qa' },
+      'mlw-emulator-prod',
+    );
+    assert.equal(aci.result, 'Succeeded', aci.stdout + aci.stderr);
+    const pkg = readTraffic(log).find((l) => l.method === 'POST' && l.url.includes('/registries/mlops-registry/models/diabetes/versions/1/package'));
+    assert.equal(pkg?.status, 202);
+    assert.match(String((pkg?.requestBody as { targetEnvironmentId?: string }).targetEnvironmentId), /\/workspaces\/mlw-emulator-prod\/environments\/diabetes-package\/versions\//);
+    const smoke = await run(
+      'SmokeTest',
+      { target: 'url', scoringUri: aci.outputs.scoringUri, authMode: 'none', payload: JSON.stringify({ data: [ROW] }), assertions: '$.predictions[0] > 0' },
+      'mlw-emulator-prod',
+    );
+    assert.equal(smoke.result, 'Succeeded', smoke.stdout);
+  });
+
   it('Kubernetes endpoints cannot take registry models: refused before anything is written', async () => {
     const mark = readTraffic(log).length;
     const aks = await run(

@@ -5,6 +5,7 @@ import { containerGroupExists } from '../../../shared/deploy/container-groups';
 import { DeploymentFailedError, INFERENCE_CONTAINER, deployInferenceContainer, packageImageRegistry } from '../../../shared/deploy/container-instance';
 import { DatastoreBlobs } from '../../../shared/aml/datastore-blobs';
 import type { ModelVersion } from '../../../shared/aml/models';
+import { findRegistry, getRegistryModel } from '../../../shared/aml/registries';
 import { resolveModelChoice } from '../../../shared/deploy/model-registration';
 import { packageModel, resolveEnvironment, uploadScoringCode, type EnvironmentSpec } from '../../../shared/deploy/model-source';
 import { InputError } from '../../../shared/errors';
@@ -23,11 +24,18 @@ async function modelAndImage(params: AciParams, deps: TaskDeps<OutputName>): Pro
   const openBlobs = DatastoreBlobs.lazy(clients, params.workspace, storage, (s) => platform.setSecret(s));
   const resolved = await resolveModelChoice(clients, params.workspace, params.model, `${params.group.name}-model`, openBlobs, params.tags);
   const modelName = resolved.name;
-  const model = resolved.id.startsWith('azureml://')
-    ? undefined
+  const registryName = /^azureml:\/\/registries\/([^/]+)\//.exec(resolved.id)?.[1];
+  // A registry model is packaged by its registry, into this workspace's environment.
+  const registry = registryName ? await findRegistry(clients, params.workspace.subscriptionId, registryName) : undefined;
+  if (registryName && !registry)
+    throw new InputError(
+      'modelName',
+      `registry '${registryName}' of '${resolved.id}' is not in subscription '${params.workspace.subscriptionId}', or the service connection cannot see it.`,
+    );
+  const model = registry
+    ? await getRegistryModel(clients, registry, modelName, resolved.version)
     : await clients.rest().tryGet<ModelVersion>(resolved.id, `Get model ${modelName} v${resolved.version}`);
-  if (!model)
-    throw new InputError('modelName', `model '${resolved.id}' is not a workspace model; a model package is built from a model registered in the workspace.`);
+  if (!model) throw new InputError('modelName', `model '${resolved.id}' does not exist.`);
   platform.info(`Model ${modelName} v${model.name} (${model.properties.modelUri})${resolved.outcome === 'registered' ? ': registered' : ''}.`);
   if (params.imageSource !== 'modelPackage') return { model, modelName, image: params.image as string };
   const image = await inGroup(platform, 'Model package', async () => {
@@ -48,6 +56,7 @@ async function modelAndImage(params: AciParams, deps: TaskDeps<OutputName>): Pro
       codeId: code.id,
       codeHash: code.hash,
       scoringScript: scoring.scoringScript,
+      registry,
       deadlineMs: params.deadlineMs,
       clock,
       progress,
