@@ -53,7 +53,18 @@ describe('EvaluateAndRegister bundle against the emulator', function () {
     assert.ok(summary.includes('(https://ml.azure.com/model/diabetes%3A1/details?wsid='), 'a studio link to the registered model');
     assert.deepEqual(
       { ...run.outputs, decision: undefined },
-      { registered: 'true', modelName: 'diabetes', modelVersion: '1', modelId: versions()[0].resource.id, championVersion: '', decision: undefined },
+      {
+        registered: 'true',
+        modelName: 'diabetes',
+        modelVersion: '1',
+        modelId: versions()[0].resource.id,
+        championVersion: '',
+        decision: undefined,
+        // The metrics the rules compared, from the job's runs; no champion yet, and no registry asked for.
+        candidateMetrics: '{"mse":3000,"r2":0.45}',
+        championMetrics: '{}',
+        registryModelId: '',
+      },
     );
     const v1 = versions()[0].resource.properties;
     assert.equal(v1.jobName, name);

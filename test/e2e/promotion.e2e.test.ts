@@ -114,7 +114,10 @@ describe('PromoteModel: dev workspace -> registry -> prod workspace, deployed th
     assert.equal(aci.result, 'Succeeded', aci.stdout + aci.stderr);
     const pkg = readTraffic(log).find((l) => l.method === 'POST' && l.url.includes('/registries/mlops-registry/models/diabetes/versions/1/package'));
     assert.equal(pkg?.status, 202);
-    assert.match(String((pkg?.requestBody as { targetEnvironmentId?: string }).targetEnvironmentId), /\/workspaces\/mlw-emulator-prod\/environments\/diabetes-package\/versions\//);
+    assert.match(
+      String((pkg?.requestBody as { targetEnvironmentId?: string }).targetEnvironmentId),
+      /\/workspaces\/mlw-emulator-prod\/environments\/diabetes-package\/versions\//,
+    );
     const smoke = await run(
       'SmokeTest',
       { target: 'url', scoringUri: aci.outputs.scoringUri, authMode: 'none', payload: JSON.stringify({ data: [ROW] }), assertions: '$.predictions[0] > 0' },

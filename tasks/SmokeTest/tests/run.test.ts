@@ -78,7 +78,10 @@ describe('SmokeTest run() in-process', () => {
     bad({ target: 'url', scoringUri: uri, payload: '{not json' }, /Input 'payload': the request body is not valid JSON/);
     bad({ target: 'url', scoringUri: uri, payload: '{}', expectedStatus: '2xx' }, /Input 'expectedStatus': '2xx' is not valid/);
     bad({ target: 'url', scoringUri: uri, payload: '{}', traceparent: '01-abc' }, /Input 'traceparent': '01-abc' is not valid/);
-    bad({ target: 'endpoint', payload: '{}' }, /Input 'target': 'endpoint' is not allowed; allowed values: onlineEndpoint, containerGroup, url\./);
+    bad(
+      { target: 'endpoint', payload: '{}' },
+      /Input 'target': 'endpoint' is not allowed; allowed values: onlineEndpoint, containerGroup, url, batchEndpoint\./,
+    );
     bad({ target: 'onlineEndpoint', payload: '{}' }, /Input 'azureSubscription': is required/);
   });
 });
