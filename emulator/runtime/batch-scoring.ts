@@ -9,6 +9,7 @@ import { batchModel } from '../resources/batch-lookup';
 import { mountedModel } from '../resources/models';
 import { execute } from './job-engine';
 import { localInput } from './job-inputs';
+import { mlflowBatchDriver } from './mlflow-batch';
 import { runParallelStep } from './parallel-runner';
 import { inferenceRuntime } from './python-runtime';
 import type { GraphContext, Value } from './step-process';
@@ -73,15 +74,16 @@ async function runModelDeployment(ctx: GraphContext, d: Record<string, any>, inp
   const model = batchModel(ctx.state, String(p.model.assetId));
   const modelDir = model && mountedModel(ctx.state, ctx.job.workspace, String(model.properties.modelUri ?? ''));
   if (!modelDir) throw new Error(`the files of model '${p.model.assetId}' cannot be read`);
-  if (!p.codeConfiguration)
-    throw new Error("cannot run locally: a no-code MLflow batch deployment needs Azure ML's own MLflow scoring driver; give a scoring script");
+  // Without a scoring script (an MLflow model), Azure ML's own MLflow driver scores: a stand-in of it is written here.
+  const driver = p.codeConfiguration ? undefined : mlflowBatchDriver(modelDir, path.join(ctx.dir, 'mlflow-driver'));
+  if (typeof driver === 'string') throw new Error(driver);
   const local = localInput(ctx, String(input.uri ?? ''));
   const python = inferenceRuntime().python;
   const appendRow = (p.outputAction ?? 'AppendRow') === 'AppendRow';
   const spec = {
     type: 'parallel',
-    code: p.codeConfiguration.codeId,
-    task: { entry_script: p.codeConfiguration.scoringScript, ...(appendRow ? { append_row_to: '${{outputs.score}}' } : {}) },
+    code: driver ? path.join(ctx.dir, 'mlflow-driver') : p.codeConfiguration.codeId,
+    task: { entry_script: driver?.script ?? p.codeConfiguration.scoringScript, ...(appendRow ? { append_row_to: '${{outputs.score}}' } : {}) },
     input_data: '${{inputs.input_data}}',
     // A model deployment's mini-batches are lists of files, for a folder and for a single file alike.
     inputs: { input_data: { type: 'uri_folder' } },
@@ -92,6 +94,7 @@ async function runModelDeployment(ctx: GraphContext, d: Record<string, any>, inp
     error_threshold: p.errorThreshold,
     environment_variables: {
       ...(p.environmentVariables ?? {}),
+      ...(driver?.environmentVariables ?? {}),
       AZUREML_MODEL_DIR: modelDir,
       AZUREML_BI_OUTPUT_PATH: outDir,
       // The curated inference environments' Python (scikit-learn, pandas) runs the workers.

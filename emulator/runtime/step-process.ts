@@ -76,7 +76,9 @@ export function prepareStep(
   fs.mkdirSync(path.join(stepDir, 'user_logs'), { recursive: true });
   fs.mkdirSync(codeDir, { recursive: true });
   const code = spec.code ?? spec.task?.code;
-  if (code) {
+  // A folder the emulator wrote itself (a stand-in of a service-side script) is copied as it is.
+  if (typeof code === 'string' && state.jobsRoot && code.startsWith(state.jobsRoot)) fs.cpSync(code, codeDir, { recursive: true });
+  else if (code) {
     const asset = assetResourceById(state, String(code));
     if (!asset) throw new Error(`code asset '${code}' was not found`);
     writeCodeFolder(state, asset.properties.codeUri, codeDir);

@@ -58,7 +58,9 @@ export function readDeploymentSource(
   }
   if (code) note('code', 'codePath', 'code_configuration');
   const mlflow = model.kind === 'file' && model.spec.kind === 'path' && model.spec.type === 'mlflow_model';
-  if (model.kind === 'file' && !mlflow && !servesItself(environment)) requireEnvironmentAndCode(environment, code, 'a custom model');
+  // A reference's type is known once it is resolved (the tasks check again then); a path's is the file's.
+  if (model.kind === 'file' && model.spec.kind === 'path' && !mlflow && !servesItself(environment))
+    requireEnvironmentAndCode(environment, code, 'a custom model');
   if (mlflow && Boolean(environment) !== Boolean(code))
     throw new InputError(
       environment ? 'codePath' : 'environment',

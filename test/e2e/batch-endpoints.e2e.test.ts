@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import { newTrafficLog, startTrustedEmulator } from '../../emulator/seed';
 import type { Emulator } from '../../emulator/server';
 import { emulatorConnection } from '../../scripts/lib/emulator-connection';
-import { runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
+import { REPO_ROOT, runBundle, type BundleRun } from '../../scripts/lib/run-bundle';
+import { addModelVersion } from '../../emulator/resources/models';
+import { inferenceRuntime } from '../../emulator/runtime/python-runtime';
+import { prepareOnlineExamples } from '../support/online-examples';
 import { SAMPLE, trainAndRegisterSample } from '../support/trained-model';
 import { readTraffic } from '../support/traffic';
 
@@ -178,6 +181,52 @@ describe('DeployBatchEndpoint and SmokeTest (target batchEndpoint) bundles again
     assert.match(failed.stdout, /Removed the batch endpoint 'diabetes-doomed' this run created\./);
     assert.equal(endpoint('diabetes-doomed'), undefined);
     assert.ok(endpoint('diabetes-batch')?.deployments.has('ridge'), 'the other endpoint and its deployments are untouched');
+  });
+
+  it("Microsoft's MLflow batch deployment as written (no scoring script): Azure ML's MLflow driver scores each file, rows as row,prediction,file", async () => {
+    // The example registers its model first (az ml model create); a scikit-learn MLflow model trained here stands in for it.
+    const examples = prepareOnlineExamples();
+    try {
+      const model = path.join(examples.dir, 'mlflow', 'sklearn-diabetes', 'model');
+      for (const f of fs.readdirSync(model)) emulator.state.blobs.set(`LocalUpload/heart/model/${f}`, fs.readFileSync(path.join(model, f)));
+      addModelVersion(emulator.state, emulator.state.defaultWorkspace, 'heart-classifier-mlflow', '1', {
+        modelUri: 'azureml://datastores/workspaceblobstore/paths/LocalUpload/heart/model',
+        modelType: 'MLFlowModel',
+      });
+      const yml = path.join(REPO_ROOT, 'test', 'fixtures', 'azureml-examples', 'batch', 'heart-classifier-mlflow', 'deployment-simple', 'deployment.yml');
+      const deploy = await run('DeployBatchEndpoint', { deploymentConfigFile: yml, computeName: 'cpu-cluster' });
+      assert.equal(deploy.result, 'Succeeded', deploy.stdout + deploy.stderr);
+      assert.equal(endpoint('heart-classifier-batch')?.deployments.get('classifier-xgboost-mlflow')?.properties.codeConfiguration, undefined);
+      const smoke = await run('SmokeTest', {
+        target: 'batchEndpoint',
+        endpointName: 'heart-classifier-batch',
+        batchInput: path.join(BATCH, 'inputs'),
+        expectedRowCount: '9',
+        assertions: '$.rows[0][0] == 0\n$.rows[0][2] == "part-1.csv"\n$.rows[8][2] == "part-2.csv"',
+      });
+      assert.equal(smoke.result, 'Succeeded', smoke.stdout + smoke.stderr);
+      const blobPath = smoke.outputs.outputUri.replace('azureml://datastores/workspaceblobstore/paths/', '');
+      const served = String(emulator.state.blobs.get(blobPath))
+        .trim()
+        .split('\n')
+        .map((l) => Number(l.split(',')[1]));
+      const predict = `import pickle, sys, pandas as pd
+m = pickle.load(open(sys.argv[1], "rb"))
+cols = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+print(" ".join(str(v) for f in sys.argv[2:] for v in m.predict(pd.read_csv(f)[cols])))`;
+      const files = ['part-1.csv', 'part-2.csv'].map((f) => path.join(BATCH, 'inputs', f));
+      const expected = spawnSync(inferenceRuntime().python, ['-c', predict, path.join(model, 'model.pkl'), ...files], { encoding: 'utf8' });
+      assert.deepEqual(
+        served.map((v) => v.toFixed(6)),
+        expected.stdout
+          .trim()
+          .split(' ')
+          .map((v) => Number(v).toFixed(6)),
+        expected.stderr,
+      );
+    } finally {
+      examples.remove();
+    }
   });
 
   it('a pipeline-component deployment fed by PublishAmlPipeline componentId runs the pipeline on invocation with its literal inputs', async () => {
