@@ -71,6 +71,8 @@ class BatchDeploymentReader extends DeploymentReader {
     out.tags = this.stringMap(doc, e.get('tags'), 'tags');
     const compute = this.str(doc, e.get('compute'), 'compute');
     out.compute = compute?.replace(/^azureml:/, '');
+    const properties = this.stringMap(doc, e.get('properties'), 'properties');
+    if (properties) out.settings.properties = properties;
     if (pipeline) {
       for (const key of ['model', 'code_configuration', 'environment', ...RUN_KEYS])
         if (e.has(key)) this.fail(doc, e.get(key), key, 'is a model-deployment key; this is a pipeline-component deployment');
@@ -102,6 +104,7 @@ class BatchDeploymentReader extends DeploymentReader {
           ? { instanceCount: number(this, doc, r.get('instance_count') as Node, 'resources.instance_count', { min: 1, integer: true }) }
           : {}),
         ...(r.get('instance_type') ? { instanceType: this.str(doc, r.get('instance_type'), 'resources.instance_type') } : {}),
+        ...(r.get('properties') ? { properties: this.plain(r.get('properties')) as Record<string, unknown> } : {}),
       };
     }
     return out;

@@ -115,7 +115,7 @@ export function readInputs(inputs: TaskInputs<InputName>): BatchParams {
     component: pipeline ? readComponent(inputs, file) : undefined,
     jobSettings: file?.jobSettings ?? {},
     computeName,
-    settings: pipeline ? {} : readSettings(inputs, file),
+    settings: pipeline ? { ...(file?.settings.properties ? { properties: file.settings.properties } : {}) } : readSettings(inputs, file),
     setDefault: inputs.bool('setDefault', false),
     deadlineMs: inputs.int('timeoutMinutes', 30, { min: 1, max: 180 }) * 60_000,
     tags: lineageTags(inputs.platform),

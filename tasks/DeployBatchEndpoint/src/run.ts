@@ -33,6 +33,7 @@ async function deploymentProperties(params: BatchParams, deps: TaskDeps<OutputNa
     return {
       what: `pipeline component ${componentId.split('/').slice(-3).join(' ').replace(' versions ', ' v')}`,
       properties: {
+        ...params.settings,
         ...(computeId ? { compute: computeId } : {}),
         deploymentConfiguration: {
           deploymentConfigurationType: 'PipelineComponent',

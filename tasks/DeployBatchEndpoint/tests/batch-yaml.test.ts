@@ -93,6 +93,13 @@ describe("batch deployment YAML (Microsoft's cli/endpoints/batch examples, as wr
     );
   });
 
+  it('sends what az ml sends for properties and resources.properties (nothing in the file is ignored)', () => {
+    const file = path.join(dir, 'props.yml');
+    fs.writeFileSync(file, 'model: azureml:m:1\nproperties:\n  owner: team-a\nresources:\n  instance_count: 2\n  properties:\n    nodeSelector: gpu\n');
+    const f = readBatchDeploymentFile(file, 'deploymentConfigFile');
+    assert.deepEqual(f.settings, { properties: { owner: 'team-a' }, resources: { instanceCount: 2, properties: { nodeSelector: 'gpu' } } });
+  });
+
   it('refuses model keys in a pipeline deployment and an output action outside the schema, naming file:line', () => {
     const file = path.join(dir, 'mixed.yml');
     fs.writeFileSync(file, 'type: pipeline\ncomponent: azureml:x:1\nmini_batch_size: 3\n');
