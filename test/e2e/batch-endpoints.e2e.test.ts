@@ -98,10 +98,12 @@ describe('DeployBatchEndpoint and SmokeTest (target batchEndpoint) bundles again
   });
 
   it('SmokeTest uploads the input folder, invokes with an Entra token for Azure ML, waits for the job and checks the rows it wrote', async () => {
+    const junitFile = path.join(emulator.state.jobsRoot, '..', 'batch-smoke.xml');
     const smoke = await run('SmokeTest', {
       target: 'batchEndpoint',
       endpointName: 'diabetes-batch',
       batchInput: path.join(BATCH, 'inputs'),
+      junitFile,
       expectedRowCount: '9',
       assertions: '$.rows[0][0] == "part-1.csv"\n$.rows[8][0] == "part-2.csv"\n$.rowCount == 9',
     });
@@ -109,6 +111,9 @@ describe('DeployBatchEndpoint and SmokeTest (target batchEndpoint) bundles again
     assert.match(smoke.outputs.jobName, /^batchjob-/);
     assert.match(smoke.outputs.outputUri, new RegExp(`^azureml://datastores/workspaceblobstore/paths/azureml/${smoke.outputs.jobName}/score/predictions.csv$`));
     assert.match(smoke.stdout, /PASS 9 rows/);
+    const junit = fs.readFileSync(junitFile, 'utf8');
+    assert.match(junit, /<testsuite name="SmokeTest batch endpoint &apos;diabetes-batch&apos;" tests="5" failures="0"/);
+    assert.ok(!junit.includes('latencyP50Ms'), 'a batch job has no request latencies');
     // The rows are the model's real predictions for the uploaded files, file by file, as append_row wrote them.
     const blobPath = smoke.outputs.outputUri.replace('azureml://datastores/workspaceblobstore/paths/', '');
     const written = String(emulator.state.blobs.get(blobPath)).trim().split('\n');

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { getBatchEndpoint, getJob, invokeBatchEndpoint, type BatchInput, type BatchJob } from '../../../shared/aml/batch-endpoints';
 import { DatastoreBlobs, parseDatastoreUri } from '../../../shared/aml/datastore-blobs';
 import { uploadLocal } from '../../../shared/aml/local-upload';
@@ -12,6 +13,7 @@ import { evaluateAssertion, type Assertion } from '../../../shared/scoring/asser
 import type { TaskDeps } from '../../../shared/task-deps';
 import type { OutputName } from '../contract.generated';
 import type { BatchSmoke, SmokeTestParams } from './inputs';
+import { junitXml } from './report';
 
 const TERMINAL = ['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused'];
 
@@ -75,6 +77,7 @@ function check(name: string, why: string | undefined) {
 export async function runBatch(params: SmokeTestParams, batch: BatchSmoke, deps: TaskDeps<OutputName>): Promise<RunResult> {
   const { platform, clock } = deps;
   const clients = deps.arm(params.connection as NonNullable<SmokeTestParams['connection']>);
+  const started = clock.now();
   const ws = params.workspace as WorkspaceRef;
   await checkWorkspace(clients, ws);
   const endpoint = await getBatchEndpoint(clients, ws, params.endpointName as string);
@@ -133,6 +136,17 @@ export async function runBatch(params: SmokeTestParams, batch: BatchSmoke, deps:
       '',
     ].join('\n'),
   );
+  if (params.junitFile) {
+    const target = {
+      scoringUri: endpoint.properties.scoringUri ?? '',
+      description: `batch endpoint '${endpoint.name}'`,
+      authMode: 'aadToken' as const,
+      headers: {},
+    };
+    fs.mkdirSync(path.dirname(path.resolve(params.junitFile)), { recursive: true });
+    fs.writeFileSync(params.junitFile, junitXml({ target, attempts: [], checks, p50: 0, p95: 0, durationMs: clock.now() - started }), 'utf8');
+    platform.info(`JUnit results written to ${params.junitFile}.`);
+  }
   const failed = checks.filter((c) => !c.passed);
   if (failed.length) throw new CheckFailedError(`Batch smoke test of ${endpoint.name} failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
   return { outcome: 'Succeeded', message: `Batch job ${job.name} completed; ${rows.length} output rows passed ${checks.length} check(s).` };

@@ -86,7 +86,8 @@ export function junitXml(r: SmokeReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites tests="${r.checks.length}" failures="${failures}" time="${seconds}">`,
     `  <testsuite name="${xml(suite)}" tests="${r.checks.length}" failures="${failures}" errors="0" time="${seconds}" timestamp="${new Date().toISOString()}">`,
-    `    <properties><property name="scoringUri" value="${xml(r.target.scoringUri)}"/><property name="latencyP50Ms" value="${r.p50}"/><property name="latencyP95Ms" value="${r.p95}"/></properties>`,
+    // A batch job has no request latencies to report: only its invocation URL.
+    `    <properties><property name="scoringUri" value="${xml(r.target.scoringUri)}"/>${r.attempts.length ? `<property name="latencyP50Ms" value="${r.p50}"/><property name="latencyP95Ms" value="${r.p95}"/>` : ''}</properties>`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',
