@@ -168,6 +168,12 @@ export function readInputs(inputs: TaskInputs<InputName>): SmokeTestParams {
     throw new InputError('apiKey', "authMode 'key' needs the key for this target in 'apiKey'.");
   }
   if (target === 'batchEndpoint' && connection) {
+    for (const name of ['payload', 'payloadFile', 'maxLatencyMs'] as const)
+      if (inputs.optionalString(name))
+        throw new InputError(
+          name,
+          "does not apply to target 'batchEndpoint': a batch job takes its input from 'batchInput' (and 'batchLiterals') and is checked on its output file.",
+        );
     params.workspace = readWorkspace(inputs, connection);
     params.endpointName = inputs.requiredString('endpointName');
     params.deploymentName = inputs.optionalString('deploymentName');
