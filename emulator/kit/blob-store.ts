@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 /**
  * The storage account's blobs by name, with an index of every folder prefix, so listing a folder costs its own
  * blobs rather than a scan of the account (a many-models workspace holds a blob or more per model).
@@ -19,6 +22,14 @@ export class BlobStore extends Map<string, Buffer> {
   override delete(name: string): boolean {
     for (const folder of foldersOf(name)) this.folders.get(folder)?.delete(name);
     return super.delete(name);
+  }
+
+  /** Stores every file under the local folder `dir` as a blob named `prefix` + its relative path. */
+  putFolder(dir: string, prefix: string): void {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) this.putFolder(path.join(dir, e.name), `${prefix}${e.name}/`);
+      else this.set(`${prefix}${e.name}`, fs.readFileSync(path.join(dir, e.name)));
+    }
   }
 
   /** The names of the blobs under `folder` (no trailing slash), at any depth. */

@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { registryAssetKey } from '../kit/aml-registry';
 import { locationHeaders, page, systemData, workspaceOf, WS } from '../kit/arm';
 import { fail, json, route, type EmulatorRequest, type EmulatorResponse, type Route } from '../kit/http';
@@ -42,20 +40,6 @@ function modelVersions(state: EmulatorState, registry: string, name: string): Re
 }
 
 /**
- * A model's files copied into the registry's storage (here: blobs under `registries/<r>/models/<n>/versions/<v>/`),
- * laid out as a deployment mounts them, so the registry version serves even after the workspace's copy is gone.
- */
-function copyIntoRegistry(state: EmulatorState, source: string, prefix: string): void {
-  const walk = (dir: string, rel: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
-      else state.blobs.set(`${prefix}${rel}${e.name}`, fs.readFileSync(path.join(dir, e.name)));
-    }
-  };
-  walk(source, '');
-}
-
-/**
  * POST .../models/{n}/versions/{v}/publish (DestinationAsset): the service checks the body, the source version and
  * the registry, answers 202 with Location + Retry-After, and the copy appears in the registry when it ends. A
  * destination version that exists already is a conflict: a registry version is never overwritten.
@@ -86,7 +70,8 @@ function publishModel(state: EmulatorState, req: EmulatorRequest): EmulatorRespo
     outcome: 'Succeeded',
     resource: `registries/${reg.name}/models/${destinationName}`.toLowerCase(),
     complete: () => {
-      copyIntoRegistry(state, files, `registries/${reg.name.toLowerCase()}/models/${destinationName}/versions/${destinationVersion}/`);
+      // The registry's own copy, laid out as a deployment mounts it, so it serves after the workspace's is gone.
+      state.blobs.putFolder(files, `registries/${reg.name.toLowerCase()}/models/${destinationName}/versions/${destinationVersion}/`);
       const { description, tags, properties, modelType, flavors } = source.resource.properties;
       state.registryAssets.set(key, {
         registry: reg.name.toLowerCase(),

@@ -54,14 +54,7 @@ function outputPaths(body: Record<string, any>, job: string, names: string[]): R
 
 /** Copies an output folder's files onto the datastore under `prefix`. */
 function publish(state: EmulatorState, dir: string | undefined, prefix: string): void {
-  if (!dir || !fs.existsSync(dir)) return;
-  const walk = (d: string, rel: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
-      else state.blobs.set(`${prefix}${rel}${e.name}`, fs.readFileSync(path.join(d, e.name)));
-    }
-  };
-  walk(dir, '');
+  if (dir && fs.existsSync(dir)) state.blobs.putFolder(dir, prefix);
 }
 
 function seconds(duration: unknown): number {
